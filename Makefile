@@ -1,0 +1,17 @@
+# The test command of the README. DUTYDESK_TEST_DATABASE_URL=postgres://… adds the PostgreSQL suite.
+GO ?= go
+
+.PHONY: test run build vet
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+run:
+	$(GO) run ./cmd/dutydesk serve --demo
+
+build:
+	$(GO) build -o dutydesk ./cmd/dutydesk
+
+vet:
+	$(GO) vet ./...
+	test -z "$$(gofmt -l .)"

@@ -1,0 +1,245 @@
+// Command dutydesk is DutyDesk's one binary: serve, migrate, import, demo, version.
+// It only wires: configuration, database, store and router.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"dutydesk/config"
+	"dutydesk/handlers"
+	"dutydesk/models"
+)
+
+// demoAdminPassword is the admin password of a demo run when none is configured.
+const demoAdminPassword = "dutydesk-admin"
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+const usage = `DutyDesk — 教育系统应急值守与信息报送平台
+
+usage: dutydesk <command> [flags]
+
+commands:
+  serve [--demo]          run the service (migrates first; --demo seeds a demo city into an empty database)
+  migrate                 apply database migrations and exit
+  import schools FILE     import schools and contacts from a .csv or .xlsx file
+  demo                    seed the demo city into an empty database and exit
+  version                 print the version
+
+every command takes --config FILE (YAML); DUTYDESK_* environment variables override it.
+`
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Getenv, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "dutydesk:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	cmd, args := args[0], args[1:]
+	flags := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	configPath := flags.String("config", "", "YAML configuration file")
+	demo := flags.Bool("demo", false, "seed the demo city into an empty database (serve)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if cmd == "version" {
+		fmt.Fprintln(stdout, "dutydesk", version)
+		return nil
+	}
+	cfg, err := config.Load(*configPath, getenv)
+	if err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	slog.SetDefault(newLogger(cfg.LogLevel))
+
+	switch cmd {
+	case "serve":
+		return serve(ctx, cfg, *demo, stdout)
+	case "migrate":
+		db, err := openDB(ctx, cfg, models.SystemClock{})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		v, err := db.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "database schema at version %d\n", v)
+		return nil
+	case "demo":
+		db, store, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return seedDemo(ctx, store, stdout)
+	case "import":
+		if flags.NArg() != 2 || flags.Arg(0) != "schools" {
+			return errors.New("usage: dutydesk import schools FILE")
+		}
+		db, store, err := openStore(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		return importSchools(ctx, store, flags.Arg(1), stdout)
+	}
+	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: l}))
+}
+
+// openDB opens the configured database and brings its schema up to date.
+func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*models.DB, error) {
+	var db *models.DB
+	var err error
+	if cfg.DatabaseURL != "" {
+		db, err = models.OpenPostgres(cfg.DatabaseURL, clock)
+	} else {
+		db, err = models.OpenSQLite(cfg.SQLitePath(), clock)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Store, error) {
+	clock := models.SystemClock{}
+	db, err := openDB(ctx, cfg, clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location})
+	return db, store, nil
+}
+
+func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error {
+	info, err := store.SeedDemo(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	if info == nil {
+		fmt.Fprintln(stdout, "demo: the database already has schools; nothing seeded")
+		return nil
+	}
+	fmt.Fprintf(stdout, "demo: seeded %d districts, %d schools, %d contacts, %d staff accounts (password %q):\n",
+		info.Districts, info.Schools, info.Contacts, info.Users, models.DemoPassword)
+	for _, role := range models.Roles {
+		if name, ok := info.Usernames[role]; ok {
+			fmt.Fprintf(stdout, "  %-17s %s\n", role, name)
+		}
+	}
+	return nil
+}
+
+func importSchools(ctx context.Context, store *models.Store, path string, stdout io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rows, err := models.ReadImportRows(path, f)
+	if err != nil {
+		return err
+	}
+	result, err := store.ImportSchools(ctx, models.System, rows)
+	if problems := models.ImportRowProblems(err); problems != nil {
+		for _, p := range problems {
+			fmt.Fprintf(stdout, "row %d, %s: %s\n", p.Row, p.Column, p.Message)
+		}
+		return fmt.Errorf("%s: %d problems, nothing imported", path, len(problems))
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "imported %d rows: schools %d new, %d updated; contacts %d new, %d updated, %d removed\n",
+		result.Rows, result.SchoolsCreated, result.SchoolsUpdated, result.ContactsCreated, result.ContactsUpdated, result.ContactsDeleted)
+	return nil
+}
+
+// serve runs the HTTP service until SIGINT or SIGTERM, then shuts down gracefully.
+func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := cfg.EnsureSecret(); err != nil {
+		return err
+	}
+	if demo && cfg.AdminPassword == "" {
+		cfg.AdminPassword = demoAdminPassword
+	}
+	db, store, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	adminPassword, err := store.EnsureAdmin(ctx, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if demo {
+		if err := seedDemo(ctx, store, stdout); err != nil {
+			return err
+		}
+	}
+	srv := &http.Server{
+		Addr:              cfg.Addr,
+		Handler:           handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	where := "SQLite " + cfg.SQLitePath()
+	if cfg.DatabaseURL != "" {
+		where = "PostgreSQL"
+	}
+	fmt.Fprintf(stdout, "DutyDesk %s listening on %s (database: %s)\n", version, cfg.Addr, where)
+	fmt.Fprintf(stdout, "log in at %s/api/v1/auth/login as admin", cfg.BaseURL)
+	switch {
+	case demo && cfg.AdminPassword == demoAdminPassword:
+		fmt.Fprintf(stdout, " / %s (demo)", demoAdminPassword)
+	case adminPassword != "" && adminPassword != cfg.AdminPassword:
+		fmt.Fprintf(stdout, " with password %s (generated now; set DUTYDESK_ADMIN_PASSWORD to choose it)", adminPassword)
+	case adminPassword == "":
+		fmt.Fprint(stdout, " (existing account)")
+	}
+	fmt.Fprintln(stdout)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	case <-ctx.Done():
+	}
+	slog.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,223 @@
+// Package config holds DutyDesk's settings: defaults, overridden by an optional YAML file,
+// overridden by DUTYDESK_* environment variables, then validated as a whole.
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // the bureau's zone must resolve even on machines without a zoneinfo database
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is every setting DutyDesk reads. Each field names its environment variable in the `env`
+// tag; the YAML key is in the `yaml` tag.
+type Config struct {
+	// Addr is the HTTP listen address.
+	Addr string `yaml:"addr" env:"DUTYDESK_ADDR"`
+	// DatabaseURL selects PostgreSQL (postgres://…); empty means the embedded SQLite file in DataDir.
+	DatabaseURL string `yaml:"database_url" env:"DUTYDESK_DATABASE_URL"`
+	// DataDir holds the SQLite file, the generated secret and the .eml mail drop.
+	DataDir string `yaml:"data_dir" env:"DUTYDESK_DATA_DIR"`
+	// Timezone is the bureau's zone for shift boundaries and displayed times.
+	Timezone string `yaml:"timezone" env:"DUTYDESK_TIMEZONE"`
+	// Secret signs links and tokens. When empty it is generated once and kept in DataDir/secret.
+	Secret string `yaml:"secret" env:"DUTYDESK_SECRET"`
+	// AdminPassword is the password of the built-in "admin" account, set when it is created.
+	// Empty means a random one, printed once at start-up.
+	AdminPassword string `yaml:"admin_password" env:"DUTYDESK_ADMIN_PASSWORD"`
+	// BaseURL is how users reach the service; it appears in e-mailed links.
+	BaseURL string `yaml:"base_url" env:"DUTYDESK_BASE_URL"`
+	// SessionTTL is how long a login token stays valid.
+	SessionTTL time.Duration `yaml:"session_ttl" env:"DUTYDESK_SESSION_TTL"`
+	// PasswordCost is the bcrypt cost for stored passwords.
+	PasswordCost int `yaml:"password_cost" env:"DUTYDESK_PASSWORD_COST"`
+	// LoginRatePerMinute bounds login attempts per username and per client address.
+	LoginRatePerMinute int `yaml:"login_rate_per_minute" env:"DUTYDESK_LOGIN_RATE_PER_MINUTE"`
+	// MaxBodyBytes bounds JSON request bodies; MaxUploadBytes bounds file uploads.
+	MaxBodyBytes   int64 `yaml:"max_body_bytes" env:"DUTYDESK_MAX_BODY_BYTES"`
+	MaxUploadBytes int64 `yaml:"max_upload_bytes" env:"DUTYDESK_MAX_UPLOAD_BYTES"`
+	// LogLevel is debug, info, warn or error.
+	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
+
+	// Location is Timezone, resolved by Validate.
+	Location *time.Location `yaml:"-"`
+}
+
+// Defaults returns the configuration a first run uses with nothing set.
+func Defaults() Config {
+	return Config{
+		Addr:               ":8080",
+		DataDir:            "./data",
+		Timezone:           "Asia/Shanghai",
+		BaseURL:            "http://localhost:8080",
+		SessionTTL:         12 * time.Hour,
+		PasswordCost:       12,
+		LoginRatePerMinute: 10,
+		MaxBodyBytes:       1 << 20,
+		MaxUploadBytes:     10 << 20,
+		LogLevel:           "info",
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file at path (if path is not empty),
+// then the environment as given by getenv. The result is validated; the error names the bad setting.
+func Load(path string, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(strings.NewReader(string(raw)))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			return cfg, fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&cfg, getenv); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// applyEnv overrides every field that has an `env` tag and a non-empty variable.
+func applyEnv(cfg *Config, getenv func(string) string) error {
+	v := reflect.ValueOf(cfg).Elem()
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := t.Field(i).Tag.Get("env")
+		if name == "" {
+			continue
+		}
+		raw := getenv(name)
+		if raw == "" {
+			continue
+		}
+		f := v.Field(i)
+		switch f.Interface().(type) {
+		case string:
+			f.SetString(raw)
+		case time.Duration:
+			d, err := time.ParseDuration(raw)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a duration (e.g. 12h, 30m)", name, raw)
+			}
+			f.SetInt(int64(d))
+		case int, int64:
+			n, err := strconv.ParseInt(raw, 10, 64)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not a whole number", name, raw)
+			}
+			f.SetInt(n)
+		default:
+			return fmt.Errorf("%s: unsupported setting type %s", name, f.Type())
+		}
+	}
+	return nil
+}
+
+// Validate checks every setting and resolves Location. Its error names the environment variable.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(env, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: %s", env, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("DUTYDESK_ADDR", "%q is not a listen address like :8080", c.Addr)
+	}
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			bad("DUTYDESK_DATABASE_URL", "must be a postgres:// URL, or empty for the embedded SQLite database")
+		}
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("DUTYDESK_DATA_DIR", "must not be empty")
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil || c.Timezone == "" {
+		bad("DUTYDESK_TIMEZONE", "%q is not a known time zone (e.g. Asia/Shanghai)", c.Timezone)
+	} else {
+		c.Location = loc
+	}
+	if c.Secret != "" && len(c.Secret) < 32 {
+		bad("DUTYDESK_SECRET", "must be at least 32 characters")
+	}
+	if c.AdminPassword != "" && len(c.AdminPassword) < MinPasswordLength {
+		bad("DUTYDESK_ADMIN_PASSWORD", "must be at least %d characters", MinPasswordLength)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("DUTYDESK_BASE_URL", "%q is not an http(s) URL", c.BaseURL)
+	}
+	if c.SessionTTL < time.Minute {
+		bad("DUTYDESK_SESSION_TTL", "must be at least 1m")
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 16 {
+		bad("DUTYDESK_PASSWORD_COST", "must be between 4 and 16")
+	}
+	if c.LoginRatePerMinute < 1 {
+		bad("DUTYDESK_LOGIN_RATE_PER_MINUTE", "must be at least 1")
+	}
+	if c.MaxBodyBytes < 1024 {
+		bad("DUTYDESK_MAX_BODY_BYTES", "must be at least 1024")
+	}
+	if c.MaxUploadBytes < 1024 {
+		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("DUTYDESK_LOG_LEVEL", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	return errors.Join(errs...)
+}
+
+// MinPasswordLength is the shortest password DutyDesk accepts.
+const MinPasswordLength = 10
+
+// SQLitePath is the embedded database file used when DatabaseURL is empty.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "dutydesk.db") }
+
+// EnsureSecret fills Secret from DataDir/secret, generating and persisting one on first run.
+func (c *Config) EnsureSecret() error {
+	if c.Secret != "" {
+		return nil
+	}
+	path := filepath.Join(c.DataDir, "secret")
+	if raw, err := os.ReadFile(path); err == nil {
+		c.Secret = strings.TrimSpace(string(raw))
+		if len(c.Secret) < 32 {
+			return fmt.Errorf("%s: stored secret is too short; delete it to generate a new one", path)
+		}
+		return nil
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("read secret: %w", err)
+	}
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		return fmt.Errorf("generate secret: %w", err)
+	}
+	if err := os.MkdirAll(c.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data dir: %w", err)
+	}
+	secret := hex.EncodeToString(buf)
+	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write secret: %w", err)
+	}
+	c.Secret = secret
+	return nil
+}

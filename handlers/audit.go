@@ -1,0 +1,40 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+func (a *api) listAudit(c *gin.Context) {
+	page, err := queryPage(c)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	f := models.AuditFilter{Page: page, Action: c.Query("action"), SubjectType: c.Query("subject_type")}
+	if f.ActorID, err = queryInt64(c, "actor_id"); err != nil {
+		respondError(c, err)
+		return
+	}
+	if f.SubjectID, err = queryInt64(c, "subject_id"); err != nil {
+		respondError(c, err)
+		return
+	}
+	if f.From, err = queryTime(c, "from"); err != nil {
+		respondError(c, err)
+		return
+	}
+	if f.To, err = queryTime(c, "to"); err != nil {
+		respondError(c, err)
+		return
+	}
+	entries, next, err := a.store.AuditEntries(c.Request.Context(), currentUser(c), f)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(entries, next))
+}

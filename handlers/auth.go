@@ -1,0 +1,69 @@
+package handlers
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string       `json:"token"`
+	ExpiresAt time.Time    `json:"expires_at"`
+	User      *models.User `json:"user"`
+}
+
+// login exchanges a username and password for a bearer token. Attempts are limited per username
+// and per client address, so neither one account nor one machine can guess at speed.
+func (a *api) login(c *gin.Context) {
+	var req loginRequest
+	if err := bindJSON(c, &req); err != nil {
+		respondError(c, err)
+		return
+	}
+	p := models.Problems{}
+	if strings.TrimSpace(req.Username) == "" {
+		p.Add("username", "请输入用户名")
+	}
+	if req.Password == "" {
+		p.Add("password", "请输入密码")
+	}
+	if err := p.Err(); err != nil {
+		respondError(c, err)
+		return
+	}
+	now := time.Now()
+	if !a.loginByUser.allow(strings.ToLower(req.Username), now) || !a.loginByAddr.allow(c.ClientIP(), now) {
+		c.Header("Retry-After", "60")
+		respondError(c, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试"))
+		return
+	}
+	token, sess, user, err := a.store.Login(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt, User: user})
+}
+
+// logout revokes the token used for this request.
+func (a *api) logout(c *gin.Context) {
+	if err := a.store.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
+		respondError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+// me returns the signed-in user.
+func (a *api) me(c *gin.Context) {
+	c.JSON(http.StatusOK, currentUser(c))
+}

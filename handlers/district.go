@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+func (a *api) listDistricts(c *gin.Context) {
+	ds, err := a.store.Districts(c.Request.Context())
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(ds, 0))
+}
+
+func (a *api) getDistrict(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	d, err := a.store.District(c.Request.Context(), id)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+func (a *api) createDistrict(c *gin.Context) {
+	var in models.DistrictInput
+	if err := bindJSON(c, &in); err != nil {
+		respondError(c, err)
+		return
+	}
+	d, err := a.store.CreateDistrict(c.Request.Context(), currentUser(c), in)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, d)
+}
+
+func (a *api) updateDistrict(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	var in models.DistrictInput
+	if err := bindJSON(c, &in); err != nil {
+		respondError(c, err)
+		return
+	}
+	d, err := a.store.UpdateDistrict(c.Request.Context(), currentUser(c), id, in)
+	if err != nil {
+		respondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}

@@ -1,0 +1,154 @@
+package handlers
+
+import (
+	"context"
+	"database/sql/driver"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"dutydesk/models"
+)
+
+// errorStatus is the one mapping from error code to HTTP status.
+var errorStatus = map[models.ErrorCode]int{
+	models.EMALFORMED:    http.StatusBadRequest,
+	models.EINVALID:      http.StatusUnprocessableEntity,
+	models.EUNAUTHORIZED: http.StatusUnauthorized,
+	models.EFORBIDDEN:    http.StatusForbidden,
+	models.ENOTFOUND:     http.StatusNotFound,
+	models.ECONFLICT:     http.StatusConflict,
+	models.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	models.ETOOMANY:      http.StatusTooManyRequests,
+	models.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	models.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// apiCode is the code clients see; "invalid" reads better to them as "validation_failed".
+func apiCode(code models.ErrorCode) string {
+	if code == models.EINVALID {
+		return "validation_failed"
+	}
+	return string(code)
+}
+
+type errorBody struct {
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	Details any               `json:"details,omitempty"`
+}
+
+// respondError writes err as the JSON error envelope and aborts the request. Errors that are not a
+// *models.Error are logged once and shown to the client only as "internal error".
+func respondError(c *gin.Context, err error) {
+	var e *models.Error
+	if !errors.As(err, &e) {
+		switch code := models.ErrCode(err); {
+		case code == models.ENOTFOUND:
+			e = models.Errorf(models.ENOTFOUND, "记录不存在")
+		case code == models.ECONFLICT:
+			e = models.Errorf(models.ECONFLICT, "与现有数据冲突")
+		case unavailable(err):
+			slog.ErrorContext(c.Request.Context(), "database unavailable", "err", err, "request_id", requestID(c))
+			e = models.Errorf(models.EUNAVAILABLE, "服务暂时不可用，请稍后重试")
+		default:
+			slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c),
+				"method", c.Request.Method, "path", c.FullPath())
+			e = models.Errorf(models.EINTERNAL, "服务器内部错误")
+		}
+	}
+	status, ok := errorStatus[e.Code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	c.AbortWithStatusJSON(status, gin.H{"error": errorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
+}
+
+// unavailable tells whether err means the database could not be reached.
+func unavailable(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) || errors.As(err, &connErr) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err)
+}
+
+// bindJSON decodes the request body into v, refusing unknown fields, wrong types, trailing data
+// and bodies over the limit, with an error that says which field is wrong.
+func bindJSON(c *gin.Context, v any) error {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if dec.More() {
+			return models.Errorf(models.EMALFORMED, "请求体只能包含一个 JSON 对象")
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			var maxErr *http.MaxBytesError
+			if errors.As(err, &maxErr) {
+				return tooLarge(maxErr.Limit)
+			}
+			return models.Errorf(models.EMALFORMED, "请求体只能包含一个 JSON 对象")
+		}
+		return nil
+	}
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		maxErr    *http.MaxBytesError
+	)
+	switch {
+	case errors.As(err, &maxErr):
+		return tooLarge(maxErr.Limit)
+	case errors.Is(err, io.EOF):
+		return models.Errorf(models.EMALFORMED, "请求体为空，应为 JSON 对象")
+	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return models.Errorf(models.EMALFORMED, "请求体不是有效的 JSON")
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			return models.Errorf(models.EMALFORMED, "请求体应为 JSON 对象")
+		}
+		return &models.Error{Code: models.EMALFORMED, Message: "字段类型错误",
+			Fields: map[string]string{field: fmt.Sprintf("应为 %s 类型", jsonKind(typeErr.Type.Kind().String()))}}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &models.Error{Code: models.EMALFORMED, Message: "包含未知字段", Fields: map[string]string{field: "未知字段"}}
+	}
+	return models.Errorf(models.EMALFORMED, "请求体无法解析")
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "number"
+	case "bool":
+		return "boolean"
+	case "slice", "array":
+		return "array"
+	case "struct", "map", "ptr":
+		return "object"
+	}
+	return goKind
+}
+
+func tooLarge(limit int64) error {
+	return models.Errorf(models.ETOOLARGE, "请求体超过 %d 字节上限", limit)
+}
+
+// bodyOrFieldError explains a failure to read a form field: an oversized body, or a missing field.
+func bodyOrFieldError(err error, field, msg string) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return tooLarge(maxErr.Limit)
+	}
+	return &models.Error{Code: models.EMALFORMED, Message: msg, Fields: map[string]string{field: msg}}
+}

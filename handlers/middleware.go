@@ -1,0 +1,231 @@
+package handlers
+
+import (
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"dutydesk/models"
+)
+
+const (
+	ctxRequestID = "request_id"
+	ctxUser      = "user"
+	ctxSession   = "session"
+)
+
+// requestID returns the id of the current request.
+func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
+
+// currentUser returns the authenticated user; routes behind requireAuth always have one.
+func currentUser(c *gin.Context) *models.User {
+	u, _ := c.Get(ctxUser)
+	user, _ := u.(*models.User)
+	return user
+}
+
+func currentSession(c *gin.Context) *models.Session {
+	s, _ := c.Get(ctxSession)
+	sess, _ := s.(*models.Session)
+	return sess
+}
+
+// withRequestID gives every request an id (the client's X-Request-ID if sane), echoes it in the
+// response, and puts it in the request context so audit entries and logs carry it.
+func withRequestID() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		id := c.GetHeader("X-Request-ID")
+		if id == "" || len(id) > 64 || strings.ContainsAny(id, " \t\r\n") {
+			buf := make([]byte, 8)
+			_, _ = rand.Read(buf)
+			id = hex.EncodeToString(buf)
+		}
+		c.Set(ctxRequestID, id)
+		c.Header("X-Request-ID", id)
+		c.Request = c.Request.WithContext(models.WithRequestID(c.Request.Context(), id))
+		c.Next()
+	}
+}
+
+// httpMetrics counts requests and their durations by route pattern (never the raw path, which
+// would make one series per id).
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutydesk_http_requests_total", Help: "HTTP requests by method, route and status.",
+		}, []string{"method", "route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "dutydesk_http_request_duration_seconds", Help: "HTTP request duration by method and route.",
+			Buckets: []float64{.001, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.duration)
+	return m
+}
+
+// logAndMeasure writes one JSON log line per request and records its metrics.
+func logAndMeasure(m *httpMetrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		elapsed := time.Since(start)
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(c.Request.Method, route).Observe(elapsed.Seconds())
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		attrs := []any{"method", c.Request.Method, "route", route, "status", status,
+			"duration_ms", elapsed.Milliseconds(), "request_id", requestID(c), "client", c.ClientIP()}
+		if u := currentUser(c); u != nil {
+			attrs = append(attrs, "user", u.Username)
+		}
+		slog.Log(c.Request.Context(), level, "http request", attrs...)
+	}
+}
+
+// recoverPanics turns a panic into a logged stack trace and a plain 500 envelope.
+func recoverPanics() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		defer func() {
+			if r := recover(); r != nil {
+				if r == http.ErrAbortHandler {
+					panic(r)
+				}
+				slog.Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()), "request_id", requestID(c))
+				respondError(c, fmt.Errorf("panic: %v", r))
+			}
+		}()
+		c.Next()
+	}
+}
+
+// securityHeaders sets headers every response should carry.
+func securityHeaders() gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.Writer.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		c.Next()
+	}
+}
+
+// limitBody caps every request body; uploads get the larger limit.
+func limitBody(maxBody, maxUpload int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit := maxBody
+		if strings.HasPrefix(c.ContentType(), "multipart/") {
+			limit = maxUpload
+		}
+		if c.Request.ContentLength > limit {
+			respondError(c, tooLarge(limit))
+			return
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		c.Next()
+	}
+}
+
+// requireAuth authenticates the Bearer token and puts the user in the context.
+func requireAuth(store *models.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		if !ok {
+			respondError(c, models.Errorf(models.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"))
+			return
+		}
+		user, sess, err := store.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		c.Set(ctxUser, user)
+		c.Set(ctxSession, sess)
+		c.Next()
+	}
+}
+
+// bodyRecorder keeps a copy of what a handler writes, for idempotent replay.
+type bodyRecorder struct {
+	gin.ResponseWriter
+	buf bytes.Buffer
+}
+
+func (w *bodyRecorder) Write(b []byte) (int, error) {
+	w.buf.Write(b)
+	return w.ResponseWriter.Write(b)
+}
+
+// idempotent makes a creating request safe to retry: with an Idempotency-Key header, the first
+// answer is stored and replayed for any retry of the same request by the same user.
+func idempotent(store *models.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		key := c.GetHeader("Idempotency-Key")
+		if key == "" {
+			c.Next()
+			return
+		}
+		if len(key) > 200 {
+			respondError(c, &models.Error{Code: models.EMALFORMED, Message: "Idempotency-Key 过长", Fields: map[string]string{"Idempotency-Key": "不超过200字符"}})
+			return
+		}
+		body, err := io.ReadAll(c.Request.Body)
+		if err != nil {
+			respondError(c, bodyReadError(err))
+			return
+		}
+		c.Request.Body = io.NopCloser(bytes.NewReader(body))
+		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
+		user := currentUser(c)
+		ctx := c.Request.Context()
+		replay, err := store.ClaimIdempotencyKey(ctx, user.ID, key, hex.EncodeToString(sum[:]))
+		if err != nil {
+			respondError(c, err)
+			return
+		}
+		if replay != nil {
+			c.Header("Idempotent-Replayed", "true")
+			c.Data(replay.Status, "application/json; charset=utf-8", replay.ResponseBody)
+			c.Abort()
+			return
+		}
+		rec := &bodyRecorder{ResponseWriter: c.Writer}
+		c.Writer = rec
+		c.Next()
+		if err := store.FinishIdempotencyKey(ctx, user.ID, key, rec.Status(), rec.buf.Bytes()); err != nil {
+			slog.ErrorContext(ctx, "store idempotent response", "err", err, "request_id", requestID(c))
+		}
+	}
+}
+
+func bodyReadError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return tooLarge(maxErr.Limit)
+	}
+	return models.Errorf(models.EMALFORMED, "无法读取请求体")
+}

@@ -1,0 +1,114 @@
+// Package handlers is DutyDesk's HTTP layer: the Gin router, middleware and one file per resource.
+// Handlers bind, call the store (which authorises and applies the rules), and render.
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"dutydesk/config"
+	"dutydesk/models"
+)
+
+// Deps is what the router needs.
+type Deps struct {
+	Config config.Config
+	Store  *models.Store
+	// Ping checks the database for /readyz.
+	Ping func(ctx context.Context) error
+	// Registry collects metrics; nil means a new one.
+	Registry *prometheus.Registry
+}
+
+type api struct {
+	cfg         config.Config
+	store       *models.Store
+	ping        func(ctx context.Context) error
+	loginByUser *keyedLimiter
+	loginByAddr *keyedLimiter
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// NewRouter returns the complete HTTP handler: every route of the API is listed here.
+func NewRouter(d Deps) *gin.Engine {
+	reg := d.Registry
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	a := &api{
+		cfg: d.Config, store: d.Store, ping: d.Ping,
+		loginByUser: newKeyedLimiter(d.Config.LoginRatePerMinute),
+		loginByAddr: newKeyedLimiter(d.Config.LoginRatePerMinute * 5),
+	}
+
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	_ = r.SetTrustedProxies(nil)
+	r.Use(withRequestID(), logAndMeasure(newHTTPMetrics(reg)), recoverPanics(), securityHeaders(),
+		limitBody(d.Config.MaxBodyBytes, d.Config.MaxUploadBytes))
+	r.NoRoute(func(c *gin.Context) { respondError(c, models.Errorf(models.ENOTFOUND, "没有这个接口")) })
+	r.NoMethod(func(c *gin.Context) {
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": errorBody{Code: "method_not_allowed", Message: "不支持此请求方法"}})
+	})
+
+	r.GET("/healthz", a.healthz)
+	r.GET("/readyz", a.readyz)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1")
+	v1.POST("/auth/login", a.login)
+
+	authed := v1.Group("", requireAuth(a.store))
+	authed.POST("/auth/logout", a.logout)
+	authed.GET("/me", a.me)
+
+	creating := authed.Group("", idempotent(a.store))
+
+	authed.GET("/districts", a.listDistricts)
+	authed.GET("/districts/:id", a.getDistrict)
+	creating.POST("/districts", a.createDistrict)
+	authed.PATCH("/districts/:id", a.updateDistrict)
+
+	authed.GET("/schools", a.listSchools)
+	authed.GET("/schools/:id", a.getSchool)
+	creating.POST("/schools", a.createSchool)
+	authed.PATCH("/schools/:id", a.updateSchool)
+	creating.POST("/schools/import", a.importSchools)
+
+	authed.GET("/schools/:id/contacts", a.listContacts)
+	creating.POST("/schools/:id/contacts", a.createContact)
+	authed.PATCH("/schools/:id/contacts/:contact_id", a.updateContact)
+	authed.DELETE("/schools/:id/contacts/:contact_id", a.deleteContact)
+
+	authed.GET("/users", a.listUsers)
+	authed.GET("/users/:id", a.getUser)
+	creating.POST("/users", a.createUser)
+	authed.PATCH("/users/:id", a.updateUser)
+
+	authed.GET("/audit", a.listAudit)
+
+	return r
+}
+
+// healthz says the process is alive.
+func (a *api) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// readyz says whether the service can do its work: the database answers within 2 s.
+func (a *api) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	if err := a.ping(ctx); err != nil {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "ok"})
+}

@@ -1,0 +1,81 @@
+package models
+
+import "gorm.io/gorm"
+
+// Permission is something a role may do regardless of which school or district it concerns.
+// Which records a user may touch is decided by the scope methods below; together they are the
+// one place where DutyDesk decides who may do what.
+type Permission string
+
+// The permissions.
+const (
+	ManageUsers     Permission = "manage_users"     // create, change and list accounts
+	ManageDirectory Permission = "manage_directory" // create districts and schools, import
+	EditSchools     Permission = "edit_schools"     // change school details (within scope)
+	EditContacts    Permission = "edit_contacts"    // change school contacts (within scope)
+	ReadAudit       Permission = "read_audit"       // read the audit log
+	SeeAll          Permission = "see_all"          // read every school's and district's records
+)
+
+var rolePermissions = map[Role][]Permission{
+	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll},
+	RoleDutyOfficer:     {EditContacts, SeeAll},
+	RoleLeader:          {SeeAll},
+	RoleDistrictOfficer: {EditSchools, EditContacts},
+	RoleSchoolReporter:  {EditContacts},
+}
+
+// Can tells whether u's role grants p. A nil or disabled user can do nothing.
+func (u *User) Can(p Permission) bool {
+	if u == nil || u.Disabled {
+		return false
+	}
+	for _, granted := range rolePermissions[u.Role] {
+		if granted == p {
+			return true
+		}
+	}
+	return false
+}
+
+// CanSeeSchool tells whether u may read the records of the school with the given id and district.
+func (u *User) CanSeeSchool(schoolID, districtID int64) bool {
+	switch {
+	case u == nil || u.Disabled:
+		return false
+	case u.Can(SeeAll):
+		return true
+	case u.Role == RoleDistrictOfficer:
+		return u.DistrictID != nil && *u.DistrictID == districtID
+	case u.Role == RoleSchoolReporter:
+		return u.SchoolID != nil && *u.SchoolID == schoolID
+	}
+	return false
+}
+
+// CanSeeDistrict tells whether u may read records of a whole district.
+func (u *User) CanSeeDistrict(districtID int64) bool {
+	switch {
+	case u == nil || u.Disabled:
+		return false
+	case u.Can(SeeAll):
+		return true
+	case u.Role == RoleDistrictOfficer:
+		return u.DistrictID != nil && *u.DistrictID == districtID
+	}
+	return false
+}
+
+// scopeSchools restricts a query over a table with school_id and district_id columns (given by
+// their qualified names) to what u may see.
+func (u *User) scopeSchools(q *gorm.DB, schoolCol, districtCol string) *gorm.DB {
+	switch {
+	case u.Can(SeeAll):
+		return q
+	case u != nil && !u.Disabled && u.Role == RoleDistrictOfficer && u.DistrictID != nil:
+		return q.Where(districtCol+" = ?", *u.DistrictID)
+	case u != nil && !u.Disabled && u.Role == RoleSchoolReporter && u.SchoolID != nil:
+		return q.Where(schoolCol+" = ?", *u.SchoolID)
+	}
+	return q.Where("1 = 0")
+}

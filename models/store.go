@@ -1,0 +1,112 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Options are the settings the Store needs from the configuration.
+type Options struct {
+	// PasswordCost is the bcrypt cost for new password hashes.
+	PasswordCost int
+	// SessionTTL is how long a login token stays valid.
+	SessionTTL time.Duration
+	// Location is the bureau's time zone.
+	Location *time.Location
+}
+
+// Store is DutyDesk's data access and domain rules over one database. Its methods are safe for
+// concurrent use. Mutating methods take the acting user, check that they may act, and write an
+// audit entry in the same transaction.
+type Store struct {
+	db      *gorm.DB
+	dialect Dialect
+	clock   Clock
+	opts    Options
+}
+
+// NewStore returns a Store over db, telling time by clock.
+func NewStore(db *DB, clock Clock, opts Options) *Store {
+	if opts.Location == nil {
+		opts.Location = time.UTC
+	}
+	if opts.PasswordCost == 0 {
+		opts.PasswordCost = 12
+	}
+	if opts.SessionTTL == 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts}
+}
+
+// Now returns the Store's current time.
+func (s *Store) Now() time.Time { return s.clock.Now() }
+
+// Dialect tells which database the Store runs on.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Location returns the bureau's time zone.
+func (s *Store) Location() *time.Location { return s.opts.Location }
+
+// conn returns the database handle bound to ctx.
+func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// transact runs fn in one transaction on a Store bound to it; an error rolls everything back.
+func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
+	return s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
+		return fn(&Store{db: gtx, dialect: s.dialect, clock: s.clock, opts: s.opts})
+	})
+}
+
+// isUniqueViolation tells whether err is a unique-key conflict on either dialect.
+func isUniqueViolation(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	// The pure-Go SQLite driver's errors are not translated by GORM's dialector.
+	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// Page asks for one page of a list: up to Limit items after the item with ID Cursor.
+type Page struct {
+	Limit  int
+	Cursor int64
+}
+
+// DefaultPageSize and MaxPageSize bound list pages.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 1000
+)
+
+// normalize clamps the page size into [1, MaxPageSize].
+func (p Page) normalize() Page {
+	if p.Limit <= 0 {
+		p.Limit = DefaultPageSize
+	}
+	if p.Limit > MaxPageSize {
+		p.Limit = MaxPageSize
+	}
+	return p
+}
+
+// apply restricts q to the page, ordered by id; it asks for one extra row to learn whether more follow.
+func (p Page) apply(q *gorm.DB, table string) *gorm.DB {
+	if p.Cursor > 0 {
+		q = q.Where(table+".id > ?", p.Cursor)
+	}
+	return q.Order(table + ".id").Limit(p.Limit + 1)
+}
+
+// pageResult trims the extra row fetched by Page.apply and returns the next cursor (0 at the end).
+func pageResult[T any](items []T, p Page, id func(T) int64) ([]T, int64) {
+	if len(items) <= p.Limit {
+		return items, 0
+	}
+	items = items[:p.Limit]
+	return items, id(items[len(items)-1])
+}
