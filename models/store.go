@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -110,3 +111,6 @@ func pageResult[T any](items []T, p Page, id func(T) int64) ([]T, int64) {
 	items = items[:p.Limit]
 	return items, id(items[len(items)-1])
 }
+
+// FormatID writes an id in decimal.
+func FormatID(id int64) string { return strconv.FormatInt(id, 10) }
