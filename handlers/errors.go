@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"database/sql/driver"
 	"encoding/json"
@@ -11,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -81,44 +83,45 @@ func unavailable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err)
 }
 
-// bindJSON decodes the request body into v, refusing unknown fields, wrong types, trailing data
-// and bodies over the limit, with an error that says which field is wrong.
+// bindJSON decodes the request body into v, refusing invalid UTF-8, unknown fields, wrong types,
+// trailing data and bodies over the limit, with an error that says which field is wrong.
 func bindJSON(c *gin.Context, v any) error {
-	dec := json.NewDecoder(c.Request.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if dec.More() {
-			return models.Errorf(models.EMALFORMED, "请求体只能包含一个 JSON 对象")
-		}
-		if _, err := dec.Token(); err != io.EOF {
-			var maxErr *http.MaxBytesError
-			if errors.As(err, &maxErr) {
-				return tooLarge(maxErr.Limit)
-			}
-			return models.Errorf(models.EMALFORMED, "请求体只能包含一个 JSON 对象")
-		}
-		return nil
+	raw, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		return bodyReadError(err)
 	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return models.Errorf(models.EMALFORMED, "请求体为空，应为 JSON 对象")
+	}
+	if !utf8.Valid(raw) {
+		return models.Errorf(models.EMALFORMED, "请求体不是有效的 UTF-8 文本")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return decodeError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return models.Errorf(models.EMALFORMED, "请求体只能包含一个 JSON 对象")
+	}
+	return nil
+}
+
+// decodeError explains a JSON decoding error, naming the field where it can.
+func decodeError(err error) error {
 	var (
 		syntaxErr *json.SyntaxError
 		typeErr   *json.UnmarshalTypeError
-		maxErr    *http.MaxBytesError
 	)
 	switch {
-	case errors.As(err, &maxErr):
-		return tooLarge(maxErr.Limit)
-	case errors.Is(err, io.EOF):
-		return models.Errorf(models.EMALFORMED, "请求体为空，应为 JSON 对象")
 	case errors.As(err, &syntaxErr), errors.Is(err, io.ErrUnexpectedEOF):
 		return models.Errorf(models.EMALFORMED, "请求体不是有效的 JSON")
 	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if field == "" {
+		if typeErr.Field == "" {
 			return models.Errorf(models.EMALFORMED, "请求体应为 JSON 对象")
 		}
 		return &models.Error{Code: models.EMALFORMED, Message: "字段类型错误",
-			Fields: map[string]string{field: fmt.Sprintf("应为 %s 类型", jsonKind(typeErr.Type.Kind().String()))}}
+			Fields: map[string]string{typeErr.Field: fmt.Sprintf("应为 %s 类型", jsonKind(typeErr.Type.Kind().String()))}}
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
 		return &models.Error{Code: models.EMALFORMED, Message: "包含未知字段", Fields: map[string]string{field: "未知字段"}}

@@ -222,6 +222,7 @@ func idempotent(store *models.Store) gin.HandlerFunc {
 	}
 }
 
+// bodyReadError explains a failure to read the request body.
 func bodyReadError(err error) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {

@@ -259,7 +259,8 @@ func parseYesNo(s string) (bool, bool) {
 }
 
 // applyImport writes the parsed rows, inside the caller's transaction. It returns row problems that
-// only the database can reveal (a unified code held by another school).
+// only the database can reveal (a unified code held by another school), checked before writing so
+// that no statement fails inside the transaction.
 func (s *Store) applyImport(ctx context.Context, rows []importRow, result *ImportResult) ([]RowProblem, error) {
 	var existing []School
 	if err := s.db.Find(&existing).Error; err != nil {
@@ -267,8 +268,12 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 	}
 	schoolKey := func(sc *School) string { return fmt.Sprintf("%d/%s", sc.DistrictID, sc.Name) }
 	schools := map[string]*School{}
+	codeOwner := map[string]string{} // unified code → school key, to refuse a code held by another school
 	for i := range existing {
 		schools[schoolKey(&existing[i])] = &existing[i]
+		if existing[i].UnifiedCode != nil {
+			codeOwner[*existing[i].UnifiedCode] = schoolKey(&existing[i])
+		}
 	}
 	var contacts []Contact
 	if err := s.db.Find(&contacts).Error; err != nil {
@@ -287,15 +292,17 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 	listed := map[int64]map[string]bool{} // school id → contact names in the file
 	for _, r := range rows {
 		key := schoolKey(&r.school)
+		if r.school.UnifiedCode != nil {
+			if owner, taken := codeOwner[*r.school.UnifiedCode]; taken && owner != key {
+				problems = append(problems, RowProblem{Row: r.line, Column: colUnifiedCode, Message: "统一社会信用代码已被其他学校使用"})
+				continue
+			}
+		}
 		sc, ok := schools[key]
 		switch {
 		case !ok:
 			sc = &School{DistrictID: r.school.DistrictID, Name: r.school.Name, Type: r.school.Type, Address: r.school.Address, UnifiedCode: r.school.UnifiedCode}
 			if err := s.db.Omit("Contacts").Create(sc).Error; err != nil {
-				if isUniqueViolation(err) {
-					problems = append(problems, RowProblem{Row: r.line, Column: colUnifiedCode, Message: "统一社会信用代码已被其他学校使用"})
-					continue
-				}
 				return nil, fmt.Errorf("import school row %d: %w", r.line, err)
 			}
 			schools[key] = sc
@@ -307,10 +314,6 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 			if sc.Type != r.school.Type || sc.Address != r.school.Address || !sameCode(sc.UnifiedCode, r.school.UnifiedCode) {
 				sc.Type, sc.Address, sc.UnifiedCode = r.school.Type, r.school.Address, r.school.UnifiedCode
 				if err := s.db.Omit("Contacts").Save(sc).Error; err != nil {
-					if isUniqueViolation(err) {
-						problems = append(problems, RowProblem{Row: r.line, Column: colUnifiedCode, Message: "统一社会信用代码已被其他学校使用"})
-						continue
-					}
 					return nil, fmt.Errorf("import school row %d: %w", r.line, err)
 				}
 				result.SchoolsUpdated++
