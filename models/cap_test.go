@@ -132,3 +132,17 @@ func TestParseChineseCAP(t *testing.T) {
 		t.Fatal("non-GB identifier accepted")
 	}
 }
+
+func FuzzParseCAP(f *testing.F) {
+	f.Add(chineseTyphoonCAP)
+	f.Add(`<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2"></alert>`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		a, err := models.ParseCAP(strings.NewReader(doc))
+		if err != nil && models.ErrCode(err) != models.EINVALID {
+			t.Fatalf("unexpected error kind: %v", err)
+		}
+		if err == nil && (a.Identifier == "" || a.Sent.IsZero()) {
+			t.Fatalf("accepted an alert without identifier or sent: %+v", a)
+		}
+	})
+}
