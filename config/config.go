@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -50,6 +51,32 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
 
+	// SMTPURL is the mail relay: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465.
+	// Empty means no relay: messages are written as .eml files under DataDir/mail.
+	SMTPURL string `yaml:"smtp_url" env:"DUTYDESK_SMTP_URL"`
+	// MailFrom is the From address of every e-mail, e.g. "市教育局应急值守 <duty@edu.example.cn>".
+	MailFrom string `yaml:"mail_from" env:"DUTYDESK_MAIL_FROM"`
+	// SMTPPoolSize bounds the open connections to the relay; SMTPTimeout bounds dialling and each
+	// command on them.
+	SMTPPoolSize int           `yaml:"smtp_pool_size" env:"DUTYDESK_SMTP_POOL_SIZE"`
+	SMTPTimeout  time.Duration `yaml:"smtp_timeout" env:"DUTYDESK_SMTP_TIMEOUT"`
+	// WebhookURL, when set, also receives every notice as a JSON POST (e.g. a group robot).
+	WebhookURL string `yaml:"webhook_url" env:"DUTYDESK_WEBHOOK_URL"`
+	// LeadershipEmails is the bureau leadership list: the last step of an escalation and the daily
+	// brief. In the environment, comma-separated.
+	LeadershipEmails []string `yaml:"leadership_emails" env:"DUTYDESK_LEADERSHIP_EMAILS"`
+	// OutboxMaxAttempts is how often a message is tried before it is marked failed; retries wait
+	// OutboxRetryBase, doubling each time, at most OutboxRetryMax.
+	OutboxMaxAttempts int           `yaml:"outbox_max_attempts" env:"DUTYDESK_OUTBOX_MAX_ATTEMPTS"`
+	OutboxRetryBase   time.Duration `yaml:"outbox_retry_base" env:"DUTYDESK_OUTBOX_RETRY_BASE"`
+	OutboxRetryMax    time.Duration `yaml:"outbox_retry_max" env:"DUTYDESK_OUTBOX_RETRY_MAX"`
+	// Schedule* are cron specs (5 fields, or @every 30s, @daily…) in Timezone, checked by the
+	// scheduler at start-up.
+	ScheduleEscalation    string `yaml:"schedule_escalation" env:"DUTYDESK_SCHEDULE_ESCALATION"`
+	ScheduleOutbox        string `yaml:"schedule_outbox" env:"DUTYDESK_SCHEDULE_OUTBOX"`
+	ScheduleDutyReminders string `yaml:"schedule_duty_reminders" env:"DUTYDESK_SCHEDULE_DUTY_REMINDERS"`
+	ScheduleDailyBrief    string `yaml:"schedule_daily_brief" env:"DUTYDESK_SCHEDULE_DAILY_BRIEF"`
+
 	// Location is Timezone, resolved by Validate.
 	Location *time.Location `yaml:"-"`
 }
@@ -67,6 +94,17 @@ func Defaults() Config {
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     10 << 20,
 		LogLevel:           "info",
+
+		MailFrom:              "DutyDesk 应急值守 <dutydesk@localhost>",
+		SMTPPoolSize:          2,
+		SMTPTimeout:           30 * time.Second,
+		OutboxMaxAttempts:     8,
+		OutboxRetryBase:       30 * time.Second,
+		OutboxRetryMax:        time.Hour,
+		ScheduleEscalation:    "@every 30s",
+		ScheduleOutbox:        "@every 2s",
+		ScheduleDutyReminders: "0 18 * * *", // the day before a shift
+		ScheduleDailyBrief:    "0 8 * * *",
 	}
 }
 
@@ -123,6 +161,14 @@ func applyEnv(cfg *Config, getenv func(string) string) error {
 				return fmt.Errorf("%s: %q is not a whole number", name, raw)
 			}
 			f.SetInt(n)
+		case []string:
+			var list []string
+			for _, item := range strings.Split(raw, ",") {
+				if item = strings.TrimSpace(item); item != "" {
+					list = append(list, item)
+				}
+			}
+			f.Set(reflect.ValueOf(list))
 		default:
 			return fmt.Errorf("%s: unsupported setting type %s", name, f.Type())
 		}
@@ -182,6 +228,45 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("DUTYDESK_LOG_LEVEL", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	if c.SMTPURL != "" {
+		u, err := url.Parse(c.SMTPURL)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
+			bad("DUTYDESK_SMTP_URL", "must be smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465")
+		}
+	}
+	if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+		bad("DUTYDESK_MAIL_FROM", "%q is not an e-mail address like 值班室 <duty@example.cn>", c.MailFrom)
+	}
+	if c.SMTPPoolSize < 1 || c.SMTPPoolSize > 100 {
+		bad("DUTYDESK_SMTP_POOL_SIZE", "must be between 1 and 100")
+	}
+	if c.SMTPTimeout < time.Second {
+		bad("DUTYDESK_SMTP_TIMEOUT", "must be at least 1s")
+	}
+	if c.WebhookURL != "" {
+		if u, err := url.Parse(c.WebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("DUTYDESK_WEBHOOK_URL", "%q is not an http(s) URL", c.WebhookURL)
+		}
+	}
+	for _, addr := range c.LeadershipEmails {
+		if _, err := mail.ParseAddress(addr); err != nil {
+			bad("DUTYDESK_LEADERSHIP_EMAILS", "%q is not an e-mail address", addr)
+		}
+	}
+	if c.OutboxMaxAttempts < 1 {
+		bad("DUTYDESK_OUTBOX_MAX_ATTEMPTS", "must be at least 1")
+	}
+	if c.OutboxRetryBase < time.Second || c.OutboxRetryMax < c.OutboxRetryBase {
+		bad("DUTYDESK_OUTBOX_RETRY_BASE", "must be at least 1s and not above DUTYDESK_OUTBOX_RETRY_MAX")
+	}
+	for _, s := range [][2]string{
+		{"DUTYDESK_SCHEDULE_ESCALATION", c.ScheduleEscalation}, {"DUTYDESK_SCHEDULE_OUTBOX", c.ScheduleOutbox},
+		{"DUTYDESK_SCHEDULE_DUTY_REMINDERS", c.ScheduleDutyReminders}, {"DUTYDESK_SCHEDULE_DAILY_BRIEF", c.ScheduleDailyBrief},
+	} {
+		if strings.TrimSpace(s[1]) == "" {
+			bad(s[0], "must be a cron spec such as \"0 8 * * *\" or \"@every 30s\"")
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -15,11 +15,13 @@ const (
 	EditContacts    Permission = "edit_contacts"    // change school contacts (within scope)
 	ReadAudit       Permission = "read_audit"       // read the audit log
 	SeeAll          Permission = "see_all"          // read every school's and district's records
+	ReadOutbox      Permission = "read_outbox"      // see queued and failed messages, resend failed ones
+	ManagePolicies  Permission = "manage_policies"  // change escalation ladders
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll},
-	RoleDutyOfficer:     {EditContacts, SeeAll},
+	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies},
+	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox},
 	RoleLeader:          {SeeAll},
 	RoleDistrictOfficer: {EditSchools, EditContacts},
 	RoleSchoolReporter:  {EditContacts},

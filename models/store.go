@@ -18,6 +18,10 @@ type Options struct {
 	SessionTTL time.Duration
 	// Location is the bureau's time zone.
 	Location *time.Location
+	// Outbox sets retries of queued messages; Notices says whom escalations, reminders and the
+	// daily brief reach.
+	Outbox  OutboxOptions
+	Notices NoticeOptions
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for

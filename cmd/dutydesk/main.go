@@ -1,5 +1,5 @@
 // Command dutydesk is DutyDesk's one binary: serve, migrate, import, demo, version.
-// It only wires: configuration, database, store and router.
+// It only wires: configuration, database, store, scheduler and router.
 package main
 
 import (
@@ -12,12 +12,17 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"dutydesk/config"
 	"dutydesk/handlers"
 	"dutydesk/models"
+	"dutydesk/scheduler"
 )
 
 // demoAdminPassword is the admin password of a demo run when none is configured.
@@ -136,7 +141,11 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	if err != nil {
 		return nil, nil, err
 	}
-	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location})
+	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
+		Outbox: models.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
+			Webhook: cfg.WebhookURL != ""},
+		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
+	})
 	return db, store, nil
 }
 
@@ -207,9 +216,15 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 			return err
 		}
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db, Log: slog.Default(), Registry: reg})
+	if err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping}),
+		Handler:           handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -231,6 +246,18 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 	}
 	fmt.Fprintln(stdout)
 
+	if cfg.SMTPURL == "" {
+		fmt.Fprintf(stdout, "no DUTYDESK_SMTP_URL: e-mails are written to %s\n", filepath.Join(cfg.DataDir, "mail"))
+	}
+
+	sched.Start()
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := sched.Stop(stopCtx); err != nil {
+			slog.Error("stop scheduler", "err", err)
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
 	select {

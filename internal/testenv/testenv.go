@@ -73,6 +73,33 @@ func OpenDB(t testing.TB, dialect models.Dialect, clock models.Clock) *models.DB
 	return db
 }
 
+// OpenDBPair opens two handles (two connection pools) on one fresh, migrated database of the
+// dialect, as two replicas of the service would have.
+func OpenDBPair(t testing.TB, dialect models.Dialect, clock models.Clock) (*models.DB, *models.DB) {
+	t.Helper()
+	open := func() func() (*models.DB, error) {
+		if dialect == models.Postgres {
+			url := freshSchema(t)
+			return func() (*models.DB, error) { return models.OpenPostgres(url, clock) }
+		}
+		path := filepath.Join(t.TempDir(), "test.db")
+		return func() (*models.DB, error) { return models.OpenSQLite(path, clock) }
+	}()
+	var dbs [2]*models.DB
+	for i := range dbs {
+		db, err := open()
+		if err != nil {
+			t.Fatalf("open %s: %v", dialect, err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	if err := dbs[0].Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate %s: %v", dialect, err)
+	}
+	return dbs[0], dbs[1]
+}
+
 // freshSchema creates a schema of its own for this test and returns a URL whose search_path is it.
 func freshSchema(t testing.TB) string {
 	t.Helper()

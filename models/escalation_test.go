@@ -1,0 +1,300 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"dutydesk/internal/testenv"
+	"dutydesk/models"
+	"dutydesk/notify"
+)
+
+// escalationEnv is a store over a fresh database with the fixture directory, a leadership list and
+// a short retry ladder.
+type escalationEnv struct {
+	store *models.Store
+	db    *models.DB
+	clock *models.FakeClock
+	dir   *testenv.Directory
+}
+
+func newEscalationEnv(t *testing.T, dialect models.Dialect) *escalationEnv {
+	t.Helper()
+	clock := testenv.Clock()
+	_, db := testenv.Store(t, dialect, clock)
+	store := models.NewStore(db, clock, models.Options{PasswordCost: 4, Location: testenv.Shanghai,
+		Outbox:  models.OutboxOptions{MaxAttempts: 3, RetryBase: 30 * time.Second, RetryMax: 10 * time.Minute, Lease: 5 * time.Minute},
+		Notices: models.NoticeOptions{Leadership: []string{"局长 <chief@bureau.example.org>"}},
+	})
+	return &escalationEnv{store: store, db: db, clock: clock, dir: testenv.SeedDirectory(t, store)}
+}
+
+// openDeadline opens a deadline of kind on School1A (District1), due at dueAt.
+func (e *escalationEnv) openDeadline(t *testing.T, kind models.DeadlineKind, subjectID int64, dueAt time.Time) *models.Deadline {
+	t.Helper()
+	d := &models.Deadline{Kind: kind, SubjectType: "incident", SubjectID: subjectID, SchoolID: &e.dir.School1A.ID,
+		DistrictID: &e.dir.District1.ID, Label: "食堂疑似食物中毒", DueAt: dueAt.UTC(), CreatedAt: e.clock.Now()}
+	if err := e.store.OpenDeadline(context.Background(), d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// sweepAt moves the clock to at and sweeps.
+func (e *escalationEnv) sweepAt(t *testing.T, at time.Time) models.SweepResult {
+	t.Helper()
+	e.clock.Set(at)
+	res, err := e.store.Sweep(context.Background(), at)
+	if err != nil {
+		t.Fatalf("sweep at %s: %v", at, err)
+	}
+	return res
+}
+
+// queued returns the recipients of the escalation e-mails queued for deadline d, by step, sorted.
+func (e *escalationEnv) queued(t *testing.T, d *models.Deadline) map[int][]string {
+	t.Helper()
+	recs, _, err := e.store.Escalations(context.Background(), e.dir.Admin, models.EscalationFilter{DeadlineID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msgs, _, err := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: "deadline", SubjectID: d.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) == 0 && len(recs) > 0 && len(recs[0].Recipients) > 0 {
+		t.Fatal("escalations recorded without messages")
+	}
+	byStep := map[int][]string{}
+	for _, r := range recs {
+		byStep[r.Step] = []string{}
+		for _, line := range r.Recipients {
+			byStep[r.Step] = append(byStep[r.Step], line[strings.Index(line, "<")+1:len(line)-1])
+		}
+		sort.Strings(byStep[r.Step])
+	}
+	var addrs []string
+	for _, m := range msgs {
+		addrs = append(addrs, m.Recipient)
+	}
+	var recorded []string
+	for _, rs := range byStep {
+		recorded = append(recorded, rs...)
+	}
+	sort.Strings(addrs)
+	sort.Strings(recorded)
+	if !reflect.DeepEqual(addrs, recorded) && !(len(addrs) == 0 && len(recorded) == 0) {
+		t.Fatalf("queued e-mails %v differ from the recorded recipients %v", addrs, recorded)
+	}
+	return byStep
+}
+
+func TestEscalationLadder(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		closed := e.openDeadline(t, models.DeadlineInitialReport, 1, due)
+		open := e.openDeadline(t, models.DeadlineInitialReport, 2, due)
+		contacts := []string{"principal." + models.FormatID(e.dir.School1A.ID) + "@example.org", "safety." + models.FormatID(e.dir.School1A.ID) + "@example.org"}
+		officers := []string{"duty1@bureau.example.org"}
+		leader := []string{"leader1@bureau.example.org"}
+		chief := []string{"chief@bureau.example.org"}
+
+		moments := []struct {
+			name  string
+			at    time.Time
+			fired int
+			want  map[int][]string // expected on the deadline that stays open
+		}{
+			{"OneSecondBeforeDue", due.Add(-time.Second), 0, map[int][]string{}},
+			{"AtDueRemindsSchool", due, 2, map[int][]string{0: contacts}},
+			{"SweepAgainFiresNothing", due.Add(time.Second), 0, map[int][]string{0: contacts}},
+			{"JustBeforeFifteenMinutes", due.Add(15*time.Minute - time.Second), 0, map[int][]string{0: contacts}},
+			{"FifteenMinutesOfficers", due.Add(15 * time.Minute), 2, map[int][]string{0: contacts, 1: officers}},
+			{"ThirtyMinutesLeader", due.Add(30 * time.Minute), 2, map[int][]string{0: contacts, 1: officers, 2: leader}},
+			{"SixtyMinutesLeadership", due.Add(60 * time.Minute), 1, map[int][]string{0: contacts, 1: officers, 2: leader, 3: chief}},
+			{"LadderComplete", due.Add(24 * time.Hour), 0, map[int][]string{0: contacts, 1: officers, 2: leader, 3: chief}},
+		}
+		for _, m := range moments {
+			if m.name == "SixtyMinutesLeadership" {
+				// The school files its report 45 minutes late: that ladder stops.
+				e.clock.Set(due.Add(45 * time.Minute))
+				if _, err := e.store.CloseDeadlines(ctx, models.DeadlineInitialReport, "incident", closed.SubjectID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			res := e.sweepAt(t, m.at)
+			if res.Fired != m.fired {
+				t.Fatalf("%s: fired %d steps, want %d", m.name, res.Fired, m.fired)
+			}
+			if got := e.queued(t, open); !reflect.DeepEqual(got, m.want) {
+				t.Fatalf("%s: steps %v, want %v", m.name, got, m.want)
+			}
+		}
+		if got, want := e.queued(t, closed), map[int][]string{0: contacts, 1: officers, 2: leader}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("closed deadline: steps %v, want %v (nothing after closing)", got, want)
+		}
+
+		recs, _, err := e.store.Escalations(ctx, e.dir.Admin, models.EscalationFilter{DeadlineID: open.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 4 || !recs[1].FiredAt.Equal(due.Add(15*time.Minute)) || recs[1].Targets[0] != models.AudienceOfficersOnDuty || recs[1].KindName != "突发事件首报（电话）" {
+			t.Fatalf("records %+v", recs)
+		}
+		msgs, _, _ := e.store.OutboxMessages(ctx, e.dir.Admin, models.OutboxFilter{SubjectType: "deadline", SubjectID: open.ID})
+		var leaderMsg *models.OutboxMessage
+		for i := range msgs {
+			if msgs[i].Recipient == leader[0] {
+				leaderMsg = &msgs[i]
+			}
+		}
+		if leaderMsg == nil || leaderMsg.Subject != "【逾期升级·第2级】突发事件首报（电话）已逾期30分钟：东湖区第一小学" ||
+			!strings.Contains(leaderMsg.BodyText, "带班领导：") || leaderMsg.RecipientName != "带班领导" || leaderMsg.Kind != notify.KindEscalation {
+			t.Fatalf("leader's message %+v", leaderMsg)
+		}
+	})
+}
+
+func TestEscalationAlertAckReachesDistrictAndLeader(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai) // issued 10:00, acknowledgement due 10:30
+		d := e.openDeadline(t, models.DeadlineAlertAck, 7, due)
+		e.sweepAt(t, due)
+		e.sweepAt(t, due.Add(30*time.Minute-time.Second))
+		if got := e.queued(t, d); len(got) != 1 {
+			t.Fatalf("before 30 min: steps %v, want only the reminder", got)
+		}
+		e.sweepAt(t, due.Add(30*time.Minute))
+		got := e.queued(t, d)
+		if want := []string{"district1@bureau.example.org", "leader1@bureau.example.org"}; !reflect.DeepEqual(got[1], want) {
+			t.Fatalf("step 1 reached %v, want %v", got[1], want)
+		}
+	})
+}
+
+func TestEscalationUsesRosterAndCustomPolicy(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		// A second officer who is not on shift: the roster names only duty1 and leader1.
+		role := models.RoleDutyOfficer
+		name, display, pw, email := "duty2", "值班员乙", testenv.Password, "duty2@bureau.example.org"
+		if _, err := e.store.CreateUser(ctx, models.System, models.UserInput{Username: &name, DisplayName: &display, Role: &role, Password: &pw, Email: &email}); err != nil {
+			t.Fatal(err)
+		}
+		var askedAt time.Time
+		e.store.SetOnDuty(func(ctx context.Context, s *models.Store, at time.Time) ([]models.User, []models.User, error) {
+			askedAt = at
+			return []models.User{*e.dir.Leader}, []models.User{*e.dir.Officer}, nil
+		})
+		steps := []models.EscalationStep{{DelaySeconds: 0, Targets: []models.Audience{models.AudienceOfficersOnDuty, models.AudienceLeaderOnDuty}}}
+		if _, err := e.store.SetEscalationPolicy(ctx, e.dir.Admin, models.DeadlineSignature, steps); err != nil {
+			t.Fatal(err)
+		}
+		due := time.Date(2026, 10, 8, 11, 0, 0, 0, testenv.Shanghai)
+		d := e.openDeadline(t, models.DeadlineSignature, 3, due)
+		e.sweepAt(t, due.Add(2*time.Hour))
+		got := e.queued(t, d)
+		if want := map[int][]string{0: {"duty1@bureau.example.org", "leader1@bureau.example.org"}}; !reflect.DeepEqual(got, want) {
+			t.Fatalf("steps %v, want %v", got, want)
+		}
+		if !askedAt.Equal(due.Add(2 * time.Hour)) {
+			t.Fatalf("roster asked about %v", askedAt)
+		}
+	})
+}
+
+func TestSetEscalationPolicy(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		good := []models.EscalationStep{{DelaySeconds: 0, Targets: []models.Audience{models.AudienceSchoolContacts}}, {DelaySeconds: 600, Targets: []models.Audience{models.AudienceLeadership}}}
+		cases := []struct {
+			name   string
+			actor  *models.User
+			kind   models.DeadlineKind
+			steps  []models.EscalationStep
+			code   models.ErrorCode
+			fields []string
+		}{
+			{"OfficerForbidden", e.dir.Officer, models.DeadlineFollowUp, good, models.EFORBIDDEN, nil},
+			{"UnknownKind", e.dir.Admin, "nonsense", good, models.ENOTFOUND, nil},
+			{"DecreasingDelay", e.dir.Admin, models.DeadlineFollowUp, []models.EscalationStep{good[1], good[0]}, models.EINVALID, []string{"steps[1].delay_seconds"}},
+			{"UnknownAudience", e.dir.Admin, models.DeadlineFollowUp, []models.EscalationStep{{Targets: []models.Audience{"mayor"}}}, models.EINVALID, []string{"steps[0].targets"}},
+			{"NoTargets", e.dir.Admin, models.DeadlineFollowUp, []models.EscalationStep{{DelaySeconds: 60}}, models.EINVALID, []string{"steps[0].targets"}},
+			{"Valid", e.dir.Admin, models.DeadlineFollowUp, good, "", nil},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				_, err := e.store.SetEscalationPolicy(ctx, c.actor, c.kind, c.steps)
+				if models.ErrCode(err) != c.code {
+					t.Fatalf("error %v, want code %q", err, c.code)
+				}
+				var me *models.Error
+				if errors.As(err, &me) {
+					for _, f := range c.fields {
+						if me.Fields[f] == "" {
+							t.Fatalf("no message for %s in %v", f, me.Fields)
+						}
+					}
+				}
+			})
+		}
+		policies, err := e.store.EscalationPolicies(ctx, e.dir.Leader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range policies {
+			if p.Kind == models.DeadlineFollowUp && (!p.Custom || !reflect.DeepEqual(p.Steps, good)) {
+				t.Fatalf("follow-up policy %+v", p)
+			}
+			if p.Kind == models.DeadlineInitialReport && (p.Custom || len(p.Steps) != 4 || p.Steps[3].DelaySeconds != 3600) {
+				t.Fatalf("initial report policy %+v", p)
+			}
+		}
+		// No steps restores the default.
+		p, err := e.store.SetEscalationPolicy(ctx, e.dir.Admin, models.DeadlineFollowUp, nil)
+		if err != nil || p.Custom || len(p.Steps) != 4 {
+			t.Fatalf("restore default: %+v, %v", p, err)
+		}
+	})
+}
+
+func TestEscalationsAreScopedToWhatTheUserSees(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		e.openDeadline(t, models.DeadlineInitialReport, 1, due) // School1A, District1
+		other := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: "incident", SubjectID: 2, SchoolID: &e.dir.School2A.ID,
+			DistrictID: &e.dir.District2.ID, DueAt: due.UTC(), CreatedAt: e.clock.Now()}
+		if err := e.store.OpenDeadline(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		e.sweepAt(t, due)
+		for _, c := range []struct {
+			user *models.User
+			want int
+		}{{e.dir.Admin, 2}, {e.dir.Leader, 2}, {e.dir.DistrictOfficer, 1}, {e.dir.Reporter, 1}} {
+			recs, _, err := e.store.Escalations(ctx, c.user, models.EscalationFilter{})
+			if err != nil || len(recs) != c.want {
+				t.Fatalf("%s sees %d escalations (%v), want %d", c.user.Username, len(recs), err, c.want)
+			}
+		}
+		recs, _, _ := e.store.Escalations(ctx, e.dir.Admin, models.EscalationFilter{From: due.Add(time.Second)})
+		if len(recs) != 0 {
+			t.Fatalf("from filter: %d", len(recs))
+		}
+		if _, _, err := e.store.Escalations(ctx, e.dir.Admin, models.EscalationFilter{Kind: "nonsense"}); models.ErrCode(err) != models.EINVALID {
+			t.Fatalf("unknown kind: %v", err)
+		}
+	})
+}

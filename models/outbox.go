@@ -1,0 +1,310 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"dutydesk/notify"
+)
+
+// OutboxStatus is where a queued message stands.
+type OutboxStatus string
+
+// The outbox statuses: pending until sent, failed after the last allowed attempt.
+const (
+	OutboxPending OutboxStatus = "pending"
+	OutboxSent    OutboxStatus = "sent"
+	OutboxFailed  OutboxStatus = "failed"
+)
+
+// OutboxMessage is a message waiting in, or done with, the transactional outbox (design.md,
+// mechanism 3). It is written in the transaction of the change that caused it.
+type OutboxMessage struct {
+	ID            int64          `json:"id"`
+	MessageID     string         `json:"message_id"`
+	Channel       notify.Channel `json:"channel"`
+	Recipient     string         `json:"recipient"`
+	RecipientName string         `json:"recipient_name"`
+	Subject       string         `json:"subject"`
+	BodyText      string         `json:"body_text"`
+	BodyHTML      string         `json:"-"`
+	Kind          notify.Kind    `json:"kind"`
+	SubjectType   string         `json:"subject_type"`
+	SubjectID     *int64         `json:"subject_id"`
+	Status        OutboxStatus   `json:"status"`
+	Attempts      int            `json:"attempts"`
+	NextAttemptAt time.Time      `json:"next_attempt_at"`
+	LastError     string         `json:"last_error"`
+	CreatedAt     time.Time      `json:"created_at"`
+	SentAt        *time.Time     `json:"sent_at"`
+}
+
+// Message turns the row back into the notify.Message it was queued as.
+func (m *OutboxMessage) Message() notify.Message {
+	msg := notify.Message{
+		ID: m.MessageID, Channel: m.Channel, Kind: m.Kind, To: m.Recipient, ToName: m.RecipientName,
+		Subject: m.Subject, Text: m.BodyText, HTML: m.BodyHTML, SubjectType: m.SubjectType, CreatedAt: m.CreatedAt,
+	}
+	if m.SubjectID != nil {
+		msg.SubjectID = *m.SubjectID
+	}
+	return msg
+}
+
+// OutboxOptions set how the outbox retries.
+type OutboxOptions struct {
+	// MaxAttempts is how often a message is tried before it is marked failed. Default 8.
+	MaxAttempts int
+	// RetryBase is the wait after the first failure; it doubles with each attempt up to RetryMax.
+	// Defaults 30 s and 1 h.
+	RetryBase, RetryMax time.Duration
+	// Lease is how long a claimed message is left to its dispatcher before another may claim it
+	// (a dispatcher that crashed mid-send). It must exceed the send timeout. Default 5 min.
+	Lease time.Duration
+	// Webhook queues a copy of each notice for the webhook channel.
+	Webhook bool
+}
+
+func (o OutboxOptions) withDefaults() OutboxOptions {
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.RetryBase <= 0 {
+		o.RetryBase = 30 * time.Second
+	}
+	if o.RetryMax < o.RetryBase {
+		o.RetryMax = max(time.Hour, o.RetryBase)
+	}
+	if o.Lease <= 0 {
+		o.Lease = 5 * time.Minute
+	}
+	return o
+}
+
+// Backoff is the wait before the next attempt after the given number of failed attempts:
+// RetryBase, doubling, at most RetryMax.
+func (o OutboxOptions) Backoff(attempts int) time.Duration {
+	o = o.withDefaults()
+	d := o.RetryBase
+	for i := 1; i < attempts && d < o.RetryMax; i++ {
+		d *= 2
+	}
+	return min(d, o.RetryMax)
+}
+
+// EnqueueMessage queues m for sending. Call it inside the transaction of the change that causes
+// the message. A message whose Message-ID is already queued is not queued again; the result
+// says whether a row was added.
+func (s *Store) EnqueueMessage(ctx context.Context, m notify.Message) (bool, error) {
+	if m.ID == "" || m.To == "" || m.Subject == "" || (m.Channel != notify.ChannelEmail && m.Channel != notify.ChannelWebhook) {
+		return false, fmt.Errorf("enqueue message: incomplete message (id %q, to %q, channel %q)", m.ID, m.To, m.Channel)
+	}
+	now := s.Now()
+	row := OutboxMessage{
+		MessageID: m.ID, Channel: m.Channel, Recipient: m.To, RecipientName: m.ToName, Subject: m.Subject,
+		BodyText: m.Text, BodyHTML: m.HTML, Kind: m.Kind, SubjectType: m.SubjectType,
+		Status: OutboxPending, NextAttemptAt: now, CreatedAt: now,
+	}
+	if m.SubjectID != 0 {
+		row.SubjectID = &m.SubjectID
+	}
+	res := s.conn(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "message_id"}}, DoNothing: true}).Create(&row)
+	if res.Error != nil {
+		return false, fmt.Errorf("enqueue message %s: %w", m.ID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// enqueueNotice queues one rendered notice to each recipient by e-mail and, when the webhook
+// channel is on, once to the webhook. idParts identify the notice; the recipient is added to them.
+func (s *Store) enqueueNotice(ctx context.Context, kind notify.Kind, r notify.Rendered, to []Recipient,
+	subjectType string, subjectID int64, idParts ...string) (int, error) {
+	base := notify.Message{Kind: kind, Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: subjectType, SubjectID: subjectID}
+	var msgs []notify.Message
+	for _, rcpt := range to {
+		m := base
+		m.Channel, m.To, m.ToName = notify.ChannelEmail, rcpt.Email, rcpt.Name
+		m.ID = notify.MessageID(append(idParts, string(m.Channel), strings.ToLower(rcpt.Email))...)
+		msgs = append(msgs, m)
+	}
+	if s.opts.Outbox.Webhook {
+		m := base
+		m.Channel, m.To = notify.ChannelWebhook, "webhook"
+		m.ID = notify.MessageID(append(idParts, string(m.Channel))...)
+		msgs = append(msgs, m)
+	}
+	queued := 0
+	for _, m := range msgs {
+		added, err := s.EnqueueMessage(ctx, m)
+		if err != nil {
+			return queued, err
+		}
+		if added {
+			queued++
+		}
+	}
+	return queued, nil
+}
+
+// ClaimOutbox takes up to limit pending messages that are due, oldest first, for this dispatcher:
+// it counts the attempt and leases them for Lease, so no other dispatcher takes them meanwhile.
+// On PostgreSQL rows locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED); SQLite
+// has one writer.
+func (s *Store) ClaimOutbox(ctx context.Context, limit int) ([]OutboxMessage, error) {
+	opts := s.opts.Outbox.withDefaults()
+	var claimed []OutboxMessage
+	err := s.transact(ctx, func(tx *Store) error {
+		now := tx.Now()
+		err := tx.db.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
+			Where("status = ? AND next_attempt_at <= ?", OutboxPending, now).
+			Order("next_attempt_at, id").Limit(limit).Find(&claimed).Error
+		if err != nil || len(claimed) == 0 {
+			return err
+		}
+		ids := make([]int64, len(claimed))
+		for i := range claimed {
+			ids[i] = claimed[i].ID
+			claimed[i].Attempts++
+			claimed[i].NextAttemptAt = now.Add(opts.Lease)
+		}
+		return tx.db.Model(&OutboxMessage{}).Where("id IN ?", ids).
+			Updates(map[string]any{"attempts": gorm.Expr("attempts + 1"), "next_attempt_at": now.Add(opts.Lease)}).Error
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim outbox: %w", err)
+	}
+	return claimed, nil
+}
+
+// MarkOutboxSent records that a claimed message was accepted by its channel.
+func (s *Store) MarkOutboxSent(ctx context.Context, m *OutboxMessage) error {
+	now := s.Now()
+	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ?", m.ID, OutboxPending).
+		Updates(map[string]any{"status": OutboxSent, "sent_at": now, "last_error": ""}).Error
+	if err != nil {
+		return fmt.Errorf("mark message %d sent: %w", m.ID, err)
+	}
+	m.Status, m.SentAt, m.LastError = OutboxSent, &now, ""
+	return nil
+}
+
+// MarkOutboxFailed records a failed attempt at a claimed message: it is tried again after the
+// backoff, or, after MaxAttempts, marked failed for good (gaveUp). A claim that has since expired
+// and been taken by another dispatcher is left alone.
+func (s *Store) MarkOutboxFailed(ctx context.Context, m *OutboxMessage, sendErr error) (gaveUp bool, err error) {
+	opts := s.opts.Outbox.withDefaults()
+	now := s.Now()
+	updates := map[string]any{"last_error": truncate(sendErr.Error(), 1000)}
+	if m.Attempts >= opts.MaxAttempts {
+		updates["status"] = OutboxFailed
+		gaveUp = true
+	} else {
+		updates["next_attempt_at"] = now.Add(opts.Backoff(m.Attempts))
+	}
+	err = s.conn(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ? AND attempts = ?", m.ID, OutboxPending, m.Attempts).
+		Updates(updates).Error
+	if err != nil {
+		return false, fmt.Errorf("mark message %d failed: %w", m.ID, err)
+	}
+	m.LastError = updates["last_error"].(string)
+	if gaveUp {
+		m.Status = OutboxFailed
+	} else {
+		m.NextAttemptAt = updates["next_attempt_at"].(time.Time)
+	}
+	return gaveUp, nil
+}
+
+// OutboxFilter narrows the outbox list.
+type OutboxFilter struct {
+	Status      OutboxStatus
+	Kind        notify.Kind
+	SubjectType string
+	SubjectID   int64
+	Page        Page
+}
+
+// OutboxMessages lists queued messages, oldest first. Admins and duty officers may.
+// Errors: forbidden, invalid (unknown status).
+func (s *Store) OutboxMessages(ctx context.Context, actor *User, f OutboxFilter) ([]OutboxMessage, int64, error) {
+	if !actor.Can(ReadOutbox) {
+		return nil, 0, errForbidden
+	}
+	q := s.conn(ctx).Model(&OutboxMessage{})
+	switch f.Status {
+	case "":
+	case OutboxPending, OutboxSent, OutboxFailed:
+		q = q.Where("status = ?", f.Status)
+	default:
+		return nil, 0, Problems{"status": "须为 pending、sent 或 failed"}.Err()
+	}
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.SubjectType != "" {
+		q = q.Where("subject_type = ?", f.SubjectType)
+	}
+	if f.SubjectID != 0 {
+		q = q.Where("subject_id = ?", f.SubjectID)
+	}
+	page := f.Page.normalize()
+	var msgs []OutboxMessage
+	if err := page.apply(q, "outbox_messages").Find(&msgs).Error; err != nil {
+		return nil, 0, fmt.Errorf("list outbox: %w", err)
+	}
+	msgs, next := pageResult(msgs, page, func(m OutboxMessage) int64 { return m.ID })
+	return msgs, next, nil
+}
+
+// RetryOutboxMessage puts a failed message back in the queue with a fresh count of attempts,
+// for when the cause (a wrong address, a relay outage) is fixed. Admins and duty officers may.
+// Errors: forbidden, not_found, conflict (the message has not failed).
+func (s *Store) RetryOutboxMessage(ctx context.Context, actor *User, id int64) (*OutboxMessage, error) {
+	if !actor.Can(ReadOutbox) {
+		return nil, errForbidden
+	}
+	var m OutboxMessage
+	err := s.transact(ctx, func(tx *Store) error {
+		if err := tx.db.Take(&m, id).Error; err != nil {
+			return notFound("消息", err)
+		}
+		if m.Status != OutboxFailed {
+			return Errorf(ECONFLICT, "只有发送失败的消息可以重发")
+		}
+		m.Status, m.Attempts, m.NextAttemptAt = OutboxPending, 0, tx.Now()
+		if err := tx.db.Model(&m).Select("status", "attempts", "next_attempt_at").Updates(&m).Error; err != nil {
+			return fmt.Errorf("retry message %d: %w", id, err)
+		}
+		return tx.audit(ctx, actor, "outbox.retry", "outbox_message", m.ID, fmt.Sprintf("%s → %s (%s)", m.Kind, m.Recipient, m.LastError))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// OutboxBacklog counts the pending and the failed messages, for metrics.
+func (s *Store) OutboxBacklog(ctx context.Context) (pending, failed int64, err error) {
+	var rows []struct {
+		Status OutboxStatus
+		N      int64
+	}
+	err = s.conn(ctx).Model(&OutboxMessage{}).Select("status, COUNT(*) AS n").
+		Where("status IN ?", []OutboxStatus{OutboxPending, OutboxFailed}).Group("status").Scan(&rows).Error
+	if err != nil {
+		return 0, 0, fmt.Errorf("count outbox: %w", err)
+	}
+	for _, r := range rows {
+		if r.Status == OutboxPending {
+			pending = r.N
+		} else {
+			failed = r.N
+		}
+	}
+	return pending, failed, nil
+}

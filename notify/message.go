@@ -1,0 +1,71 @@
+// Package notify renders DutyDesk's zh-CN messages and sends them: over SMTP, as .eml files (the
+// embedded default), or as a webhook POST. It knows nothing of the database: the outbox rows that
+// carry messages until they are sent are a model in package models, and the dispatch loop is a
+// scheduler job.
+package notify
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"strings"
+	"time"
+)
+
+// Channel is how a message travels.
+type Channel string
+
+// The channels.
+const (
+	ChannelEmail   Channel = "email"
+	ChannelWebhook Channel = "webhook"
+)
+
+// Kind names a message template (templates/<kind>.txt.tmpl and templates/<kind>.html.tmpl).
+type Kind string
+
+// The kinds of message DutyDesk sends.
+const (
+	KindEscalation    Kind = "escalation"     // an overdue deadline, one step of its ladder (催办/升级)
+	KindDutyReminder  Kind = "duty_reminder"  // the day before a shift (值班提醒)
+	KindDailyBrief    Kind = "daily_brief"    // 08:00 summary for leadership (每日值班简报)
+	KindAlertIssued   Kind = "alert_issued"   // a weather warning to a school contact (预警通知)
+	KindSafetyRequest Kind = "safety_request" // a school is asked for its 平安报
+)
+
+// Kinds lists every kind; each has both templates.
+var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest}
+
+// Message is one rendered message to one recipient on one channel.
+type Message struct {
+	// ID is the deterministic Message-ID (with angle brackets), so a retry is recognisable and a
+	// message queued twice is stored once. Build it with MessageID.
+	ID      string
+	Channel Channel
+	Kind    Kind
+	// To is the recipient's e-mail address (for a webhook: the webhook's name, "webhook").
+	To     string
+	ToName string
+	// Subject, Text and HTML are the rendered content; HTML may be empty.
+	Subject string
+	Text    string
+	HTML    string
+	// SubjectType and SubjectID name what the message is about (e.g. deadline/42).
+	SubjectType string
+	SubjectID   int64
+	// CreatedAt is when the message was queued; it becomes the Date header.
+	CreatedAt time.Time
+}
+
+// Sender delivers messages. Its error contract is "error = try again": a nil error means the
+// message was accepted; any error leaves it to be retried later with the same Message-ID.
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// MessageID returns a deterministic Message-ID from the parts that identify a message, for example
+// MessageID("escalation", "deadline/42", "step/1", "email", "a@b.cn"). The same parts give the same id.
+func MessageID(parts ...string) string {
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return "<" + hex.EncodeToString(sum[:16]) + "@dutydesk>"
+}

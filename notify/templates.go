@@ -1,0 +1,150 @@
+package notify
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	htmltemplate "html/template"
+	"strings"
+	texttemplate "text/template"
+	"time"
+)
+
+// templateFS holds, per Kind, <kind>.txt.tmpl (text/template: blocks "subject" and "text") and
+// <kind>.html.tmpl (html/template: block "html").
+//
+//go:embed templates/*.tmpl
+var templateFS embed.FS
+
+// Rendered is a message's content.
+type Rendered struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// templateFuncs format times and durations the way the bureau writes them. Callers pass times
+// already in the bureau's zone.
+var templateFuncs = map[string]any{
+	"clock": func(t time.Time) string { return t.Format("2006年1月2日 15:04") },
+	"hm":    func(t time.Time) string { return t.Format("15:04") },
+	"date":  func(t time.Time) string { return t.Format("2006年1月2日") },
+	"minutes": func(d time.Duration) string {
+		m := int(d.Round(time.Minute) / time.Minute)
+		if m < 60 {
+			return fmt.Sprintf("%d分钟", m)
+		}
+		if m%60 == 0 {
+			return fmt.Sprintf("%d小时", m/60)
+		}
+		return fmt.Sprintf("%d小时%d分钟", m/60, m%60)
+	},
+	"inc": func(i int) int { return i + 1 },
+}
+
+type kindTemplates struct {
+	text *texttemplate.Template
+	html *htmltemplate.Template
+}
+
+// templates are parsed once; a broken embedded template stops the program at start-up, and the
+// tests render every kind.
+var templates = func() map[Kind]kindTemplates {
+	m := map[Kind]kindTemplates{}
+	for _, k := range Kinds {
+		m[k] = kindTemplates{
+			text: texttemplate.Must(texttemplate.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/"+string(k)+".txt.tmpl")),
+			html: htmltemplate.Must(htmltemplate.New("").Funcs(templateFuncs).ParseFS(templateFS, "templates/"+string(k)+".html.tmpl")),
+		}
+	}
+	return m
+}()
+
+// Render fills the templates of kind with data (EscalationData, DutyReminderData, …).
+func Render(kind Kind, data any) (Rendered, error) {
+	t, ok := templates[kind]
+	if !ok {
+		return Rendered{}, fmt.Errorf("render: no templates for kind %q", kind)
+	}
+	var subject, text, html bytes.Buffer
+	if err := t.text.ExecuteTemplate(&subject, "subject", data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s subject: %w", kind, err)
+	}
+	if err := t.text.ExecuteTemplate(&text, "text", data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s text: %w", kind, err)
+	}
+	if err := t.html.ExecuteTemplate(&html, "html", data); err != nil {
+		return Rendered{}, fmt.Errorf("render %s html: %w", kind, err)
+	}
+	return Rendered{
+		Subject: strings.Join(strings.Fields(subject.String()), " "),
+		Text:    strings.TrimSpace(text.String()) + "\n",
+		HTML:    strings.TrimSpace(html.String()) + "\n",
+	}, nil
+}
+
+// EscalationData fills the escalation templates: one step of an overdue deadline's ladder.
+type EscalationData struct {
+	Step      int    // 0-based position in the ladder
+	StepCount int    // steps in the ladder
+	Audience  string // who receives this step, e.g. "带班领导"
+	What      string // the awaited action, e.g. "突发事件首报（电话）"
+	Label     string // the deadline's own label, e.g. the incident's title
+	School    string // the responsible school, "" for the desk's own deadlines
+	DueAt     time.Time
+	Overdue   time.Duration
+	Reference string // what it is about, e.g. "incident/12"
+}
+
+// DutyReminderData fills the duty reminder: tomorrow's shift for one person.
+type DutyReminderData struct {
+	Name  string
+	Role  string // e.g. "带班领导", "值班员"
+	Shift string // e.g. "白班"
+	Start time.Time
+	End   time.Time
+}
+
+// DailyBriefData fills the daily brief to leadership: yesterday and what is overdue now.
+type DailyBriefData struct {
+	Day         time.Time // the day summed up (midnight, bureau zone)
+	Due         int       // deadlines due that day
+	Met         int       // of those, done on time
+	Late        int       // done late (迟报)
+	Missed      int       // closed as missed (漏报)
+	Open        int       // still open
+	Escalations int       // escalation steps fired that day
+	Overdue     []BriefItem
+	MoreOverdue int // overdue deadlines not listed
+	Extra       []string
+}
+
+// BriefItem is one overdue deadline in the daily brief.
+type BriefItem struct {
+	What    string
+	Label   string
+	School  string
+	DueAt   time.Time
+	Overdue time.Duration
+}
+
+// AlertData fills a weather warning to one school contact, with the personal acknowledgement link.
+type AlertData struct {
+	Contact      string
+	School       string
+	Title        string // e.g. "台风橙色预警"
+	Region       string
+	Instructions string
+	IssuedAt     time.Time
+	AckBy        time.Time
+	AckLink      string
+}
+
+// SafetyRequestData asks a school contact for a 平安报 by a time.
+type SafetyRequestData struct {
+	Contact string
+	School  string
+	Alert   string
+	DueAt   time.Time
+	Link    string
+}

@@ -1,0 +1,240 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"dutydesk/config"
+	"dutydesk/models"
+	"dutydesk/notify"
+)
+
+// The jobs' names.
+const (
+	JobEscalation    = "escalation_sweep"
+	JobOutbox        = "outbox_dispatch"
+	JobDutyReminders = "duty_reminders"
+	JobDailyBrief    = "daily_brief"
+)
+
+// Deps are what the DutyDesk jobs work with.
+type Deps struct {
+	Store *models.Store
+	DB    *models.DB
+	// Senders deliver outbox messages by channel; nil means SendersFromConfig.
+	Senders map[notify.Channel]notify.Sender
+	Log     *slog.Logger
+	// Registry receives the job and outbox metrics; nil means none.
+	Registry prometheus.Registerer
+}
+
+// Standard returns a Scheduler with DutyDesk's jobs on the configured schedules.
+func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
+	var closers []func() error
+	if d.Senders == nil {
+		senders, closeSenders, err := SendersFromConfig(cfg)
+		if err != nil {
+			return nil, err
+		}
+		d.Senders = senders
+		closers = append(closers, closeSenders)
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	dispatcher, err := NewDispatcher(d.Store, d.Senders, cfg.SMTPPoolSize, d.Registry)
+	if err != nil {
+		return nil, err
+	}
+	store, log := d.Store, d.Log
+	jobs := []Job{
+		{Name: JobEscalation, Spec: cfg.ScheduleEscalation, Setting: "DUTYDESK_SCHEDULE_ESCALATION", Timeout: time.Minute,
+			Run: func(ctx context.Context) error {
+				res, err := store.Sweep(ctx, store.Now())
+				if res.Fired > 0 {
+					log.Info("escalation sweep", "overdue", res.Overdue, "fired", res.Fired, "messages", res.Messages)
+				}
+				return err
+			}},
+		{Name: JobOutbox, Spec: cfg.ScheduleOutbox, Setting: "DUTYDESK_SCHEDULE_OUTBOX", Timeout: time.Minute,
+			Run: func(ctx context.Context) error {
+				res, err := dispatcher.Dispatch(ctx)
+				if res.Sent+res.Failed > 0 {
+					log.Info("outbox dispatch", "sent", res.Sent, "failed", res.Failed, "gave_up", res.GaveUp)
+				}
+				return err
+			}},
+		{Name: JobDutyReminders, Spec: cfg.ScheduleDutyReminders, Setting: "DUTYDESK_SCHEDULE_DUTY_REMINDERS", Timeout: 5 * time.Minute,
+			Run: func(ctx context.Context) error {
+				n, err := store.QueueDutyReminders(ctx, store.Now())
+				if errors.Is(err, models.ErrNoRoster) {
+					log.Info("duty reminders: no roster yet")
+					return nil
+				}
+				log.Info("duty reminders queued", "messages", n)
+				return err
+			}},
+		{Name: JobDailyBrief, Spec: cfg.ScheduleDailyBrief, Setting: "DUTYDESK_SCHEDULE_DAILY_BRIEF", Timeout: 5 * time.Minute,
+			Run: func(ctx context.Context) error {
+				n, err := store.QueueDailyBrief(ctx, store.Now())
+				log.Info("daily brief queued", "messages", n)
+				return err
+			}},
+	}
+	s, err := New(Options{Location: cfg.Location, Lock: NewLock(d.DB), Log: d.Log, Registry: d.Registry}, jobs...)
+	if err != nil {
+		for _, c := range closers {
+			_ = c()
+		}
+		return nil, err
+	}
+	s.closers = closers
+	return s, nil
+}
+
+// SendersFromConfig returns the configured transports: e-mail over SMTP, or as .eml files under
+// DataDir/mail when no relay is configured; and the webhook when one is. The function closes them.
+func SendersFromConfig(cfg config.Config) (map[notify.Channel]notify.Sender, func() error, error) {
+	senders := map[notify.Channel]notify.Sender{}
+	closeFn := func() error { return nil }
+	if cfg.SMTPURL != "" {
+		smtp, err := notify.NewSMTPSender(notify.SMTPConfig{URL: cfg.SMTPURL, From: cfg.MailFrom, PoolSize: cfg.SMTPPoolSize, Timeout: cfg.SMTPTimeout})
+		if err != nil {
+			return nil, nil, fmt.Errorf("DUTYDESK_SMTP_URL: %w", err)
+		}
+		senders[notify.ChannelEmail], closeFn = smtp, smtp.Close
+	} else {
+		senders[notify.ChannelEmail] = &notify.FileSender{Dir: filepath.Join(cfg.DataDir, "mail"), From: cfg.MailFrom}
+	}
+	if cfg.WebhookURL != "" {
+		senders[notify.ChannelWebhook] = &notify.WebhookSender{URL: cfg.WebhookURL, Client: &http.Client{Timeout: cfg.SMTPTimeout}}
+	}
+	return senders, closeFn, nil
+}
+
+// dispatchBatch is how many messages a dispatcher claims at a time.
+const dispatchBatch = 50
+
+// Dispatcher drains the outbox: it claims due messages, sends them, and marks each sent or
+// failed (to be retried with backoff, or given up after the configured attempts).
+type Dispatcher struct {
+	store    *models.Store
+	senders  map[notify.Channel]notify.Sender
+	parallel int
+
+	sent, attemptFailed, gaveUp *prometheus.CounterVec
+	backlog                     *prometheus.GaugeVec
+}
+
+// DispatchResult counts what one Dispatch did.
+type DispatchResult struct {
+	Sent   int // accepted by their channel
+	Failed int // failed attempts (to be retried, or given up)
+	GaveUp int // of those, marked failed for good
+}
+
+// NewDispatcher returns a dispatcher sending up to parallel messages at a time (match the SMTP
+// pool size). Its metrics go to reg when it is not nil.
+func NewDispatcher(store *models.Store, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer) (*Dispatcher, error) {
+	d := &Dispatcher{
+		store: store, senders: senders, parallel: max(parallel, 1),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutydesk_outbox_sent_total", Help: "Outbox messages accepted by their channel.",
+		}, []string{"channel"}),
+		attemptFailed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutydesk_outbox_attempt_failures_total", Help: "Failed attempts to send an outbox message.",
+		}, []string{"channel"}),
+		gaveUp: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "dutydesk_outbox_failed_total", Help: "Outbox messages given up after the last allowed attempt.",
+		}, []string{"channel"}),
+		backlog: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "dutydesk_outbox_messages", Help: "Outbox messages waiting (pending) or given up (failed), as of the last dispatch.",
+		}, []string{"status"}),
+	}
+	if reg != nil {
+		for _, c := range []prometheus.Collector{d.sent, d.attemptFailed, d.gaveUp, d.backlog} {
+			if err := reg.Register(c); err != nil {
+				return nil, fmt.Errorf("outbox metrics: %w", err)
+			}
+		}
+	}
+	return d, nil
+}
+
+// Dispatch sends due messages, batch after batch, until none is due or ctx ends.
+func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
+	var res DispatchResult
+	var mu sync.Mutex
+	var errs []error
+	for ctx.Err() == nil {
+		batch, err := d.store.ClaimOutbox(ctx, dispatchBatch)
+		if err != nil {
+			errs = append(errs, err)
+			break
+		}
+		sem := make(chan struct{}, d.parallel)
+		var wg sync.WaitGroup
+		for i := range batch {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func(m *models.OutboxMessage) {
+				defer func() { <-sem; wg.Done() }()
+				sent, gaveUp, err := d.send(ctx, m)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err != nil:
+					errs = append(errs, err)
+				case sent:
+					res.Sent++
+				default:
+					res.Failed++
+					if gaveUp {
+						res.GaveUp++
+					}
+				}
+			}(&batch[i])
+		}
+		wg.Wait()
+		if len(batch) < dispatchBatch {
+			break
+		}
+	}
+	if pending, failed, err := d.store.OutboxBacklog(context.WithoutCancel(ctx)); err == nil {
+		d.backlog.WithLabelValues(string(models.OutboxPending)).Set(float64(pending))
+		d.backlog.WithLabelValues(string(models.OutboxFailed)).Set(float64(failed))
+	}
+	return res, errors.Join(errs...)
+}
+
+// send delivers one claimed message and records the outcome. The outcome is recorded even when
+// ctx has just ended, so a message that went out is not sent again.
+func (d *Dispatcher) send(ctx context.Context, m *models.OutboxMessage) (sent, gaveUp bool, err error) {
+	sendErr := fmt.Errorf("no sender for channel %q is configured", m.Channel)
+	if sender, ok := d.senders[m.Channel]; ok {
+		sendErr = sender.Send(ctx, m.Message())
+	}
+	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	channel := string(m.Channel)
+	if sendErr == nil {
+		d.sent.WithLabelValues(channel).Inc()
+		return true, false, d.store.MarkOutboxSent(markCtx, m)
+	}
+	d.attemptFailed.WithLabelValues(channel).Inc()
+	gaveUp, err = d.store.MarkOutboxFailed(markCtx, m, sendErr)
+	if gaveUp {
+		d.gaveUp.WithLabelValues(channel).Inc()
+		slog.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
+			"channel", m.Channel, "recipient", m.Recipient, "attempts", m.Attempts, "err", sendErr)
+	}
+	return false, gaveUp, err
+}
