@@ -17,11 +17,12 @@ const (
 	SeeAll          Permission = "see_all"          // read every school's and district's records
 	ReadOutbox      Permission = "read_outbox"      // see queued and failed messages, resend failed ones
 	ManagePolicies  Permission = "manage_policies"  // change escalation ladders
+	IssueAlerts     Permission = "issue_alerts"     // issue, update and lift warnings; ingest CAP; act for schools by phone
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies},
-	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox},
+	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies, IssueAlerts},
+	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox, IssueAlerts},
 	RoleLeader:          {SeeAll},
 	RoleDistrictOfficer: {EditSchools, EditContacts},
 	RoleSchoolReporter:  {EditContacts},

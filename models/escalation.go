@@ -216,7 +216,12 @@ func (s *Store) escalationData(ctx context.Context, d Deadline, i int, ladder []
 		}
 		data.School = school.Name
 	}
-	return data, nil
+	pending, err := s.pendingSchools(ctx, d)
+	if err != nil {
+		return data, err
+	}
+	data.Pending, err = s.pendingByDistrict(ctx, pending)
+	return data, err
 }
 
 // recipients resolves the audiences of a step for deadline d at now, each address once.
@@ -241,11 +246,15 @@ func (s *Store) recipients(ctx context.Context, d Deadline, audiences []Audience
 	for _, a := range audiences {
 		switch a {
 		case AudienceSchoolContacts:
-			if d.SchoolID == nil {
+			schoolIDs, err := s.responsibleSchools(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			if len(schoolIDs) == 0 {
 				continue
 			}
 			var contacts []Contact
-			if err := s.conn(ctx).Where("school_id = ?", *d.SchoolID).Order("is_primary DESC, id").Find(&contacts).Error; err != nil {
+			if err := s.conn(ctx).Where("school_id IN ?", schoolIDs).Order("school_id, is_primary DESC, id").Find(&contacts).Error; err != nil {
 				return nil, fmt.Errorf("school contacts: %w", err)
 			}
 			for _, c := range contacts {
@@ -266,11 +275,15 @@ func (s *Store) recipients(ctx context.Context, d Deadline, audiences []Audience
 				addUsers(officers)
 			}
 		case AudienceDistrictOfficers:
-			if d.DistrictID == nil {
+			districtIDs, err := s.responsibleDistricts(ctx, d)
+			if err != nil {
+				return nil, err
+			}
+			if len(districtIDs) == 0 {
 				continue
 			}
 			var users []User
-			err := s.conn(ctx).Where("role = ? AND district_id = ? AND disabled = ?", RoleDistrictOfficer, *d.DistrictID, false).
+			err = s.conn(ctx).Where("role = ? AND district_id IN ? AND disabled = ?", RoleDistrictOfficer, districtIDs, false).
 				Order("id").Find(&users).Error
 			if err != nil {
 				return nil, fmt.Errorf("district officers: %w", err)

@@ -2,6 +2,7 @@ package models
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
@@ -92,3 +93,11 @@ func (s *LinkSigner) Verify(token string, purpose LinkPurpose, now time.Time) (*
 
 // linkEncoding decodes strictly, so each token has exactly one spelling.
 var linkEncoding = base64.RawURLEncoding.Strict()
+
+func randomSecret() string {
+	buf := make([]byte, 32)
+	if _, err := rand.Read(buf); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(buf)
+}

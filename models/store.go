@@ -22,6 +22,12 @@ type Options struct {
 	// daily brief reach.
 	Outbox  OutboxOptions
 	Notices NoticeOptions
+	// BaseURL is where users reach the service, for links in messages; Links signs them.
+	BaseURL string
+	Links   *LinkSigner
+	// Alerts and CAP are the settings for severe-weather warnings.
+	Alerts AlertOptions
+	CAP    CAPOptions
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for
@@ -44,6 +50,13 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "http://localhost:8080"
+	}
+	if opts.Links == nil {
+		// Links signed with a throwaway key work until restart; serve always passes the real one.
+		opts.Links = NewLinkSigner(randomSecret())
 	}
 	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts}
 }

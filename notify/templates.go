@@ -94,6 +94,9 @@ type EscalationData struct {
 	DueAt     time.Time
 	Overdue   time.Duration
 	Reference string // what it is about, e.g. "incident/12"
+	// Pending lists, one line per district, the schools that have still not acted when a
+	// deadline concerns many schools (a warning's acknowledgement, a round of safety reports).
+	Pending []string
 }
 
 // DutyReminderData fills the duty reminder: tomorrow's shift for one person.
@@ -130,14 +133,17 @@ type BriefItem struct {
 
 // AlertData fills a weather warning to one school contact, with the personal acknowledgement link.
 type AlertData struct {
+	Action       string // issued, updated or lifted
 	Contact      string
 	School       string
 	Title        string // e.g. "台风橙色预警"
+	Headline     string
 	Region       string
 	Instructions string
 	IssuedAt     time.Time
 	AckBy        time.Time
-	AckLink      string
+	AckLink      string // empty once the school has acknowledged, and when lifting
+	Acknowledged bool
 }
 
 // SafetyRequestData asks a school contact for a 平安报 by a time.

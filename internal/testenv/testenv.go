@@ -138,7 +138,19 @@ func freshSchema(t testing.TB) string {
 func Store(t testing.TB, dialect models.Dialect, clock models.Clock) (*models.Store, *models.DB) {
 	t.Helper()
 	db := OpenDB(t, dialect, clock)
-	return models.NewStore(db, clock, models.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Location: Shanghai}), db
+	return models.NewStore(db, clock, Options()), db
+}
+
+// Secret signs the links of test stores.
+const Secret = "test-secret-test-secret-test-secret"
+
+// BaseURL is the address test stores put in links.
+const BaseURL = "http://dutydesk.test"
+
+// Options are the Store options tests use: a cheap password hash, the Shanghai zone, test links.
+func Options() models.Options {
+	return models.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Location: Shanghai,
+		BaseURL: BaseURL, Links: models.NewLinkSigner(Secret), CAP: models.CAPOptions{CityCode: "330100", CityName: "本市"}}
 }
 
 // Clock returns a fake clock at a fixed, ordinary moment: 2026-10-08 10:00 in Shanghai.

@@ -1,0 +1,303 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// AckLink is what an acknowledgement link shows before and after confirming.
+type AckLink struct {
+	Alert          *Alert     `json:"alert"`
+	School         string     `json:"school"`
+	Contact        string     `json:"contact"`
+	AcknowledgedAt *time.Time `json:"acknowledged_at"`
+	AckByName      string     `json:"ack_by_name"`
+}
+
+// AckLinkInfo checks an acknowledgement token and says what it is about, without acting on it.
+// Errors: not_found (bad, expired or foreign token; contact no longer at the school).
+func (s *Store) AckLinkInfo(ctx context.Context, token string) (*AckLink, *Contact, error) {
+	claims, err := s.opts.Links.Verify(token, LinkAlertAck, s.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	var c Contact
+	if err := s.conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
+		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
+	}
+	a, err := s.loadAlert(ctx, claims.SubjectID)
+	if err != nil {
+		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
+	}
+	var st AlertSchool
+	if err := s.conn(ctx).Where("alert_id = ? AND school_id = ?", a.ID, claims.SchoolID).Take(&st).Error; err != nil {
+		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
+	}
+	var school School
+	if err := s.conn(ctx).Select("id", "name").Take(&school, claims.SchoolID).Error; err != nil {
+		return nil, nil, err
+	}
+	return &AckLink{Alert: a, School: school.Name, Contact: c.Name, AcknowledgedAt: st.AcknowledgedAt, AckByName: st.AckByName}, &c, nil
+}
+
+// AcknowledgeByLink confirms receipt of a warning for the school of the link's contact. It is
+// idempotent: confirming again (by any contact of the school) changes nothing and answers with
+// the first confirmation. Errors: not_found (bad link).
+func (s *Store) AcknowledgeByLink(ctx context.Context, token string) (*AckLink, error) {
+	info, c, err := s.AckLinkInfo(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	actor := &User{Username: "contact:" + FormatID(c.ID), DisplayName: c.Name}
+	if err := s.acknowledge(ctx, actor, info.Alert, c.SchoolID, &c.ID, nil, c.Name); err != nil {
+		return nil, err
+	}
+	info, _, err = s.AckLinkInfo(ctx, token)
+	return info, err
+}
+
+// AcknowledgeAlert confirms receipt for a school through the API: a school reporter for its own
+// school; the desk (duty officers, admins) for any school of the region, e.g. after a phone call.
+// Errors: not_found (alert, or school outside the region or the actor's scope), forbidden.
+func (s *Store) AcknowledgeAlert(ctx context.Context, actor *User, alertID, schoolID int64) (*AlertSchool, error) {
+	if actor.Role == RoleSchoolReporter {
+		if actor.SchoolID == nil || (schoolID != 0 && schoolID != *actor.SchoolID) {
+			return nil, Errorf(ENOTFOUND, "预警不存在")
+		}
+		schoolID = *actor.SchoolID
+	} else if !actor.Can(IssueAlerts) {
+		return nil, errForbidden
+	}
+	if schoolID == 0 {
+		return nil, &Error{Code: EINVALID, Message: "请指定学校", Fields: map[string]string{"school_id": "请指定学校"}}
+	}
+	a, err := s.loadAlert(ctx, alertID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.acknowledge(ctx, actor, a, schoolID, nil, &actor.ID, actor.DisplayName); err != nil {
+		return nil, err
+	}
+	var st AlertSchool
+	if err := s.conn(ctx).Where("alert_id = ? AND school_id = ?", alertID, schoolID).Take(&st).Error; err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// acknowledge marks the school's state acknowledged unless it already is, and closes the
+// acknowledgement deadline once every school of the region has confirmed.
+func (s *Store) acknowledge(ctx context.Context, actor *User, a *Alert, schoolID int64, contactID, userID *int64, name string) error {
+	return s.transact(ctx, func(tx *Store) error {
+		var st AlertSchool
+		if err := tx.db.Where("alert_id = ? AND school_id = ?", a.ID, schoolID).Take(&st).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return Errorf(ENOTFOUND, "该学校不在预警范围内")
+			}
+			return err
+		}
+		if st.AcknowledgedAt != nil {
+			return nil
+		}
+		now := tx.Now()
+		res := tx.db.Model(&AlertSchool{}).Where("id = ? AND acknowledged_at IS NULL", st.ID).
+			Updates(map[string]any{"acknowledged_at": now, "ack_contact_id": contactID, "ack_user_id": userID, "ack_by_name": name})
+		if res.Error != nil {
+			return fmt.Errorf("acknowledge alert %d school %d: %w", a.ID, schoolID, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return nil // a concurrent confirmation got there first
+		}
+		var open int64
+		if err := tx.db.Model(&AlertSchool{}).Where("alert_id = ? AND acknowledged_at IS NULL", a.ID).Count(&open).Error; err != nil {
+			return err
+		}
+		if open == 0 {
+			if _, err := tx.CloseDeadlines(ctx, DeadlineAlertAck, "alert", a.ID); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, actor, "alert.acknowledge", "alert", a.ID, fmt.Sprintf("school %d by %s", schoolID, name))
+	})
+}
+
+// ContactDelivery is the state of one contact's message for an alert.
+type ContactDelivery struct {
+	ContactID int64      `json:"contact_id"`
+	Name      string     `json:"name"`
+	Email     string     `json:"email"`
+	Status    string     `json:"status"` // pending, sent, failed, or none
+	SentAt    *time.Time `json:"sent_at"`
+	LastError string     `json:"last_error,omitempty"`
+}
+
+// SchoolAckState is one school's acknowledgement state for an alert.
+type SchoolAckState struct {
+	SchoolID       int64             `json:"school_id"`
+	School         string            `json:"school"`
+	DistrictID     int64             `json:"district_id"`
+	AcknowledgedAt *time.Time        `json:"acknowledged_at"`
+	AckByName      string            `json:"ack_by_name"`
+	Contacts       []ContactDelivery `json:"contacts"`
+}
+
+// AlertStatusReport gives totals and per-school state of an alert.
+type AlertStatusReport struct {
+	AlertID        int64            `json:"alert_id"`
+	Schools        int              `json:"schools"`
+	Acknowledged   int              `json:"acknowledged"`
+	Unacknowledged int              `json:"unacknowledged"`
+	Messages       map[string]int   `json:"messages"` // outbox rows by status
+	PerSchool      []SchoolAckState `json:"per_school"`
+}
+
+// AlertStatus reports who has been sent, who delivered and who acknowledged an alert, within the
+// schools actor may see. Errors: not_found.
+func (s *Store) AlertStatus(ctx context.Context, actor *User, alertID int64) (*AlertStatusReport, error) {
+	if _, err := s.Alert(ctx, actor, alertID); err != nil {
+		return nil, err
+	}
+	var rows []struct {
+		AlertSchool
+		Name string
+	}
+	q := s.conn(ctx).Table("alert_schools").Select("alert_schools.*, schools.name").
+		Joins("JOIN schools ON schools.id = alert_schools.school_id").
+		Where("alert_schools.alert_id = ?", alertID).Order("alert_schools.school_id")
+	if err := actor.scopeSchools(q, "alert_schools.school_id", "alert_schools.district_id").Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("alert %d status: %w", alertID, err)
+	}
+	rep := &AlertStatusReport{AlertID: alertID, Messages: map[string]int{}}
+	index := map[int64]int{}
+	var schoolIDs []int64
+	for _, r := range rows {
+		index[r.SchoolID] = len(rep.PerSchool)
+		schoolIDs = append(schoolIDs, r.SchoolID)
+		rep.PerSchool = append(rep.PerSchool, SchoolAckState{SchoolID: r.SchoolID, School: r.Name, DistrictID: r.DistrictID,
+			AcknowledgedAt: r.AcknowledgedAt, AckByName: r.AckByName, Contacts: []ContactDelivery{}})
+		if r.AcknowledgedAt != nil {
+			rep.Acknowledged++
+		}
+	}
+	rep.Schools = len(rows)
+	rep.Unacknowledged = rep.Schools - rep.Acknowledged
+	if len(schoolIDs) == 0 {
+		return rep, nil
+	}
+	// The latest message to each contact decides its delivery state.
+	var deliveries []struct {
+		Contact
+		Status    string
+		SentAt    *time.Time
+		LastError string
+	}
+	err := s.conn(ctx).Table("contacts").
+		Select("contacts.*, o.status, o.sent_at, o.last_error").
+		Joins(`LEFT JOIN outbox_messages o ON o.id = (SELECT MAX(id) FROM outbox_messages m
+			WHERE m.subject_type = 'alert' AND m.subject_id = ? AND m.channel = 'email' AND m.recipient = contacts.email)`, alertID).
+		Where("contacts.school_id IN ?", schoolIDs).Order("contacts.school_id, contacts.id").Scan(&deliveries).Error
+	if err != nil {
+		return nil, fmt.Errorf("alert %d deliveries: %w", alertID, err)
+	}
+	for _, d := range deliveries {
+		status := d.Status
+		if status == "" {
+			status = "none"
+		}
+		rep.Messages[status]++
+		st := &rep.PerSchool[index[d.SchoolID]]
+		st.Contacts = append(st.Contacts, ContactDelivery{ContactID: d.ID, Name: d.Name, Email: d.Email, Status: status, SentAt: d.SentAt, LastError: d.LastError})
+	}
+	return rep, nil
+}
+
+// UnacknowledgedSchools lists the schools that have not confirmed an alert, by district.
+func (s *Store) UnacknowledgedSchools(ctx context.Context, alertID int64) ([]School, error) {
+	var schools []School
+	err := s.conn(ctx).Where("id IN (SELECT school_id FROM alert_schools WHERE alert_id = ? AND acknowledged_at IS NULL)", alertID).
+		Order("district_id, id").Find(&schools).Error
+	if err != nil {
+		return nil, fmt.Errorf("unacknowledged schools of alert %d: %w", alertID, err)
+	}
+	return schools, nil
+}
+
+// pendingSchools lists the schools that still owe the action a deadline awaits when it concerns
+// many schools: those that have not acknowledged a warning, or not filed a round's safety report.
+// For deadlines of one school or of the desk it returns nothing.
+func (s *Store) pendingSchools(ctx context.Context, d Deadline) ([]School, error) {
+	var q string
+	switch d.SubjectType {
+	case "alert":
+		q = "id IN (SELECT school_id FROM alert_schools WHERE alert_id = ? AND acknowledged_at IS NULL)"
+	case "safety_round":
+		q = `id IN (SELECT als.school_id FROM alert_schools als JOIN safety_rounds r ON r.alert_id = als.alert_id
+			WHERE r.id = ? AND als.school_id NOT IN (SELECT school_id FROM safety_reports WHERE round_id = r.id))`
+	default:
+		return nil, nil
+	}
+	var schools []School
+	if err := s.conn(ctx).Where(q, d.SubjectID).Order("district_id, id").Find(&schools).Error; err != nil {
+		return nil, fmt.Errorf("pending schools of deadline %d: %w", d.ID, err)
+	}
+	return schools, nil
+}
+
+// responsibleSchools are the schools whose contacts a deadline's "school contacts" step reaches:
+// the deadline's own school, or the schools still pending.
+func (s *Store) responsibleSchools(ctx context.Context, d Deadline) ([]int64, error) {
+	if d.SchoolID != nil {
+		return []int64{*d.SchoolID}, nil
+	}
+	pending, err := s.pendingSchools(ctx, d)
+	ids := make([]int64, len(pending))
+	for i, sc := range pending {
+		ids[i] = sc.ID
+	}
+	return ids, err
+}
+
+// responsibleDistricts are the districts whose officers a deadline's "district officers" step
+// reaches: the deadline's own district, or those of the schools still pending.
+func (s *Store) responsibleDistricts(ctx context.Context, d Deadline) ([]int64, error) {
+	if d.DistrictID != nil {
+		return []int64{*d.DistrictID}, nil
+	}
+	pending, err := s.pendingSchools(ctx, d)
+	var ids []int64
+	for _, sc := range pending {
+		if !containsID(ids, sc.DistrictID) {
+			ids = append(ids, sc.DistrictID)
+		}
+	}
+	return ids, err
+}
+
+// pendingByDistrict writes pending schools as one line per district: "东湖区（2所）：A、B".
+func (s *Store) pendingByDistrict(ctx context.Context, schools []School) ([]string, error) {
+	if len(schools) == 0 {
+		return nil, nil
+	}
+	districts, err := s.Districts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	districtName := map[int64]string{}
+	for _, d := range districts {
+		districtName[d.ID] = d.Name
+	}
+	var lines, names []string
+	for i, sc := range schools {
+		names = append(names, sc.Name)
+		if i == len(schools)-1 || schools[i+1].DistrictID != sc.DistrictID {
+			lines = append(lines, fmt.Sprintf("%s（%d所）：%s", districtName[sc.DistrictID], len(names), strings.Join(names, "、")))
+			names = nil
+		}
+	}
+	return lines, nil
+}
