@@ -13,9 +13,9 @@ const Password = "correct-horse-battery"
 // Directory is a small city: two districts with two schools each, two contacts per school, and one
 // account per role (the district officer in District1, the school reporter at School1A).
 type Directory struct {
-	District1, District2 models.District
-	School1A, School1B   models.School // in District1
-	School2A             models.School // in District2
+	District1, District2                              models.District
+	School1A, School1B                                models.School // in District1
+	School2A                                          models.School // in District2
 	Admin, Officer, Leader, DistrictOfficer, Reporter *models.User
 }
 
