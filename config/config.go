@@ -77,6 +77,17 @@ type Config struct {
 	ScheduleDutyReminders string `yaml:"schedule_duty_reminders" env:"DUTYDESK_SCHEDULE_DUTY_REMINDERS"`
 	ScheduleDailyBrief    string `yaml:"schedule_daily_brief" env:"DUTYDESK_SCHEDULE_DAILY_BRIEF"`
 
+	// Severe-weather warnings; see config/alerts.go.
+	AlertAckDue          time.Duration `yaml:"alert_ack_due" env:"DUTYDESK_ALERT_ACK_DUE"`
+	AlertLinkTTL         time.Duration `yaml:"alert_link_ttl" env:"DUTYDESK_ALERT_LINK_TTL"`
+	SafetyTimes          []string      `yaml:"safety_times" env:"DUTYDESK_SAFETY_TIMES"`
+	SafetyDue            time.Duration `yaml:"safety_due" env:"DUTYDESK_SAFETY_DUE"`
+	CAPFeeds             []string      `yaml:"cap_feeds" env:"DUTYDESK_CAP_FEEDS"`
+	CAPCityCode          string        `yaml:"cap_city_code" env:"DUTYDESK_CAP_CITY_CODE"`
+	CAPCityName          string        `yaml:"cap_city_name" env:"DUTYDESK_CAP_CITY_NAME"`
+	ScheduleSafetyRounds string        `yaml:"schedule_safety_rounds" env:"DUTYDESK_SCHEDULE_SAFETY_ROUNDS"`
+	ScheduleCAPPoll      string        `yaml:"schedule_cap_poll" env:"DUTYDESK_SCHEDULE_CAP_POLL"`
+
 	// Location is Timezone, resolved by Validate.
 	Location *time.Location `yaml:"-"`
 }
@@ -105,6 +116,12 @@ func Defaults() Config {
 		ScheduleOutbox:        "@every 2s",
 		ScheduleDutyReminders: "0 18 * * *", // the day before a shift
 		ScheduleDailyBrief:    "0 8 * * *",
+		AlertAckDue:           30 * time.Minute,
+		AlertLinkTTL:          7 * 24 * time.Hour,
+		SafetyTimes:           []string{"08:00", "20:00"},
+		SafetyDue:             2 * time.Hour,
+		ScheduleSafetyRounds:  "@every 1m",
+		ScheduleCAPPoll:       "@every 2m",
 	}
 }
 
@@ -263,11 +280,13 @@ func (c *Config) Validate() error {
 	for _, s := range [][2]string{
 		{"DUTYDESK_SCHEDULE_ESCALATION", c.ScheduleEscalation}, {"DUTYDESK_SCHEDULE_OUTBOX", c.ScheduleOutbox},
 		{"DUTYDESK_SCHEDULE_DUTY_REMINDERS", c.ScheduleDutyReminders}, {"DUTYDESK_SCHEDULE_DAILY_BRIEF", c.ScheduleDailyBrief},
+		{"DUTYDESK_SCHEDULE_SAFETY_ROUNDS", c.ScheduleSafetyRounds}, {"DUTYDESK_SCHEDULE_CAP_POLL", c.ScheduleCAPPoll},
 	} {
 		if strings.TrimSpace(s[1]) == "" {
 			bad(s[0], "must be a cron spec such as \"0 8 * * *\" or \"@every 30s\"")
 		}
 	}
+	errs = append(errs, c.validateAlerts()...)
 	return errors.Join(errs...)
 }
 

@@ -96,6 +96,24 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authed.GET("/audit", a.listAudit)
 
+	authed.GET("/alerts", a.listAlerts)
+	authed.GET("/alerts/preview", a.previewAlert)
+	authed.GET("/alerts/:id", a.getAlert)
+	creating.POST("/alerts", a.issueAlert)
+	authed.PATCH("/alerts/:id", a.updateAlert)
+	authed.POST("/alerts/:id/lift", a.liftAlert)
+	authed.GET("/alerts/:id/status", a.alertStatus)
+	authed.POST("/alerts/:id/acknowledge", a.acknowledgeAlert)
+	authed.GET("/alerts/:id/safety", a.alertSafety)
+	authed.POST("/safety-rounds/:id/reports", a.fileSafetyReport)
+	authed.POST("/cap", a.ingestCAP)
+
+	// Signed links from e-mails: no login, the token is the credential.
+	v1.GET("/links/ack/:token", a.ackLinkInfo)
+	v1.POST("/links/ack/:token", a.ackByLink)
+	v1.GET("/links/safety/:token", a.safetyLinkInfo)
+	v1.POST("/links/safety/:token", a.safetyByLink)
+
 	return r
 }
 

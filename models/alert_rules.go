@@ -181,3 +181,8 @@ func DefaultInstructions(rules []SuspensionRule, t AlertType, l AlertLevel, issu
 	b.WriteString("各校须安排人员在岗值守，保持通讯畅通；学生须由监护人接送，不得单独离校；如有险情立即报告。")
 	return b.String()
 }
+
+// AlertInstructions are the instructions a warning of type t and level l would carry if issued now.
+func (s *Store) AlertInstructions(t AlertType, l AlertLevel) string {
+	return DefaultInstructions(s.opts.Alerts.withDefaults().SuspensionRules, t, l, s.Now().In(s.opts.Location))
+}

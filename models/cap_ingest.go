@@ -221,8 +221,8 @@ func capLevel(info *CAPInfo) (AlertLevel, bool) {
 
 var sixDigits = regexp.MustCompile(`\d{6}`)
 
-// capRegion matches the message's areas to the city or its districts, by geocode, by the area
-// code of a GB/T 35965.1 identifier, and by names in areaDesc.
+// capRegion matches the message's areas to the city or its districts: by geocode where an area
+// has one, else by the names in areaDesc; failing both, by the area code of a GB/T 35965.1 identifier.
 func (s *Store) capRegion(ctx context.Context, msg *CAPAlert, info *CAPInfo) (bool, []int64, error) {
 	districts, err := s.Districts(ctx)
 	if err != nil {
@@ -249,6 +249,9 @@ func (s *Store) capRegion(ctx context.Context, msg *CAPAlert, info *CAPInfo) (bo
 					add(d.ID)
 				}
 			}
+		}
+		if len(codes) > 0 {
+			continue // codes are exact; names in areaDesc could be another city's (南昌 has a 东湖区 too)
 		}
 		if city.CityName != "" && strings.Contains(area.Desc, city.CityName) {
 			return true, nil, nil

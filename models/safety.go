@@ -435,3 +435,45 @@ func (s *Store) safetySummary(ctx context.Context, actor *User, r SafetyRound) (
 	}
 	return sum, nil
 }
+
+// SendDueSafetySummaries sends, once per round whose due time has passed, the round's summary to
+// the bureau leadership and the leader on duty. It returns the number of messages queued.
+func (s *Store) SendDueSafetySummaries(ctx context.Context, now time.Time) (int, error) {
+	var due []SafetyRound
+	if err := s.conn(ctx).Where("summary_sent_at IS NULL AND due_at <= ?", now.UTC()).Order("id").Find(&due).Error; err != nil {
+		return 0, fmt.Errorf("due safety rounds: %w", err)
+	}
+	queued := 0
+	for _, r := range due {
+		err := s.transact(ctx, func(tx *Store) error {
+			res := tx.db.Model(&SafetyRound{}).Where("id = ? AND summary_sent_at IS NULL", r.ID).Update("summary_sent_at", now.UTC())
+			if res.Error != nil || res.RowsAffected == 0 {
+				return res.Error // another replica sent it
+			}
+			a, err := tx.loadAlert(ctx, r.AlertID)
+			if err != nil {
+				return err
+			}
+			sum, err := tx.safetySummary(ctx, nil, r)
+			if err != nil {
+				return err
+			}
+			to, err := tx.recipients(ctx, Deadline{}, []Audience{AudienceLeadership, AudienceLeaderOnDuty}, now)
+			if err != nil {
+				return err
+			}
+			content, err := notify.Render(notify.KindSafetySummary, notify.SafetySummaryData{
+				Alert: a.Title(), Round: r.Label, DueAt: r.DueAt.In(tx.opts.Location), Summary: sum.Text(), Missing: sum.Missing})
+			if err != nil {
+				return err
+			}
+			n, err := tx.enqueueNotice(ctx, notify.KindSafetySummary, content, to, "safety_round", r.ID, "safety_summary", FormatID(r.ID))
+			queued += n
+			return err
+		})
+		if err != nil {
+			return queued, fmt.Errorf("safety summary of round %d: %w", r.ID, err)
+		}
+	}
+	return queued, nil
+}

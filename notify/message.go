@@ -31,10 +31,11 @@ const (
 	KindDailyBrief    Kind = "daily_brief"    // 08:00 summary for leadership (每日值班简报)
 	KindAlertIssued   Kind = "alert_issued"   // a weather warning to a school contact (预警通知)
 	KindSafetyRequest Kind = "safety_request" // a school is asked for its 平安报
+	KindSafetySummary Kind = "safety_summary" // leaders get the round's 平安报 summary
 )
 
 // Kinds lists every kind; each has both templates.
-var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest}
+var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest, KindSafetySummary}
 
 // Message is one rendered message to one recipient on one channel.
 type Message struct {

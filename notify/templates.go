@@ -154,3 +154,12 @@ type SafetyRequestData struct {
 	DueAt   time.Time
 	Link    string
 }
+
+// SafetySummaryData sums up a round of safety reports for leaders.
+type SafetySummaryData struct {
+	Alert   string // e.g. "台风橙色预警"
+	Round   string // the round's label
+	DueAt   time.Time
+	Summary string   // one paragraph: "应报986所，已报985所…"
+	Missing []string // schools that have not filed
+}

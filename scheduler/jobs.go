@@ -89,6 +89,7 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 				return err
 			}},
 	}
+	jobs = append(jobs, alertJobs(cfg, store, log)...)
 	s, err := New(Options{Location: cfg.Location, Lock: NewLock(d.DB), Log: d.Log, Registry: d.Registry}, jobs...)
 	if err != nil {
 		for _, c := range closers {

@@ -145,6 +145,9 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 		Outbox: models.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
 			Webhook: cfg.WebhookURL != ""},
 		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
+		BaseURL: cfg.BaseURL, Links: models.NewLinkSigner(cfg.Secret),
+		Alerts: models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
+		CAP:    models.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName},
 	})
 	return db, store, nil
 }
