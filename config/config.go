@@ -49,6 +49,8 @@ type Config struct {
 	MaxUploadBytes int64 `yaml:"max_upload_bytes" env:"DUTYDESK_MAX_UPLOAD_BYTES"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
+	// Reports are the incident report deadlines per severity and category (YAML only).
+	Reports ReportRules `yaml:"reports"`
 
 	// Location is Timezone, resolved by Validate.
 	Location *time.Location `yaml:"-"`
@@ -67,6 +69,7 @@ func Defaults() Config {
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     10 << 20,
 		LogLevel:           "info",
+		Reports:            DefaultReportRules(),
 	}
 }
 
@@ -182,6 +185,9 @@ func (c *Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("DUTYDESK_LOG_LEVEL", "%q must be debug, info, warn or error", c.LogLevel)
+	}
+	if err := c.Reports.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

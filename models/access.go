@@ -15,14 +15,18 @@ const (
 	EditContacts    Permission = "edit_contacts"    // change school contacts (within scope)
 	ReadAudit       Permission = "read_audit"       // read the audit log
 	SeeAll          Permission = "see_all"          // read every school's and district's records
+
+	FileIncidents     Permission = "file_incidents"     // file incident reports and answer 批示 (within scope)
+	HandleIncidents   Permission = "handle_incidents"   // the desk: sign for, forward, take phone reports
+	InstructIncidents Permission = "instruct_incidents" // give instructions (批示) on incidents
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll},
-	RoleDutyOfficer:     {EditContacts, SeeAll},
-	RoleLeader:          {SeeAll},
-	RoleDistrictOfficer: {EditSchools, EditContacts},
-	RoleSchoolReporter:  {EditContacts},
+	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, FileIncidents, HandleIncidents, InstructIncidents},
+	RoleDutyOfficer:     {EditContacts, SeeAll, HandleIncidents},
+	RoleLeader:          {SeeAll, InstructIncidents},
+	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents},
+	RoleSchoolReporter:  {EditContacts, FileIncidents},
 }
 
 // Can tells whether u's role grants p. A nil or disabled user can do nothing.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/config"
 )
 
 // Options are the settings the Store needs from the configuration.
@@ -18,6 +20,8 @@ type Options struct {
 	SessionTTL time.Duration
 	// Location is the bureau's time zone.
 	Location *time.Location
+	// ReportRules are the incident report deadlines; zero means config.DefaultReportRules.
+	ReportRules config.ReportRules
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for
@@ -40,6 +44,9 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	}
 	if opts.SessionTTL == 0 {
 		opts.SessionTTL = 12 * time.Hour
+	}
+	if len(opts.ReportRules.Rules) == 0 {
+		opts.ReportRules = config.DefaultReportRules()
 	}
 	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts}
 }

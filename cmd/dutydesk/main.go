@@ -136,7 +136,8 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	if err != nil {
 		return nil, nil, err
 	}
-	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location})
+	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
+		ReportRules: cfg.Reports})
 	return db, store, nil
 }
 
