@@ -96,6 +96,19 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authed.GET("/audit", a.listAudit)
 
+	authed.GET("/incident-categories", a.incidentCategories)
+	authed.GET("/incidents", a.listIncidents)
+	authed.GET("/incidents/:id", a.getIncident)
+	creating.POST("/incidents", a.createIncident)
+	creating.POST("/phone-intakes", a.recordPhoneIntake)
+	creating.POST("/incidents/:id/reports", a.fileReport)
+	authed.PATCH("/incidents/:id/reports/:report_id", a.updateDraft)
+	creating.POST("/incidents/:id/reports/:report_id/submit", a.submitDraft)
+	creating.POST("/incidents/:id/reports/:report_id/sign", a.signReport)
+	creating.POST("/incidents/:id/reports/:report_id/forward", a.forwardReport)
+	creating.POST("/incidents/:id/instructions", a.addInstruction)
+	creating.POST("/incidents/:id/instructions/:instruction_id/reply", a.replyInstruction)
+
 	return r
 }
 

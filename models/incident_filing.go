@@ -314,8 +314,14 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 		inc.Status = IncidentResolved
 	}
 
+	// The report is late if its own deadline was: a written initial report that also stands in
+	// for a phone report never made leaves that lateness on the phone deadline only.
+	own := map[ReportKind]DeadlineKind{ReportInitial: DeadlineWrittenReport, ReportFollowUp: DeadlineFollowUp, ReportFinal: DeadlineFinalReport}[r.Kind]
+	if r.Channel == ChannelPhone {
+		own = DeadlineInitialReport
+	}
 	for _, d := range fulfilled {
-		if d.Late {
+		if d.Kind == own && d.Late {
 			r.Late = true
 		}
 	}

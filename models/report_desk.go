@@ -10,15 +10,18 @@ import (
 
 // SignReport signs for (签收) a submitted report. The first signature on an incident gives it its
 // yearly serial number (期号); a signed report of severity I–III (by the rules) must then be
-// forwarded; signing the final report closes the incident. Only the desk may.
+// forwarded; signing the final report closes the incident. It returns the report and the
+// incident. Only the desk may.
 // Errors: forbidden, not_found, conflict (a draft, a phone report, or already signed).
-func (s *Store) SignReport(ctx context.Context, actor *User, incidentID, reportID int64) (*Report, error) {
+func (s *Store) SignReport(ctx context.Context, actor *User, incidentID, reportID int64) (*Report, *Incident, error) {
 	if !actor.Can(HandleIncidents) {
-		return nil, errForbidden
+		return nil, nil, errForbidden
 	}
 	var r Report
+	var inc *Incident
 	err := s.transact(ctx, func(tx *Store) error {
-		inc, err := tx.lockIncident(ctx, actor, incidentID)
+		var err error
+		inc, err = tx.lockIncident(ctx, actor, incidentID)
 		if err != nil {
 			return err
 		}
@@ -65,9 +68,9 @@ func (s *Store) SignReport(ctx context.Context, actor *User, incidentID, reportI
 		return tx.audit(ctx, actor, "report.sign", subjectReport, r.ID, fmt.Sprintf("事件%d（期号%s）%s", inc.ID, *inc.Serial, r.Title()))
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &r, nil
+	return &r, inc, nil
 }
 
 // ForwardMethod is how the desk forwarded a report upward.
