@@ -15,7 +15,8 @@ type ReportRules struct {
 	// SignWithin is how long the desk has to sign for (签收) a submitted report.
 	SignWithin time.Duration `yaml:"sign_within"`
 	// ForwardWithin is how long the desk has, after signing, to forward (上报) a report upward,
-	// for incidents of severity ForwardUpTo or graver (1 = I is the gravest).
+	// for incidents of severity ForwardUpTo or graver (1 = I is the gravest) and for sensitive
+	// incidents of any severity.
 	ForwardWithin time.Duration `yaml:"forward_within"`
 	ForwardUpTo   int           `yaml:"forward_up_to"`
 	// InstructionReplyWithin is how long a school has to answer a leader's instruction (批示).

@@ -50,13 +50,14 @@ type Incident struct {
 
 // class returns what the report rules look at.
 func (inc *Incident) class() IncidentClass {
-	return IncidentClass{Category: inc.Category, Subtype: inc.Subtype, Severity: inc.Severity}
+	return IncidentClass{Category: inc.Category, Subtype: inc.Subtype, Severity: inc.Severity, Sensitive: inc.Sensitive}
 }
 
 // errIncidentNotFound hides incidents outside the actor's scope as well as absent ones.
 var errIncidentNotFound = Errorf(ENOTFOUND, "事件不存在")
 
-// visibleIncident loads an incident that actor may see. Errors: not_found.
+// visibleIncident loads an incident that actor may see. A draft is the school's unsent work: only
+// those who may file for the school see it. Errors: not_found.
 func (s *Store) visibleIncident(ctx context.Context, actor *User, id int64) (*Incident, error) {
 	var inc Incident
 	if err := s.conn(ctx).Take(&inc, id).Error; err != nil {
@@ -65,7 +66,7 @@ func (s *Store) visibleIncident(ctx context.Context, actor *User, id int64) (*In
 		}
 		return nil, fmt.Errorf("incident %d: %w", id, err)
 	}
-	if !actor.CanSeeSchool(inc.SchoolID, inc.DistrictID) {
+	if !actor.CanSeeSchool(inc.SchoolID, inc.DistrictID) || (inc.Status == IncidentDraft && !canFile(actor, inc.SchoolID, inc.DistrictID)) {
 		return nil, errIncidentNotFound
 	}
 	return &inc, nil
@@ -107,9 +108,13 @@ type IncidentFilter struct {
 	Page    Page
 }
 
-// Incidents lists the incidents actor may see, newest id last, with the total matching the filter.
+// Incidents lists the incidents actor may see (drafts only to those who file), oldest first, with
+// the total matching the filter.
 func (s *Store) Incidents(ctx context.Context, actor *User, f IncidentFilter) (items []Incident, next, total int64, err error) {
 	q := actor.scopeSchools(s.conn(ctx).Model(&Incident{}), "incidents.school_id", "incidents.district_id")
+	if !actor.Can(FileIncidents) {
+		q = q.Where("incidents.status <> ?", IncidentDraft)
+	}
 	if f.Status != "" {
 		q = q.Where("incidents.status = ?", f.Status)
 	}

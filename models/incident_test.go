@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -566,10 +567,16 @@ func TestDraftThenSubmit(t *testing.T) {
 		if inc.Status != models.IncidentDraft || draft.Status != models.ReportDraft {
 			t.Fatalf("draft %+v %+v", inc, draft)
 		}
-		if n := len(e.detail(inc.ID).Deadlines); n != 0 {
-			t.Fatalf("a draft opened %d deadlines", n)
+		own, err := e.store.IncidentDetail(e.ctx, e.dir.Reporter, inc.ID)
+		if err != nil || len(own.Deadlines) != 0 {
+			t.Fatalf("draft as its school sees it: %v %+v", err, own)
 		}
-		_, err := e.store.UpdateDraft(e.ctx, e.dir.Reporter, inc.ID, draft.ID, models.ReportInput{}, true)
+		_, err = e.store.IncidentDetail(e.ctx, e.dir.Officer, inc.ID)
+		expectCode(t, err, models.ENOTFOUND, "")
+		if list, _, _, _ := e.store.Incidents(e.ctx, e.dir.Leader, models.IncidentFilter{}); len(list) != 0 {
+			t.Fatalf("the desk lists unsent drafts: %+v", list)
+		}
+		_, err = e.store.UpdateDraft(e.ctx, e.dir.Reporter, inc.ID, draft.ID, models.ReportInput{}, true)
 		expectCode(t, err, models.EINVALID, "severity")
 
 		e.clock.Advance(10 * time.Minute)
@@ -588,5 +595,44 @@ func TestDraftThenSubmit(t *testing.T) {
 		}
 		_, err = e.store.UpdateDraft(e.ctx, e.dir.Reporter, inc.ID, draft.ID, rest, false)
 		expectCode(t, err, models.ECONFLICT, "")
+	})
+}
+
+func TestTimelineShowsEscalations(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newIncidentEnv(t, dialect, nil)
+		inc, r := e.create(e.dir.Reporter, drowningReport(e.dir.School1A.ID, models.SeverityIII, e.clock.Now().Add(-time.Minute)))
+		sig := e.openDeadline(inc.ID, models.DeadlineSignature)
+		// The escalation sweep (another part of DutyDesk) fires two steps on the overdue signature.
+		for step, target := range []string{"duty_officers", "leader_on_duty"} {
+			firedAt := sig.DueAt.Add(time.Duration(step*15+1) * time.Minute)
+			err := e.db.Exec("INSERT INTO escalations (deadline_id, step, target, recipients, fired_at) VALUES (?, ?, ?, ?, ?)",
+				sig.ID, step, target, "duty1@bureau.example.org", firedAt).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.clock.Advance(time.Hour)
+		if _, _, err := e.store.SignReport(e.ctx, e.dir.Officer, inc.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		d := e.detail(inc.ID)
+		if len(d.Escalations) != 2 || d.Escalations[0].Step != 0 || d.Escalations[1].Target != "leader_on_duty" {
+			t.Fatalf("escalations %+v", d.Escalations)
+		}
+		// The signature's story in time order: submitted, due, escalated twice, signed (late).
+		var got []string
+		for _, ev := range d.Timeline {
+			switch {
+			case ev.Type == "deadline" && *ev.DeadlineID == sig.ID:
+				got = append(got, "deadline:"+ev.State)
+			case ev.Type == "report", ev.Type == "escalation", ev.Type == "signature":
+				got = append(got, ev.Type)
+			}
+		}
+		want := []string{"report", "deadline:late", "escalation", "escalation", "signature"}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("timeline %v, want %v", got, want)
+		}
 	})
 }

@@ -7,11 +7,13 @@ import (
 	"dutydesk/config"
 )
 
-// IncidentClass is what report rules look at: category, subtype and severity.
+// IncidentClass is what report rules look at: category, subtype, severity and the sensitive flag.
 type IncidentClass struct {
 	Category Category
 	Subtype  string
 	Severity Severity
+	// Sensitive makes an incident reportable upward whatever its size.
+	Sensitive bool
 }
 
 // RuleFor returns the first rule that matches the class. Validated rules always cover every
@@ -57,7 +59,8 @@ func FollowUpDue(rule config.FollowUpRule, from time.Time, loc *time.Location) t
 // NextDeadline returns when the awaited action of kind falls due for an incident of the class,
 // counted from its starting point: occurrence for the initial reports, the previous report for a
 // follow-up, resolution for the final report, submission for a signature and signature for a
-// forward. ok is false when the rules require no such action (a forward for severity IV).
+// forward. ok is false when the rules require no such action (a forward for a severity IV
+// incident that is not sensitive).
 func NextDeadline(rules config.ReportRules, class IncidentClass, kind DeadlineKind, from time.Time, loc *time.Location) (due time.Time, ok bool) {
 	rule := RuleFor(rules, class)
 	switch kind {
@@ -72,7 +75,7 @@ func NextDeadline(rules config.ReportRules, class IncidentClass, kind DeadlineKi
 	case DeadlineSignature:
 		return from.Add(rules.SignWithin), true
 	case DeadlineForward:
-		if int(class.Severity) > rules.ForwardUpTo {
+		if int(class.Severity) > rules.ForwardUpTo && !class.Sensitive {
 			return time.Time{}, false
 		}
 		return from.Add(rules.ForwardWithin), true

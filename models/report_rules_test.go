@@ -81,6 +81,8 @@ func TestNextDeadlineDefaults(t *testing.T) {
 		{"SignatureFifteenMinutes", drowning(models.SeverityIV), models.DeadlineSignature, occurred, cst(10, 8, 9, 15, 0)},
 		{"ForwardIII", drowning(models.SeverityIII), models.DeadlineForward, occurred, cst(10, 8, 11, 0, 0)},
 		{"NoForwardIV", drowning(models.SeverityIV), models.DeadlineForward, occurred, time.Time{}},
+		{"SensitiveIVIsForwarded", models.IncidentClass{Category: models.PublicOpinion, Subtype: "online_opinion", Severity: models.SeverityIV, Sensitive: true},
+			models.DeadlineForward, occurred, cst(10, 8, 11, 0, 0)},
 		{"InstructionReply", drowning(models.SeverityIV), models.DeadlineInstruction, occurred, cst(10, 9, 9, 0, 0)},
 	}
 	for _, tt := range tests {
