@@ -111,6 +111,8 @@ func (r ReportRules) Validate() error {
 			bad("%s: follow_up takes either times or every, not both", name)
 		case len(f.Times) == 0 && f.Every <= 0:
 			bad("%s: follow_up needs times (e.g. [\"08:00\", \"17:00\"]) or a positive every", name)
+		case len(f.Times) == 0 && f.Every < 10*time.Minute:
+			bad("%s: follow_up every must be at least 10m", name)
 		}
 		for _, t := range rule.FollowUp.Times {
 			if _, _, err := ParseTimeOfDay(t); err != nil {

@@ -281,11 +281,18 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 			}
 		}
 	case ReportFollowUp:
-		if err := closeKind(DeadlineFollowUp); err != nil {
+		closed, err := closeAt.CloseDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+		if err != nil {
 			return err
 		}
+		fulfilled = append(fulfilled, closed...)
+		for _, d := range closed {
+			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
+				return err
+			}
+		}
 		var last int
-		err := s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
+		err = s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
 			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
 		if err != nil {
 			return fmt.Errorf("number follow-up: %w", err)
@@ -299,7 +306,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 		}
 	case ReportFinal:
 		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
-		if err := s.supersedeFollowUp(ctx, inc, at); err != nil {
+		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
 			return err
 		}
 		if inc.ResolvedAt == nil {
@@ -356,21 +363,44 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 }
 
 // supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:
-// as missed (漏报) if it was already overdue, otherwise as done by the final report.
-func (s *Store) supersedeFollowUp(ctx context.Context, inc *Incident, at time.Time) error {
-	var overdue int64
-	err := s.conn(ctx).Model(&Deadline{}).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL AND due_at < ?",
-		DeadlineFollowUp, subjectIncident, inc.ID, at.UTC()).Count(&overdue).Error
+// as missed (漏报) if it was already overdue, with every later follow-up that fell due before at;
+// otherwise as done by the final report.
+func (s *Store) supersedeFollowUp(ctx context.Context, inc *Incident, class IncidentClass, at time.Time) error {
+	var pending []Deadline
+	err := s.conn(ctx).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", DeadlineFollowUp, subjectIncident, inc.ID).
+		Find(&pending).Error
 	if err != nil {
 		return fmt.Errorf("pending follow-up of incident %d: %w", inc.ID, err)
 	}
-	if overdue > 0 {
-		missed, err := s.at(at).MissDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
-		inc.MissedReports += len(missed)
+	if len(pending) == 0 || !pending[0].DueAt.Before(at) {
+		_, err = s.at(at).CloseDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
 		return err
 	}
-	_, err = s.at(at).CloseDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
-	return err
+	missed, err := s.at(at).MissDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+	if err != nil {
+		return err
+	}
+	inc.MissedReports += len(missed)
+	return s.missSkippedFollowUps(ctx, inc, class, pending[0].DueAt, at)
+}
+
+// missSkippedFollowUps records as missed (漏报) each follow-up the rules of class made due after
+// due and before at: the school reported late for due, and not at all for those.
+func (s *Store) missSkippedFollowUps(ctx context.Context, inc *Incident, class IncidentClass, due, at time.Time) error {
+	rule := RuleFor(s.opts.ReportRules, class).FollowUp
+	for slot := FollowUpDue(rule, due, s.opts.Location); slot.Before(at); slot = FollowUpDue(rule, slot, s.opts.Location) {
+		err := s.OpenDeadline(ctx, &Deadline{Kind: DeadlineFollowUp, SubjectType: subjectIncident, SubjectID: inc.ID,
+			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[DeadlineFollowUp], DueAt: slot.UTC()})
+		if err != nil {
+			return err
+		}
+		missed, err := s.at(at).MissDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+		if err != nil {
+			return err
+		}
+		inc.MissedReports += len(missed)
+	}
+	return nil
 }
 
 // rescheduleIncident moves the incident's open report deadlines to what its current class requires.

@@ -636,3 +636,45 @@ func TestTimelineShowsEscalations(t *testing.T) {
 		}
 	})
 }
+
+func TestSkippedFollowUpsAreMissed(t *testing.T) {
+	tests := []struct {
+		name   string
+		filed  time.Time
+		missed int
+	}{
+		// Severity II: follow-ups at 08:00 and 17:00. The 17:00 one is not sent.
+		{"FiledJustBeforeNextSlot", cst(10, 9, 7, 59, 59), 0},
+		{"FiledAtNextSlot", cst(10, 9, 8, 0, 0), 0},
+		{"FiledAfterNextSlot", cst(10, 9, 9, 0, 0), 1},
+		{"SilentForADay", cst(10, 9, 17, 30, 0), 2},
+	}
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newIncidentEnv(t, dialect, nil)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				occurred := cst(10, 8, 9, 0, 0)
+				e.clock.Set(occurred.Add(20 * time.Minute))
+				inc, _ := e.create(e.dir.Reporter, drowningReport(e.dir.School1A.ID, models.SeverityII, occurred))
+				e.clock.Set(tt.filed)
+				in := followUp("进展")
+				in.LateReason = ptr("值班人员处置现场，未能按时续报")
+				r := e.file(e.dir.Reporter, inc.ID, models.ReportFollowUp, in)
+				if !r.Late {
+					t.Fatalf("follow-up for 17:00 filed at %v not late", tt.filed)
+				}
+				d := e.detail(inc.ID)
+				if d.MissedReports != tt.missed || d.LateReports != 1 {
+					t.Fatalf("late %d missed %d, want 1 and %d", d.LateReports, d.MissedReports, tt.missed)
+				}
+				states := map[string]int{}
+				for _, dl := range e.deadlines(inc.ID, models.DeadlineFollowUp) {
+					states[dl.State]++
+				}
+				if states["late"] != 1 || states["missed"] != tt.missed || states["open"] != 1 {
+					t.Fatalf("follow-up deadlines by state %v", states)
+				}
+			})
+		}
+	})
+}
