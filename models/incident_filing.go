@@ -258,10 +258,10 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 
 	var fulfilled []Deadline
 	closeAt := s.at(at)
-	closeKind := func(kind DeadlineKind) error {
+	closeKind := func(kind DeadlineKind) ([]Deadline, error) {
 		ds, err := closeAt.CloseDeadlines(ctx, kind, subjectIncident, inc.ID)
 		fulfilled = append(fulfilled, ds...)
-		return err
+		return ds, err
 	}
 	switch r.Kind {
 	case ReportInitial:
@@ -272,20 +272,19 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 				}
 			}
 		}
-		if err := closeKind(DeadlineInitialReport); err != nil {
+		if _, err := closeKind(DeadlineInitialReport); err != nil {
 			return err
 		}
 		if r.Channel == ChannelWritten {
-			if err := closeKind(DeadlineWrittenReport); err != nil {
+			if _, err := closeKind(DeadlineWrittenReport); err != nil {
 				return err
 			}
 		}
 	case ReportFollowUp:
-		closed, err := closeAt.CloseDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+		closed, err := closeKind(DeadlineFollowUp)
 		if err != nil {
 			return err
 		}
-		fulfilled = append(fulfilled, closed...)
 		for _, d := range closed {
 			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
 				return err
@@ -315,7 +314,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 				return err
 			}
 		}
-		if err := closeKind(DeadlineFinalReport); err != nil {
+		if _, err := closeKind(DeadlineFinalReport); err != nil {
 			return err
 		}
 		inc.Status = IncidentResolved
@@ -335,7 +334,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if r.Late {
 		inc.LateReports++
 		if r.Channel == ChannelWritten && r.LateReason == "" {
-			return &Error{Code: EINVALID, Message: "已超过报送时限，报告照收，但须填写迟报原因后提交",
+			return &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
 				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
 		}
 	}
@@ -444,6 +443,7 @@ func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report
 // fixedClock is a Clock that always tells the same time.
 type fixedClock time.Time
 
+// Now returns the fixed time.
 func (c fixedClock) Now() time.Time { return time.Time(c) }
 
 // at returns the Store as if it were t, for recording an action that happened earlier than it is

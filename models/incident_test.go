@@ -388,6 +388,15 @@ func TestSeverityChangeMovesDeadlines(t *testing.T) {
 			if d := e.detail(inc.ID); d.Severity != models.SeverityIII {
 				t.Fatalf("incident severity %d, want III", d.Severity)
 			}
+
+			// Raised again to II: the open final deadline shortens back to 24 h after resolution.
+			e.clock.Advance(time.Hour)
+			in = followUp("家属情绪激动，重新定级为重大")
+			in.Severity = ptr(models.SeverityII)
+			e.file(e.dir.Reporter, inc.ID, models.ReportFollowUp, in)
+			if got := e.openDeadline(inc.ID, models.DeadlineFinalReport).DueAt; !got.Equal(resolvedAt.Add(24 * time.Hour)) {
+				t.Fatalf("II final due %v, want 24 h after resolution again", got)
+			}
 		})
 	})
 }
