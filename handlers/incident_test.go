@@ -261,6 +261,25 @@ func TestIncidentReportingThroughTheAPI(t *testing.T) {
 			}
 		})
 
+		t.Run("CategoriesForForms", func(t *testing.T) {
+			r := h.do("GET", "/api/v1/incident-categories", h.dir.Reporter, nil)
+			expect(t, r, http.StatusOK)
+			var out struct {
+				Categories []struct {
+					Code     string
+					Subtypes []struct{ Code, Name string }
+				}
+				Severities []struct {
+					Value int
+					Name  string
+				}
+			}
+			r.JSON(t, &out)
+			if len(out.Categories) != 7 || len(out.Severities) != 4 || out.Severities[1].Name != "Ⅱ级（重大）" {
+				t.Fatalf("categories %s", r.Body)
+			}
+		})
+
 		t.Run("OtherSchoolsIncidentIsNotFound", func(t *testing.T) {
 			var list struct {
 				Items []struct {

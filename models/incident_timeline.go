@@ -118,7 +118,7 @@ func (d *IncidentDetail) timeline(loc *time.Location) []TimelineEntry {
 	}
 	for i := range d.Forwards {
 		f := &d.Forwards[i]
-		add(TimelineEntry{At: f.ForwardedAt, Type: "forward", Text: fmt.Sprintf("上报%s至%s（%s）", reportTitles[f.ReportID], f.Recipient, f.Method), ReportID: &f.ReportID})
+		add(TimelineEntry{At: f.ForwardedAt, Type: "forward", Text: fmt.Sprintf("上报%s至%s（%s）", reportTitles[f.ReportID], f.Recipient, f.Method.Name()), ReportID: &f.ReportID})
 	}
 	for i := range d.Instructions {
 		ins := &d.Instructions[i]

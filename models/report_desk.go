@@ -85,13 +85,20 @@ const (
 	ForwardPlatform ForwardMethod = "platform" // 信息报送系统
 )
 
+// forwardMethodNames are the methods in Chinese.
+var forwardMethodNames = map[ForwardMethod]string{
+	ForwardPhone: "电话", ForwardFax: "传真", ForwardEmail: "电子邮件", ForwardDocument: "公文", ForwardPlatform: "信息报送系统",
+}
+
 // Valid tells whether m is a known method.
-func (m ForwardMethod) Valid() bool {
-	switch m {
-	case ForwardPhone, ForwardFax, ForwardEmail, ForwardDocument, ForwardPlatform:
-		return true
+func (m ForwardMethod) Valid() bool { return forwardMethodNames[m] != "" }
+
+// Name returns the method in Chinese.
+func (m ForwardMethod) Name() string {
+	if name, ok := forwardMethodNames[m]; ok {
+		return name
 	}
-	return false
+	return string(m)
 }
 
 // Forward records the desk forwarding (上报) a report upward: to whom, how and when.
@@ -157,7 +164,7 @@ func (s *Store) ForwardReport(ctx context.Context, actor *User, incidentID, repo
 		if _, err := tx.CloseDeadlines(ctx, DeadlineForward, subjectReport, r.ID); err != nil {
 			return err
 		}
-		return tx.audit(ctx, actor, "report.forward", subjectReport, r.ID, fmt.Sprintf("事件%d %s → %s（%s）", inc.ID, r.Title(), f.Recipient, f.Method))
+		return tx.audit(ctx, actor, "report.forward", subjectReport, r.ID, fmt.Sprintf("事件%d %s → %s（%s）", inc.ID, r.Title(), f.Recipient, f.Method.Name()))
 	})
 	if err != nil {
 		return nil, err
