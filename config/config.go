@@ -50,6 +50,8 @@ type Config struct {
 	MaxUploadBytes int64 `yaml:"max_upload_bytes" env:"DUTYDESK_MAX_UPLOAD_BYTES"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
+	// Reports are the incident report deadlines per severity and category (YAML only).
+	Reports ReportRules `yaml:"reports"`
 
 	// SMTPURL is the mail relay: smtp://user:pass@host:587?starttls=1 or smtps://user:pass@host:465.
 	// Empty means no relay: messages are written as .eml files under DataDir/mail.
@@ -122,6 +124,7 @@ func Defaults() Config {
 		SafetyDue:             2 * time.Hour,
 		ScheduleSafetyRounds:  "@every 1m",
 		ScheduleCAPPoll:       "@every 2m",
+		Reports:               DefaultReportRules(),
 	}
 }
 
@@ -287,6 +290,9 @@ func (c *Config) Validate() error {
 		}
 	}
 	errs = append(errs, c.validateAlerts()...)
+	if err := c.Reports.Validate(); err != nil {
+		errs = append(errs, err)
+	}
 	return errors.Join(errs...)
 }
 

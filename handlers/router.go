@@ -113,6 +113,18 @@ func NewRouter(d Deps) *gin.Engine {
 	v1.POST("/links/ack/:token", a.ackByLink)
 	v1.GET("/links/safety/:token", a.safetyLinkInfo)
 	v1.POST("/links/safety/:token", a.safetyByLink)
+	authed.GET("/incident-categories", a.incidentCategories)
+	authed.GET("/incidents", a.listIncidents)
+	authed.GET("/incidents/:id", a.getIncident)
+	creating.POST("/incidents", a.createIncident)
+	creating.POST("/phone-intakes", a.recordPhoneIntake)
+	creating.POST("/incidents/:id/reports", a.fileReport)
+	authed.PATCH("/incidents/:id/reports/:report_id", a.updateDraft)
+	creating.POST("/incidents/:id/reports/:report_id/submit", a.submitDraft)
+	creating.POST("/incidents/:id/reports/:report_id/sign", a.signReport)
+	creating.POST("/incidents/:id/reports/:report_id/forward", a.forwardReport)
+	creating.POST("/incidents/:id/instructions", a.addInstruction)
+	creating.POST("/incidents/:id/instructions/:instruction_id/reply", a.replyInstruction)
 
 	return r
 }

@@ -9,23 +9,27 @@ type Permission string
 
 // The permissions.
 const (
-	ManageUsers     Permission = "manage_users"     // create, change and list accounts
-	ManageDirectory Permission = "manage_directory" // create districts and schools, import
-	EditSchools     Permission = "edit_schools"     // change school details (within scope)
-	EditContacts    Permission = "edit_contacts"    // change school contacts (within scope)
-	ReadAudit       Permission = "read_audit"       // read the audit log
-	SeeAll          Permission = "see_all"          // read every school's and district's records
-	ReadOutbox      Permission = "read_outbox"      // see queued and failed messages, resend failed ones
-	ManagePolicies  Permission = "manage_policies"  // change escalation ladders
-	IssueAlerts     Permission = "issue_alerts"     // issue, update and lift warnings; ingest CAP; act for schools by phone
+	ManageUsers       Permission = "manage_users"       // create, change and list accounts
+	ManageDirectory   Permission = "manage_directory"   // create districts and schools, import
+	EditSchools       Permission = "edit_schools"       // change school details (within scope)
+	EditContacts      Permission = "edit_contacts"      // change school contacts (within scope)
+	ReadAudit         Permission = "read_audit"         // read the audit log
+	SeeAll            Permission = "see_all"            // read every school's and district's records
+	ReadOutbox        Permission = "read_outbox"        // see queued and failed messages, resend failed ones
+	ManagePolicies    Permission = "manage_policies"    // change escalation ladders
+	IssueAlerts       Permission = "issue_alerts"       // issue, update and lift warnings; ingest CAP; act for schools by phone
+	FileIncidents     Permission = "file_incidents"     // file incident reports and answer 批示 (within scope)
+	HandleIncidents   Permission = "handle_incidents"   // the desk: sign for, forward, take phone reports
+	InstructIncidents Permission = "instruct_incidents" // give instructions (批示) on incidents
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies, IssueAlerts},
-	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox, IssueAlerts},
-	RoleLeader:          {SeeAll},
-	RoleDistrictOfficer: {EditSchools, EditContacts},
-	RoleSchoolReporter:  {EditContacts},
+	RoleAdmin: {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies,
+		IssueAlerts, FileIncidents, HandleIncidents, InstructIncidents},
+	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox, IssueAlerts, HandleIncidents},
+	RoleLeader:          {SeeAll, InstructIncidents},
+	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents},
+	RoleSchoolReporter:  {EditContacts, FileIncidents},
 }
 
 // Can tells whether u's role grants p. A nil or disabled user can do nothing.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/config"
 )
 
 // Options are the settings the Store needs from the configuration.
@@ -28,6 +30,8 @@ type Options struct {
 	// Alerts and CAP are the settings for severe-weather warnings.
 	Alerts AlertOptions
 	CAP    CAPOptions
+	// ReportRules are the incident report deadlines; zero means config.DefaultReportRules.
+	ReportRules config.ReportRules
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for
@@ -57,6 +61,9 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	if opts.Links == nil {
 		// Links signed with a throwaway key work until restart; serve always passes the real one.
 		opts.Links = NewLinkSigner(randomSecret())
+	}
+	if len(opts.ReportRules.Rules) == 0 {
+		opts.ReportRules = config.DefaultReportRules()
 	}
 	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts}
 }

@@ -42,11 +42,14 @@ var sampleData = map[notify.Kind]any{
 	notify.KindDailyBrief: notify.DailyBriefData{Day: time.Date(2026, 10, 7, 0, 0, 0, 0, shanghai), Due: 5, Met: 3, Late: 1, Open: 1,
 		Escalations: 2, Overdue: []notify.BriefItem{{What: "突发事件续报", Label: "暴雨积水", School: "西江区第一中学",
 			DueAt: time.Date(2026, 10, 7, 17, 0, 0, 0, shanghai), Overdue: 17 * time.Hour}}, MoreOverdue: 3},
-	notify.KindAlertIssued: notify.AlertData{Contact: "张校长", School: "东湖区第一小学", Title: "台风橙色预警", Region: "全市",
+	notify.KindAlertIssued: notify.AlertData{Action: "issued", Headline: "市气象台发布台风橙色预警信号", Contact: "张校长", School: "东湖区第一小学", Title: "台风橙色预警", Region: "全市",
 		Instructions: "全市中小学、幼儿园停课。", IssuedAt: time.Date(2026, 10, 8, 6, 0, 0, 0, shanghai),
 		AckBy: time.Date(2026, 10, 8, 6, 30, 0, 0, shanghai), AckLink: "https://duty.example.cn/ack?t=abc&x=1"},
 	notify.KindSafetyRequest: notify.SafetyRequestData{Contact: "张校长", School: "东湖区第一小学", Alert: "台风橙色预警",
 		DueAt: time.Date(2026, 10, 8, 20, 0, 0, 0, shanghai), Link: "https://duty.example.cn/safety?t=abc"},
+	notify.KindSafetySummary: notify.SafetySummaryData{Alert: "台风橙色预警", Round: "2026-10-08 20:00",
+		DueAt: time.Date(2026, 10, 8, 22, 0, 0, 0, shanghai), Summary: "应报986所，已报985所，其中平安984所、停课0所、有损失1所；未报1所。",
+		Missing: []string{"西江区第七中学"}},
 }
 
 func TestRenderEveryKind(t *testing.T) {

@@ -146,8 +146,9 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 			Webhook: cfg.WebhookURL != ""},
 		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
 		BaseURL: cfg.BaseURL, Links: models.NewLinkSigner(cfg.Secret),
-		Alerts: models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
-		CAP:    models.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName},
+		Alerts:      models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
+		CAP:         models.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName},
+		ReportRules: cfg.Reports,
 	})
 	return db, store, nil
 }

@@ -1,0 +1,453 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Subject types of the deadlines incident reporting opens.
+const (
+	subjectIncident    = "incident"    // the school owes a report on the incident
+	subjectReport      = "report"      // the desk owes a signature or a forward on a report
+	subjectInstruction = "instruction" // the school owes an answer to a 批示
+)
+
+// deadlineNames say in Chinese what each awaited action of incident reporting is.
+var deadlineNames = map[DeadlineKind]string{
+	DeadlineInitialReport: "电话首报", DeadlineWrittenReport: "书面首报", DeadlineFollowUp: "续报",
+	DeadlineFinalReport: "终报", DeadlineSignature: "签收", DeadlineForward: "上报", DeadlineInstruction: "答复批示",
+}
+
+// canFile tells whether actor may file reports for the school.
+func canFile(actor *User, schoolID, districtID int64) bool {
+	return actor.Can(FileIncidents) && actor.CanSeeSchool(schoolID, districtID)
+}
+
+// CreateIncident files a new incident with its initial report (首报), or saves both as a draft
+// when in.Draft is set. A school reporter files for its own school (school_id may be left out), a
+// district officer for the schools of its district. Errors: forbidden, invalid.
+func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput) (*Incident, *Report, error) {
+	if !actor.Can(FileIncidents) {
+		return nil, nil, errForbidden
+	}
+	sc, err := s.fileableSchool(ctx, actor, in.SchoolID)
+	if err != nil {
+		return nil, nil, err
+	}
+	inc := &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
+	r := &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
+		Status: ReportDraft, CreatedBy: actor.ID}
+	in.SchoolID = nil // used above; the incident's school is fixed from here on
+	p := in.apply(inc, r)
+	if !in.Draft {
+		checkComplete(inc, r, s.Now(), p)
+	}
+	if err := p.Err(); err != nil {
+		return nil, nil, err
+	}
+	err = s.transact(ctx, func(tx *Store) error {
+		if err := tx.conn(ctx).Create(inc).Error; err != nil {
+			return fmt.Errorf("create incident: %w", err)
+		}
+		r.IncidentID = inc.ID
+		if err := tx.conn(ctx).Create(r).Error; err != nil {
+			return fmt.Errorf("create initial report: %w", err)
+		}
+		action := "incident.draft"
+		if !in.Draft {
+			action = "incident.create"
+			if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
+				return err
+			}
+			if err := tx.saveIncident(ctx, inc); err != nil {
+				return err
+			}
+		}
+		return tx.audit(ctx, actor, action, subjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inc, r, nil
+}
+
+// fileableSchool returns the school actor files for: the one given, or the reporter's own.
+// Errors: invalid (no such school), forbidden (a school outside actor's scope).
+func (s *Store) fileableSchool(ctx context.Context, actor *User, schoolID *int64) (*School, error) {
+	var id int64
+	switch {
+	case schoolID != nil:
+		id = *schoolID
+	case actor.SchoolID != nil:
+		id = *actor.SchoolID
+	}
+	if id <= 0 {
+		return nil, Problems{"school_id": "请选择报送学校"}.Err()
+	}
+	var sc School
+	if err := s.conn(ctx).Take(&sc, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Problems{"school_id": "学校不存在"}.Err()
+		}
+		return nil, fmt.Errorf("school %d: %w", id, err)
+	}
+	if !actor.CanSeeSchool(sc.ID, sc.DistrictID) {
+		return nil, &Error{Code: EFORBIDDEN, Message: "只能为本校（或本区县的学校）报送",
+			Fields: map[string]string{"school_id": "只能为本校（或本区县的学校）报送"}}
+	}
+	return &sc, nil
+}
+
+// FileReport adds a report to an incident: a follow-up (续报), the final report (终报), or the
+// written initial report after the desk took the first one by phone; with in.Draft it is only
+// saved. Errors: not_found, forbidden, invalid, conflict (the incident does not take this report).
+func (s *Store) FileReport(ctx context.Context, actor *User, incidentID int64, kind ReportKind, in ReportInput) (*Report, error) {
+	var r *Report
+	err := s.transact(ctx, func(tx *Store) error {
+		inc, err := tx.lockIncident(ctx, actor, incidentID)
+		if err != nil {
+			return err
+		}
+		if !canFile(actor, inc.SchoolID, inc.DistrictID) {
+			return errForbidden
+		}
+		if err := tx.checkFileable(ctx, inc, kind); err != nil {
+			return err
+		}
+		r = &Report{IncidentID: inc.ID, SchoolID: inc.SchoolID, DistrictID: inc.DistrictID, Kind: kind,
+			Channel: ChannelWritten, Status: ReportDraft, CreatedBy: actor.ID}
+		before := inc.class()
+		p := in.apply(inc, r)
+		if !in.Draft {
+			checkComplete(inc, r, tx.Now(), p)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		if err := tx.conn(ctx).Create(r).Error; err != nil {
+			return fmt.Errorf("create report: %w", err)
+		}
+		action := "report.draft"
+		if !in.Draft {
+			action = "report.submit"
+			if err := tx.submitReport(ctx, inc, r, before); err != nil {
+				return err
+			}
+		}
+		if err := tx.saveIncident(ctx, inc); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, action, subjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// checkFileable tells whether the incident takes a new report of kind. Errors: invalid, conflict.
+func (s *Store) checkFileable(ctx context.Context, inc *Incident, kind ReportKind) error {
+	switch kind {
+	case ReportInitial, ReportFollowUp, ReportFinal:
+	default:
+		return Problems{"kind": "报告类型须为 initial、follow_up 或 final"}.Err()
+	}
+	switch inc.Status {
+	case IncidentDraft:
+		return Errorf(ECONFLICT, "首报尚未提交，请先提交首报")
+	case IncidentClosed:
+		return Errorf(ECONFLICT, "事件已结案，不能再报送")
+	}
+	var reports []Report
+	if err := s.conn(ctx).Where("incident_id = ?", inc.ID).Find(&reports).Error; err != nil {
+		return fmt.Errorf("reports of incident %d: %w", inc.ID, err)
+	}
+	var writtenInitial, submittedFinal bool
+	for _, r := range reports {
+		switch {
+		case r.Kind == ReportInitial && r.Channel == ChannelWritten:
+			writtenInitial = writtenInitial || r.Status != ReportDraft
+		case r.Kind == ReportFinal:
+			submittedFinal = submittedFinal || r.Status != ReportDraft
+		}
+	}
+	switch {
+	case submittedFinal:
+		return Errorf(ECONFLICT, "终报已提交，不能再报送")
+	case kind == ReportInitial && writtenInitial:
+		return Errorf(ECONFLICT, "本事件已有书面首报，请报送续报")
+	case kind != ReportInitial && !writtenInitial:
+		return Errorf(ECONFLICT, "请先提交书面首报")
+	}
+	return nil
+}
+
+// UpdateDraft changes a draft report (and, for a draft initial report, the incident's facts) and,
+// when submit is set, submits it. Errors: not_found, forbidden, invalid, conflict (not a draft).
+func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, reportID int64, in ReportInput, submit bool) (*Report, error) {
+	var r Report
+	err := s.transact(ctx, func(tx *Store) error {
+		inc, err := tx.lockIncident(ctx, actor, incidentID)
+		if err != nil {
+			return err
+		}
+		if err := tx.conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
+			return notFound("报告", err)
+		}
+		if !canFile(actor, inc.SchoolID, inc.DistrictID) {
+			return errForbidden
+		}
+		if r.Status != ReportDraft {
+			return Errorf(ECONFLICT, "报告已提交，不能修改；如有更正请报送续报")
+		}
+		if submit && inc.Status != IncidentDraft {
+			if err := tx.checkFileable(ctx, inc, r.Kind); err != nil {
+				return err
+			}
+		}
+		before := inc.class()
+		p := in.apply(inc, &r)
+		if submit {
+			checkComplete(inc, &r, tx.Now(), p)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
+		action := "report.update"
+		if submit {
+			action = "report.submit"
+			if err := tx.submitReport(ctx, inc, &r, before); err != nil {
+				return err
+			}
+		}
+		if err := tx.conn(ctx).Save(&r).Error; err != nil {
+			return fmt.Errorf("save report %d: %w", r.ID, err)
+		}
+		if err := tx.saveIncident(ctx, inc); err != nil {
+			return err
+		}
+		return tx.audit(ctx, actor, action, subjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+// submitReport submits r (already written as a draft row) on inc, inside the caller's transaction:
+// it closes the deadlines the report fulfils, judging lateness by the deadlines as they stood
+// before the report; records 迟报 and 漏报; moves the remaining deadlines to the incident's new
+// class if the report changed it; and opens what the report makes due. A late written report
+// must explain itself in late_reason. The caller saves inc.
+func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) error {
+	now := s.Now()
+	at := now // when the report reached the desk
+	if r.ReceivedAt != nil {
+		at = *r.ReceivedAt
+	}
+	first := inc.LastReportAt == nil
+	r.SubmittedAt = &now
+	r.Status = ReportSubmitted
+	if r.Channel == ChannelPhone {
+		r.Status = ReportRecorded
+	}
+
+	var fulfilled []Deadline
+	closeAt := s.at(at)
+	closeKind := func(kind DeadlineKind) ([]Deadline, error) {
+		ds, err := closeAt.CloseDeadlines(ctx, kind, subjectIncident, inc.ID)
+		fulfilled = append(fulfilled, ds...)
+		return ds, err
+	}
+	switch r.Kind {
+	case ReportInitial:
+		if first {
+			for _, kind := range []DeadlineKind{DeadlineInitialReport, DeadlineWrittenReport} {
+				if err := s.openIncidentDeadline(ctx, inc, kind, inc.OccurredAt); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := closeKind(DeadlineInitialReport); err != nil {
+			return err
+		}
+		if r.Channel == ChannelWritten {
+			if _, err := closeKind(DeadlineWrittenReport); err != nil {
+				return err
+			}
+		}
+	case ReportFollowUp:
+		closed, err := closeKind(DeadlineFollowUp)
+		if err != nil {
+			return err
+		}
+		for _, d := range closed {
+			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
+				return err
+			}
+		}
+		var last int
+		err = s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
+			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
+		if err != nil {
+			return fmt.Errorf("number follow-up: %w", err)
+		}
+		r.Number = last + 1
+		if r.Resolved && inc.Status == IncidentOpen {
+			inc.Status, inc.ResolvedAt = IncidentResolved, &at
+			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
+				return err
+			}
+		}
+	case ReportFinal:
+		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
+		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
+			return err
+		}
+		if inc.ResolvedAt == nil {
+			inc.ResolvedAt = &at
+			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
+				return err
+			}
+		}
+		if _, err := closeKind(DeadlineFinalReport); err != nil {
+			return err
+		}
+		inc.Status = IncidentResolved
+	}
+
+	// The report is late if its own deadline was: a written initial report that also stands in
+	// for a phone report never made leaves that lateness on the phone deadline only.
+	own := map[ReportKind]DeadlineKind{ReportInitial: DeadlineWrittenReport, ReportFollowUp: DeadlineFollowUp, ReportFinal: DeadlineFinalReport}[r.Kind]
+	if r.Channel == ChannelPhone {
+		own = DeadlineInitialReport
+	}
+	for _, d := range fulfilled {
+		if d.Kind == own && d.Late {
+			r.Late = true
+		}
+	}
+	if r.Late {
+		inc.LateReports++
+		if r.Channel == ChannelWritten && r.LateReason == "" {
+			return &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
+				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
+		}
+	}
+
+	if inc.class() != before {
+		if err := s.rescheduleIncident(ctx, inc); err != nil {
+			return err
+		}
+	}
+	if inc.Status == IncidentDraft {
+		inc.Status = IncidentOpen
+	}
+	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
+		if err := s.openIncidentDeadline(ctx, inc, DeadlineFollowUp, at); err != nil {
+			return err
+		}
+	}
+	if r.Channel == ChannelWritten {
+		if err := s.openReportDeadline(ctx, inc, r, DeadlineSignature, now); err != nil {
+			return err
+		}
+	}
+	inc.LastReportAt = &at
+	return s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error
+}
+
+// supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:
+// as missed (漏报) if it was already overdue, with every later follow-up that fell due before at;
+// otherwise as done by the final report.
+func (s *Store) supersedeFollowUp(ctx context.Context, inc *Incident, class IncidentClass, at time.Time) error {
+	var pending []Deadline
+	err := s.conn(ctx).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", DeadlineFollowUp, subjectIncident, inc.ID).
+		Find(&pending).Error
+	if err != nil {
+		return fmt.Errorf("pending follow-up of incident %d: %w", inc.ID, err)
+	}
+	if len(pending) == 0 || !pending[0].DueAt.Before(at) {
+		_, err = s.at(at).CloseDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+		return err
+	}
+	missed, err := s.at(at).MissDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+	if err != nil {
+		return err
+	}
+	inc.MissedReports += len(missed)
+	return s.missSkippedFollowUps(ctx, inc, class, pending[0].DueAt, at)
+}
+
+// missSkippedFollowUps records as missed (漏报) each follow-up the rules of class made due after
+// due and before at: the school reported late for due, and not at all for those.
+func (s *Store) missSkippedFollowUps(ctx context.Context, inc *Incident, class IncidentClass, due, at time.Time) error {
+	rule := RuleFor(s.opts.ReportRules, class).FollowUp
+	for slot := FollowUpDue(rule, due, s.opts.Location); slot.Before(at); slot = FollowUpDue(rule, slot, s.opts.Location) {
+		err := s.OpenDeadline(ctx, &Deadline{Kind: DeadlineFollowUp, SubjectType: subjectIncident, SubjectID: inc.ID,
+			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[DeadlineFollowUp], DueAt: slot.UTC()})
+		if err != nil {
+			return err
+		}
+		missed, err := s.at(at).MissDeadlines(ctx, DeadlineFollowUp, subjectIncident, inc.ID)
+		if err != nil {
+			return err
+		}
+		inc.MissedReports += len(missed)
+	}
+	return nil
+}
+
+// rescheduleIncident moves the incident's open report deadlines to what its current class requires.
+func (s *Store) rescheduleIncident(ctx context.Context, inc *Incident) error {
+	from := map[DeadlineKind]*time.Time{
+		DeadlineInitialReport: &inc.OccurredAt, DeadlineWrittenReport: &inc.OccurredAt,
+		DeadlineFollowUp: inc.LastReportAt, DeadlineFinalReport: inc.ResolvedAt,
+	}
+	for kind, start := range from {
+		if start == nil {
+			continue
+		}
+		due, _ := NextDeadline(s.opts.ReportRules, inc.class(), kind, *start, s.opts.Location)
+		if err := s.RescheduleDeadlines(ctx, kind, subjectIncident, inc.ID, due); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from.
+func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind DeadlineKind, from time.Time) error {
+	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	if !ok {
+		return nil
+	}
+	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectIncident, SubjectID: inc.ID,
+		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()})
+}
+
+// openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from from.
+func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) error {
+	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	if !ok {
+		return nil
+	}
+	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID,
+		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()})
+}
+
+// fixedClock is a Clock that always tells the same time.
+type fixedClock time.Time
+
+// Now returns the fixed time.
+func (c fixedClock) Now() time.Time { return time.Time(c) }
+
+// at returns the Store as if it were t, for recording an action that happened earlier than it is
+// written down (a phone call taken down after hanging up).
+func (s *Store) at(t time.Time) *Store {
+	return &Store{db: s.db, dialect: s.dialect, clock: fixedClock(t.UTC()), opts: s.opts}
+}
