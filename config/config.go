@@ -50,6 +50,19 @@ type Config struct {
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
 
+	// DayShiftStart and NightShiftStart (HH:MM in Timezone) bound the default shift templates:
+	// day from DayShiftStart to NightShiftStart, night from NightShiftStart to the next DayShiftStart.
+	DayShiftStart   string `yaml:"day_shift_start" env:"DUTYDESK_DAY_SHIFT_START"`
+	NightShiftStart string `yaml:"night_shift_start" env:"DUTYDESK_NIGHT_SHIFT_START"`
+	// MinRest is the shortest rest allowed between two shifts of one person.
+	MinRest time.Duration `yaml:"min_rest" env:"DUTYDESK_MIN_REST"`
+	// SwapNotice is how long before the earlier shift a swap (调班) must be requested.
+	SwapNotice time.Duration `yaml:"swap_notice" env:"DUTYDESK_SWAP_NOTICE"`
+	// HandoverGrace is how long after the shift change the incoming officer has to sign a handover.
+	HandoverGrace time.Duration `yaml:"handover_grace" env:"DUTYDESK_HANDOVER_GRACE"`
+	// EnhancedExtraOfficers is how many officers enhanced duty (加强值班) adds to each shift.
+	EnhancedExtraOfficers int `yaml:"enhanced_extra_officers" env:"DUTYDESK_ENHANCED_EXTRA_OFFICERS"`
+
 	// Location is Timezone, resolved by Validate.
 	Location *time.Location `yaml:"-"`
 }
@@ -67,6 +80,13 @@ func Defaults() Config {
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     10 << 20,
 		LogLevel:           "info",
+
+		DayShiftStart:         "08:30",
+		NightShiftStart:       "17:30",
+		MinRest:               8 * time.Hour,
+		SwapNotice:            24 * time.Hour,
+		HandoverGrace:         30 * time.Minute,
+		EnhancedExtraOfficers: 1,
 	}
 }
 
@@ -178,12 +198,36 @@ func (c *Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
 	}
+	if !validClock(c.DayShiftStart) {
+		bad("DUTYDESK_DAY_SHIFT_START", "%q is not a time of day like 08:30", c.DayShiftStart)
+	}
+	if !validClock(c.NightShiftStart) || c.NightShiftStart == c.DayShiftStart {
+		bad("DUTYDESK_NIGHT_SHIFT_START", "%q is not a time of day like 17:30, different from the day shift start", c.NightShiftStart)
+	}
+	if c.MinRest < 0 || c.MinRest > 48*time.Hour {
+		bad("DUTYDESK_MIN_REST", "must be between 0 and 48h")
+	}
+	if c.SwapNotice < 0 {
+		bad("DUTYDESK_SWAP_NOTICE", "must not be negative")
+	}
+	if c.HandoverGrace < time.Minute {
+		bad("DUTYDESK_HANDOVER_GRACE", "must be at least 1m")
+	}
+	if c.EnhancedExtraOfficers < 0 || c.EnhancedExtraOfficers > 10 {
+		bad("DUTYDESK_ENHANCED_EXTRA_OFFICERS", "must be between 0 and 10")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("DUTYDESK_LOG_LEVEL", "%q must be debug, info, warn or error", c.LogLevel)
 	}
 	return errors.Join(errs...)
+}
+
+// validClock tells whether s is a wall-clock time HH:MM.
+func validClock(s string) bool {
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
 }
 
 // MinPasswordLength is the shortest password DutyDesk accepts.

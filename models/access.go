@@ -15,14 +15,21 @@ const (
 	EditContacts    Permission = "edit_contacts"    // change school contacts (within scope)
 	ReadAudit       Permission = "read_audit"       // read the audit log
 	SeeAll          Permission = "see_all"          // read every school's and district's records
+	ReadOnDuty      Permission = "read_on_duty"     // see who is on duty now and the desk's phones
+	ReadRoster      Permission = "read_roster"      // read the 值班表, its checks, exports, log and handovers
+	ManageRoster    Permission = "manage_roster"    // templates, rotations, leave, holidays, generation, overrides
+	RequestSwaps    Permission = "request_swaps"    // request and accept swaps (调班) of one's own shifts
+	ApproveSwaps    Permission = "approve_swaps"    // approve or reject swaps
+	KeepDutyLog     Permission = "keep_duty_log"    // write the 值班日志 and handovers while on shift
 )
 
 var rolePermissions = map[Role][]Permission{
-	RoleAdmin:           {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll},
-	RoleDutyOfficer:     {EditContacts, SeeAll},
-	RoleLeader:          {SeeAll},
-	RoleDistrictOfficer: {EditSchools, EditContacts},
-	RoleSchoolReporter:  {EditContacts},
+	RoleAdmin: {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll,
+		ReadOnDuty, ReadRoster, ManageRoster, ApproveSwaps},
+	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOnDuty, ReadRoster, RequestSwaps, KeepDutyLog},
+	RoleLeader:          {SeeAll, ReadOnDuty, ReadRoster, RequestSwaps, ApproveSwaps, KeepDutyLog},
+	RoleDistrictOfficer: {EditSchools, EditContacts, ReadOnDuty},
+	RoleSchoolReporter:  {EditContacts, ReadOnDuty},
 }
 
 // Can tells whether u's role grants p. A nil or disabled user can do nothing.

@@ -18,6 +18,8 @@ type Options struct {
 	SessionTTL time.Duration
 	// Location is the bureau's time zone.
 	Location *time.Location
+	// Roster holds the duty roster's settings; the zero value means the defaults.
+	Roster RosterOptions
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for

@@ -136,7 +136,9 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	if err != nil {
 		return nil, nil, err
 	}
-	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location})
+	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
+		Roster: models.RosterOptions{DayStart: cfg.DayShiftStart, NightStart: cfg.NightShiftStart, MinRest: cfg.MinRest,
+			SwapNotice: cfg.SwapNotice, HandoverGrace: cfg.HandoverGrace, EnhancedExtraOfficers: cfg.EnhancedExtraOfficers}})
 	return db, store, nil
 }
 
