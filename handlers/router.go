@@ -96,6 +96,46 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authed.GET("/audit", a.listAudit)
 
+	authed.GET("/roster", a.getRoster)
+	authed.GET("/roster/now", a.rosterNow)
+	authed.GET("/roster/gaps", a.rosterGaps)
+	creating.POST("/roster/generate", a.generateRoster)
+	authed.POST("/roster/confirm", a.confirmRoster)
+	authed.GET("/roster/export.xlsx", a.exportRosterXLSX)
+	authed.GET("/roster/export.ics", a.exportRosterICS)
+	creating.POST("/roster/feed", a.createCalendarFeed)
+	v1.GET("/roster/feeds/:token", a.calendarFeed) // no login: the secret token is the credential
+	authed.GET("/roster/templates", a.listShiftTemplates)
+	creating.POST("/roster/templates", a.createShiftTemplate)
+	authed.PATCH("/roster/templates/:id", a.updateShiftTemplate)
+	authed.GET("/roster/rotations", a.listRotations)
+	authed.PUT("/roster/rotations/:role", a.setRotation)
+	authed.GET("/roster/leaves", a.listLeaves)
+	creating.POST("/roster/leaves", a.createLeave)
+	authed.DELETE("/roster/leaves/:id", a.deleteLeave)
+	authed.GET("/roster/holidays", a.listHolidays)
+	authed.PUT("/roster/holidays/:date", a.setHoliday)
+	authed.DELETE("/roster/holidays/:date", a.resetHoliday)
+	creating.POST("/roster/shifts/:id/assignments", a.addAssignment)
+	authed.PATCH("/roster/assignments/:id", a.replaceAssignment)
+	authed.DELETE("/roster/assignments/:id", a.removeAssignment)
+
+	authed.GET("/roster/swaps", a.listSwaps)
+	creating.POST("/roster/swaps", a.requestSwap)
+	authed.POST("/roster/swaps/:id/accept", a.swapAction((*models.Store).AcceptSwap))
+	authed.POST("/roster/swaps/:id/decline", a.swapAction((*models.Store).DeclineSwap))
+	authed.POST("/roster/swaps/:id/cancel", a.swapAction((*models.Store).CancelSwap))
+	authed.POST("/roster/swaps/:id/approve", a.swapAction((*models.Store).ApproveSwap))
+	authed.POST("/roster/swaps/:id/reject", a.swapAction((*models.Store).RejectSwap))
+
+	authed.GET("/dutylog", a.listDutyLog)
+	creating.POST("/dutylog", a.addDutyLogEntry)
+
+	authed.GET("/handovers", a.listHandovers)
+	authed.GET("/handovers/:id", a.getHandover)
+	creating.POST("/handovers", a.submitHandover)
+	authed.POST("/handovers/:id/sign", a.signHandover)
+
 	return r
 }
 
