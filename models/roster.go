@@ -232,7 +232,8 @@ func (t *ShiftTemplate) describe() string {
 	return fmt.Sprintf("%s %s–%s 领导%d 值班员%d active=%v", t.Name, t.StartTime, t.EndTime, t.Leaders, t.Officers, t.Active)
 }
 
-// CreateShiftTemplate adds a template. Only admins may. Errors: forbidden, invalid, conflict.
+// CreateShiftTemplate adds a template (after saving the configured defaults, if none were saved
+// yet). Only admins may. Errors: forbidden, invalid, conflict.
 func (s *Store) CreateShiftTemplate(ctx context.Context, actor *User, in TemplateInput) (*ShiftTemplate, error) {
 	if !actor.Can(ManageRoster) {
 		return nil, errForbidden
@@ -242,6 +243,10 @@ func (s *Store) CreateShiftTemplate(ctx context.Context, actor *User, in Templat
 		return nil, err
 	}
 	err := s.transact(ctx, func(tx *Store) error {
+		// The configured defaults become data first, so that adding a template keeps them.
+		if _, err := tx.ensureTemplates(ctx, actor); err != nil {
+			return err
+		}
 		if err := tx.conn(ctx).Create(t).Error; err != nil {
 			if isUniqueViolation(err) {
 				return &Error{Code: ECONFLICT, Message: "班次名称已存在", Fields: map[string]string{"name": "班次名称已存在"}}
