@@ -76,7 +76,13 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 			return
 		}
 	}
-	rows := [][]any{{"日期", "星期", "节假日", "带班领导", "值班员", "联系电话"}}
+	lastDay := to.Add(-time.Nanosecond).In(loc)
+	title := fmt.Sprintf("值班表（%s 至 %s）", firstDay.Format("2006年01月02日"), lastDay.Format("2006年01月02日"))
+	if err := sw.MergeCell("A1", "F1"); err != nil {
+		respondError(c, err)
+		return
+	}
+	rows := [][]any{{title}, {"日期", "星期", "节假日", "带班领导", "值班员", "联系电话"}}
 	for d := firstDay; d.Before(to); d = d.AddDate(0, 0, 1) {
 		key := d.Format(time.DateOnly)
 		leaders, officers, phones := dayColumns(byDay[key])
@@ -93,7 +99,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	name := fmt.Sprintf("值班表_%s_%s.xlsx", firstDay.Format("20060102"), to.Add(-time.Nanosecond).In(loc).Format("20060102"))
+	name := fmt.Sprintf("值班表_%s_%s.xlsx", firstDay.Format("20060102"), lastDay.Format("20060102"))
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Status(http.StatusOK)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -80,9 +80,8 @@ func rosterGenerate(t *testing.T, h *harness, from, to string) generateResult {
 }
 
 type generateResult struct {
-	Created, Refilled int
-	KeptConfirmed     int `json:"kept_confirmed"`
-	Unfilled          []string
+	Created, Refilled, Kept, Removed int
+	Unfilled                         []string
 	Gaps              []models.Gap
 }
 

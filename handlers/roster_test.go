@@ -75,8 +75,9 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 			expect(t, h.do(http.MethodPost, "/api/v1/roster/confirm", h.dir.Admin,
 				map[string]any{"from": cst(10, 1, 0, 0), "to": cst(10, 8, 0, 0)}), http.StatusOK)
 			before := rosterShifts(t, h, cst(10, 1, 8, 30), cst(10, 8, 8, 30))
+			h.clock.Set(cst(9, 1, 9, 0)) // nothing has begun yet
 			res := rosterGenerate(t, h, "2026-09-15", "2026-10-14")
-			if res.KeptConfirmed != 14 || res.Refilled != 46 || res.Created != 0 || len(res.Gaps) != 0 {
+			if res.Kept != 14 || res.Refilled != 46 || res.Created != 0 || res.Removed != 0 || len(res.Gaps) != 0 {
 				t.Fatalf("regenerate: %+v, want 14 kept, 46 refilled, no gaps", res)
 			}
 			after := rosterShifts(t, h, cst(10, 1, 8, 30), cst(10, 8, 8, 30))
@@ -85,6 +86,63 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 			}
 			if c := rosterChecks(t, h, from, to); len(c.Gaps) != 0 || len(c.Conflicts) != 0 {
 				t.Fatalf("checks after regeneration: %+v", c)
+			}
+		})
+
+		t.Run("BegunShiftsAreKept", func(t *testing.T) {
+			h.clock.Set(cst(9, 20, 9, 0)) // during the day shift of 20 Sep
+			before := rosterShifts(t, h, cst(9, 15, 8, 30), cst(9, 20, 17, 30))
+			res := rosterGenerate(t, h, "2026-09-15", "2026-10-14")
+			if res.Kept != 11+14 || res.Refilled != 60-25 {
+				t.Fatalf("regenerate: %+v, want 25 kept (11 begun, 14 confirmed)", res)
+			}
+			after := rosterShifts(t, h, cst(9, 15, 8, 30), cst(9, 20, 17, 30))
+			if fmt.Sprint(assignmentIDs(before)) != fmt.Sprint(assignmentIDs(after)) {
+				t.Errorf("begun shifts changed")
+			}
+		})
+
+		t.Run("TwentyFourHourLeader", func(t *testing.T) {
+			h.clock.Set(cst(9, 1, 9, 0))
+			r := h.do(http.MethodPost, "/api/v1/roster/templates", h.dir.Admin, map[string]any{
+				"name": "领导24小时", "start_time": "08:30", "end_time": "08:30", "leaders": 1, "officers": 0})
+			expect(t, r, http.StatusCreated)
+			var templates struct{ Items []models.ShiftTemplate }
+			r = h.do(http.MethodGet, "/api/v1/roster/templates", h.dir.Officer, nil)
+			expect(t, r, http.StatusOK)
+			r.JSON(t, &templates)
+			for _, tpl := range templates.Items {
+				if tpl.Name != "领导24小时" {
+					expect(t, h.do(http.MethodPatch, fmt.Sprintf("/api/v1/roster/templates/%d", tpl.ID), h.dir.Admin,
+						map[string]any{"leaders": 0}), http.StatusOK)
+				}
+			}
+			// The day and night templates now staff officers only; a 24-hour leader spans both.
+			res := rosterGenerate(t, h, "2026-09-15", "2026-09-30")
+			if res.Created != 16 || res.Refilled != 32 || len(res.Gaps) != 0 || len(res.Unfilled) != 0 {
+				t.Fatalf("generate with a 24-hour leader: %+v", res)
+			}
+			c := rosterChecks(t, h, cst(9, 15, 8, 30), cst(10, 1, 8, 30))
+			if len(c.Gaps) != 0 || len(c.Conflicts) != 0 {
+				t.Fatalf("checks: %+v", c)
+			}
+			for _, s := range rosterShifts(t, h, cst(9, 15, 8, 30), cst(10, 1, 8, 30)) {
+				if leaders := peopleOn(s, models.DutyLeader); (s.Name == "领导24小时") != (len(leaders) == 1) {
+					t.Errorf("%s %s has leaders %v", s.StartsAt, s.Name, leaders)
+				}
+			}
+
+			// Switching the 24-hour template off removes its unconfirmed shifts, and the checks
+			// see the leaderless days.
+			for _, tpl := range templates.Items {
+				if tpl.Name == "领导24小时" {
+					expect(t, h.do(http.MethodPatch, fmt.Sprintf("/api/v1/roster/templates/%d", tpl.ID), h.dir.Admin,
+						map[string]any{"active": false}), http.StatusOK)
+				}
+			}
+			res = rosterGenerate(t, h, "2026-09-15", "2026-09-30")
+			if res.Removed != 16 || len(res.Gaps) != 1 || res.Gaps[0].Leaders != 0 || res.Gaps[0].Officers != 2 {
+				t.Fatalf("generate without leaders: %+v", res)
 			}
 		})
 	})
@@ -366,10 +424,11 @@ func TestRosterXLSX(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 4 || strings.Join(rows[0], "|") != "日期|星期|节假日|带班领导|值班员|联系电话" {
+		if len(rows) != 5 || rows[0][0] != "值班表（2026年09月30日 至 2026年10月02日）" ||
+			strings.Join(rows[1], "|") != "日期|星期|节假日|带班领导|值班员|联系电话" {
 			t.Fatalf("rows %q", rows)
 		}
-		nd := rows[2]
+		nd := rows[3]
 		if nd[0] != "2026-10-01" || nd[1] != "星期四" || nd[2] != "国庆节" {
 			t.Errorf("National Day row %q", nd)
 		}
@@ -382,8 +441,8 @@ func TestRosterXLSX(t *testing.T) {
 		if !strings.Contains(nd[5], d.Bureau[0].Mobile) && !strings.Contains(nd[5], d.Bureau[1].Mobile) {
 			t.Errorf("phones %q", nd[5])
 		}
-		if rows[1][2] != "" || rows[1][1] != "星期三" {
-			t.Errorf("2026-09-30 row %q", rows[1])
+		if rows[2][0] != "2026-09-30" || rows[2][1] != "星期三" || rows[2][2] != "" {
+			t.Errorf("2026-09-30 row %q", rows[2])
 		}
 	})
 }

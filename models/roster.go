@@ -91,6 +91,9 @@ type Assignment struct {
 	User      *User     `json:"user,omitempty" gorm:"foreignKey:UserID"`
 }
 
+// maxShiftLength is the longest a shift can last: a 24-hour template across a DST change.
+const maxShiftLength = 25 * time.Hour
+
 // ShiftTemplate describes a recurring shift in wall-clock time: from StartTime to EndTime
 // (the next day when EndTime is not after StartTime; equal times make a 24-hour shift), staffed
 // by Leaders leaders and Officers officers.
@@ -388,8 +391,10 @@ type OnDuty struct {
 // permissions: callers are the system itself.
 func (s *Store) OnDuty(ctx context.Context, at time.Time) (*OnDuty, error) {
 	var as []Assignment
+	// Bounding ends_at on both sides keeps the scan of assignments_ends_at to one shift's length.
 	err := s.conn(ctx).Joins("User").
-		Where("assignments.starts_at <= ? AND assignments.ends_at > ?", at.UTC(), at.UTC()).
+		Where("assignments.ends_at > ? AND assignments.ends_at <= ? AND assignments.starts_at <= ?",
+			at.UTC(), at.Add(maxShiftLength).UTC(), at.UTC()).
 		Order("assignments.starts_at, assignments.id").Find(&as).Error
 	if err != nil {
 		return nil, fmt.Errorf("on duty at %s: %w", at.Format(time.RFC3339), err)

@@ -17,8 +17,10 @@ type GenerateResult struct {
 	Created int `json:"created"`
 	// Refilled counts unconfirmed shifts that were filled again from the rotations.
 	Refilled int `json:"refilled"`
-	// KeptConfirmed counts confirmed shifts left as they were.
-	KeptConfirmed int `json:"kept_confirmed"`
+	// Kept counts shifts left as they were: confirmed, or already begun.
+	Kept int `json:"kept"`
+	// Removed counts unconfirmed shifts dropped because no active template makes them any more.
+	Removed int `json:"removed"`
 	// Unfilled describes each place nobody was available for.
 	Unfilled []string `json:"unfilled"`
 	// Gaps are the coverage gaps over the generated period.
@@ -30,8 +32,9 @@ const maxGenerateDays = 92
 
 // GenerateRoster makes the shifts of every active template for each day from in.From to in.To and
 // fills them from the rotations, round-robin, continuing after whoever last held the role. It
-// skips people on leave, already on duty, or who would rest less than the minimum; confirmed
-// shifts are kept as they are; unconfirmed ones are filled again. Holidays with enhanced duty get
+// skips people on leave, already on duty, or who would rest less than the minimum. Shifts that are
+// confirmed or have begun are kept as they are; other existing ones are filled again, or removed
+// when no active template makes them any more. Holidays with enhanced duty get
 // extra officers; holidays requiring bureau leadership take the leader from that rotation.
 // Only admins may. Errors: forbidden, invalid.
 func (s *Store) GenerateRoster(ctx context.Context, actor *User, in GenerateInput) (*GenerateResult, error) {
@@ -75,7 +78,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *User, in GenerateInpu
 		if err != nil {
 			return err
 		}
-		existing, err := tx.clearDrafts(ctx, first, end)
+		existing, err := tx.clearDrafts(ctx, first, end, tx.Now())
 		if err != nil {
 			return err
 		}
@@ -93,9 +96,11 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *User, in GenerateInpu
 				if stop.After(spanTo) {
 					spanTo = stop
 				}
-				sh, found := existing[shiftKey{t.ID, start.Unix()}]
+				key := shiftKey{t.ID, start.Unix()}
+				sh, found := existing[key]
+				delete(existing, key)
 				if found && sh.Confirmed {
-					res.KeptConfirmed++
+					res.Kept++
 					continue
 				}
 				tid := t.ID
@@ -119,13 +124,16 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *User, in GenerateInpu
 				res.Unfilled = append(res.Unfilled, unfilled...)
 			}
 		}
+		if res.Removed, err = tx.removeDrafts(ctx, existing); err != nil {
+			return err
+		}
 		shifts, err := tx.shiftsBetween(ctx, spanFrom, spanTo)
 		if err != nil {
 			return err
 		}
 		res.Gaps = CoverageGaps(shifts, spanFrom, spanTo)
-		return tx.audit(ctx, actor, "roster.generate", "shift", 0, fmt.Sprintf("%s 至 %s：新建%d，重排%d，保留已确认%d，空缺%d",
-			in.From, in.To, res.Created, res.Refilled, res.KeptConfirmed, len(res.Unfilled)))
+		return tx.audit(ctx, actor, "roster.generate", "shift", 0, fmt.Sprintf("%s 至 %s：新建%d，重排%d，保留%d，删除%d，空缺%d",
+			in.From, in.To, res.Created, res.Refilled, res.Kept, res.Removed, len(res.Unfilled)))
 	})
 	if err != nil {
 		return nil, err
@@ -139,8 +147,9 @@ type shiftKey struct {
 }
 
 // clearDrafts returns the template shifts starting in [from, to) by template and start, after
-// removing the assignments of the unconfirmed ones (which generation fills again).
-func (s *Store) clearDrafts(ctx context.Context, from, to time.Time) (map[shiftKey]Shift, error) {
+// removing the assignments of the drafts: those neither confirmed nor begun by now, which
+// generation fills again. Kept shifts come back marked Confirmed.
+func (s *Store) clearDrafts(ctx context.Context, from, to, now time.Time) (map[shiftKey]Shift, error) {
 	var shifts []Shift
 	if err := s.conn(ctx).Where("template_id IS NOT NULL AND starts_at >= ? AND starts_at < ?", from.UTC(), to.UTC()).
 		Find(&shifts).Error; err != nil {
@@ -149,6 +158,9 @@ func (s *Store) clearDrafts(ctx context.Context, from, to time.Time) (map[shiftK
 	out := map[shiftKey]Shift{}
 	var drafts []int64
 	for _, sh := range shifts {
+		if !sh.StartsAt.After(now) {
+			sh.Confirmed = true // history is kept like a confirmed shift
+		}
 		out[shiftKey{*sh.TemplateID, sh.StartsAt.Unix()}] = sh
 		if !sh.Confirmed {
 			drafts = append(drafts, sh.ID)
@@ -160,6 +172,26 @@ func (s *Store) clearDrafts(ctx context.Context, from, to time.Time) (map[shiftK
 		}
 	}
 	return out, nil
+}
+
+// removeDrafts deletes the unconfirmed shifts no template made again (left in drafts), unless a
+// handover or a duty log entry refers to them, and returns how many went.
+func (s *Store) removeDrafts(ctx context.Context, drafts map[shiftKey]Shift) (int, error) {
+	var ids []int64
+	for _, sh := range drafts {
+		if !sh.Confirmed {
+			ids = append(ids, sh.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.conn(ctx).Where("id IN ? AND id NOT IN (SELECT shift_id FROM handovers) AND "+
+		"id NOT IN (SELECT shift_id FROM duty_log_entries WHERE shift_id IS NOT NULL)", ids).Delete(&Shift{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("remove stale shifts: %w", res.Error)
+	}
+	return int(res.RowsAffected), nil
 }
 
 // interval is a stretch of time one person is taken.
