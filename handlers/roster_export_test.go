@@ -98,7 +98,7 @@ func TestRosterICS(t *testing.T) {
 
 					expect(t, h.do(http.MethodGet, "/api/v1/roster/feeds/"+strings.Repeat("A", 43)+".ics", nil, nil), http.StatusNotFound)
 					expect(t, h.do(http.MethodPost, "/api/v1/roster/feed", officer, nil), http.StatusCreated) // a new token…
-					expect(t, h.do(http.MethodGet, personal.RequestURI(), nil, nil), http.StatusNotFound)       // …revokes the old
+					expect(t, h.do(http.MethodGet, personal.RequestURI(), nil, nil), http.StatusNotFound)     // …revokes the old
 				})
 			})
 		}

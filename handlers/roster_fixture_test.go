@@ -82,7 +82,7 @@ func rosterGenerate(t *testing.T, h *harness, from, to string) generateResult {
 type generateResult struct {
 	Created, Refilled, Kept, Removed int
 	Unfilled                         []string
-	Gaps              []models.Gap
+	Gaps                             []models.Gap
 }
 
 // rosterShifts reads the shifts of [from, to) through the API.
