@@ -446,3 +446,28 @@ func TestRosterXLSX(t *testing.T) {
 		}
 	})
 }
+
+// TestRosterGenerationContinuesTheRotation: generating a week in two runs gives the same roster as
+// one run, because each run continues every rotation after whoever last held the role.
+func TestRosterGenerationContinuesTheRotation(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		whole, halves := newHarness(t, dialect), newHarness(t, dialect)
+		seedDesk(t, whole)
+		seedDesk(t, halves)
+		rosterGenerate(t, whole, "2026-09-28", "2026-10-03")
+		rosterGenerate(t, halves, "2026-09-28", "2026-09-30")
+		rosterGenerate(t, halves, "2026-10-01", "2026-10-03")
+		describe := func(h *harness) []string {
+			var out []string
+			for _, s := range rosterShifts(t, h, cst(9, 28, 0, 0), cst(10, 4, 0, 0)) {
+				out = append(out, fmt.Sprintf("%s %s L%v O%v E%v", s.StartsAt.In(testenv.Shanghai).Format("01-02 15:04"), s.Name,
+					peopleOn(s, models.DutyLeader), peopleOn(s, models.DutyOfficer), peopleOn(s, models.DutyExtra)))
+			}
+			return out
+		}
+		one, two := describe(whole), describe(halves)
+		if len(one) != 12 || strings.Join(one, "\n") != strings.Join(two, "\n") {
+			t.Errorf("one run:\n%s\ntwo runs:\n%s", strings.Join(one, "\n"), strings.Join(two, "\n"))
+		}
+	})
+}

@@ -173,6 +173,9 @@ func (s *Store) Holidays(ctx context.Context, actor *User, year int) ([]Calendar
 	}
 	list := make([]CalendarDay, 0, len(days))
 	for _, d := range days {
+		if d.Rules == nil {
+			d.Rules = []HolidayRule{}
+		}
 		list = append(list, d)
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].Date < list[j].Date })
