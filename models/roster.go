@@ -264,7 +264,8 @@ func (s *Store) CreateShiftTemplate(ctx context.Context, actor *User, in Templat
 	return t, nil
 }
 
-// UpdateShiftTemplate changes a template; shifts already made keep their times.
+// UpdateShiftTemplate changes a template. Shifts already made keep their times until generation
+// makes them again (confirmed and begun ones never change).
 // Only admins may. Errors: forbidden, not_found, invalid, conflict.
 func (s *Store) UpdateShiftTemplate(ctx context.Context, actor *User, id int64, in TemplateInput) (*ShiftTemplate, error) {
 	if !actor.Can(ManageRoster) {
@@ -614,29 +615,31 @@ func (s *Store) refuseConflicts(ctx context.Context, changed []Assignment) error
 	return nil
 }
 
-// gapTime sums the coverage gaps in [from, to).
-func (s *Store) gapTime(ctx context.Context, from, to time.Time) (time.Duration, error) {
+// gapsIn returns the coverage gaps in [from, to) and their total length.
+func (s *Store) gapsIn(ctx context.Context, from, to time.Time) ([]Gap, time.Duration, error) {
 	shifts, err := s.shiftsBetween(ctx, from, to)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
+	gaps := CoverageGaps(shifts, from, to)
 	var total time.Duration
-	for _, g := range CoverageGaps(shifts, from, to) {
+	for _, g := range gaps {
 		total += g.To.Sub(g.From)
 	}
-	return total, nil
+	return gaps, total, nil
+}
+
+// gapTime sums the coverage gaps in [from, to).
+func (s *Store) gapTime(ctx context.Context, from, to time.Time) (time.Duration, error) {
+	_, total, err := s.gapsIn(ctx, from, to)
+	return total, err
 }
 
 // refuseNewGaps refuses a change that left [from, to) less covered than before (409).
 func (s *Store) refuseNewGaps(ctx context.Context, from, to time.Time, before time.Duration) error {
-	shifts, err := s.shiftsBetween(ctx, from, to)
+	gaps, after, err := s.gapsIn(ctx, from, to)
 	if err != nil {
 		return err
-	}
-	gaps := CoverageGaps(shifts, from, to)
-	var after time.Duration
-	for _, g := range gaps {
-		after += g.To.Sub(g.From)
 	}
 	if after > before {
 		g := gaps[0]
