@@ -198,10 +198,10 @@ func (c *Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
 	}
-	if !validClock(c.DayShiftStart) {
+	if !ValidClock(c.DayShiftStart) {
 		bad("DUTYDESK_DAY_SHIFT_START", "%q is not a time of day like 08:30", c.DayShiftStart)
 	}
-	if !validClock(c.NightShiftStart) || c.NightShiftStart == c.DayShiftStart {
+	if !ValidClock(c.NightShiftStart) || c.NightShiftStart == c.DayShiftStart {
 		bad("DUTYDESK_NIGHT_SHIFT_START", "%q is not a time of day like 17:30, different from the day shift start", c.NightShiftStart)
 	}
 	if c.MinRest < 0 || c.MinRest > 48*time.Hour {
@@ -224,8 +224,8 @@ func (c *Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// validClock tells whether s is a wall-clock time HH:MM.
-func validClock(s string) bool {
+// ValidClock tells whether s is a wall-clock time HH:MM, as shift times are written.
+func ValidClock(s string) bool {
 	t, err := time.Parse("15:04", s)
 	return err == nil && t.Format("15:04") == s
 }

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"dutydesk/config"
 )
 
 // RosterOptions are the duty roster's settings (config.Config's roster knobs).
@@ -168,10 +170,10 @@ func (in TemplateInput) apply(t *ShiftTemplate) Problems {
 	if t.Name == "" || utf8.RuneCountInString(t.Name) > 32 {
 		p.Add("name", "请填写班次名称（不超过32字）")
 	}
-	if !validClock(t.StartTime) {
+	if !config.ValidClock(t.StartTime) {
 		p.Add("start_time", "应为 HH:MM，如 08:30")
 	}
-	if !validClock(t.EndTime) {
+	if !config.ValidClock(t.EndTime) {
 		p.Add("end_time", "应为 HH:MM，如 17:30（不晚于开始时间表示次日）")
 	}
 	if t.Leaders < 0 || t.Leaders > 3 {
@@ -184,11 +186,6 @@ func (in TemplateInput) apply(t *ShiftTemplate) Problems {
 		p.Add("officers", "班次至少需要一人")
 	}
 	return p
-}
-
-func validClock(s string) bool {
-	t, err := time.Parse("15:04", s)
-	return err == nil && t.Format("15:04") == s
 }
 
 // ShiftTemplates lists the templates; before any is saved, the configured defaults (with id 0),
