@@ -355,7 +355,7 @@ func (s *Store) CheckRoster(ctx context.Context, actor *User, from, to time.Time
 	for _, sh := range shifts {
 		all = append(all, sh.Assignments...)
 	}
-	conflicts := ScheduleConflicts(all, s.rosterOpts().MinRest)
+	conflicts := append([]Conflict{}, ScheduleConflicts(all, s.rosterOpts().MinRest)...)
 	for i := range conflicts {
 		conflicts[i].Message = conflicts[i].describe(names(all), s.Location())
 	}

@@ -310,7 +310,11 @@ func (g *generator) fill(ctx context.Context, s *Store, sh *Shift, t ShiftTempla
 	for _, pl := range places {
 		uid, ok := g.pick(pl.rotation, sh.StartsAt, sh.EndsAt)
 		if !ok {
-			unfilled = append(unfilled, fmt.Sprintf("%s %s：%s无人可排", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotationName(pl.rotation)))
+			why := "无人可排"
+			if len(g.rotations[pl.rotation]) == 0 {
+				why = "轮值表为空"
+			}
+			unfilled = append(unfilled, fmt.Sprintf("%s %s：%s%s", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotationName(pl.rotation), why))
 			continue
 		}
 		a := Assignment{ShiftID: sh.ID, UserID: uid, Role: pl.role, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}
