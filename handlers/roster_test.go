@@ -318,6 +318,23 @@ func TestRosterOverrideChecks(t *testing.T) {
 				t.Errorf("message %q", e.Error.Message)
 			}
 		})
+		t.Run("OnLeave", func(t *testing.T) {
+			var free *models.User
+			for _, o := range d.Officers {
+				if !slices.Contains(peopleOn(day, models.DutyOfficer), o.ID) && !slices.Contains(peopleOn(standby, models.DutyOfficer), o.ID) &&
+					!slices.Contains(peopleOn(night, models.DutyOfficer), o.ID) {
+					free = o
+				}
+			}
+			expect(t, h.do(http.MethodPost, "/api/v1/roster/leaves", h.dir.Admin, map[string]any{
+				"user_id": free.ID, "starts_at": cst(10, 12, 0, 0), "ends_at": cst(10, 13, 0, 0), "reason": "年休假"}), http.StatusCreated)
+			r := h.do(http.MethodPatch, fmt.Sprintf("/api/v1/roster/assignments/%d", standby.Assignments[0].ID), h.dir.Admin,
+				map[string]any{"user_id": free.ID})
+			expect(t, r, http.StatusConflict)
+			if e := r.Err(t); e.Error.Message != free.DisplayName+" 在此期间请假，不能安排值班" {
+				t.Errorf("message %q", e.Error.Message)
+			}
+		})
 		t.Run("WrongAccountRole", func(t *testing.T) {
 			r := h.do(http.MethodPost, fmt.Sprintf("/api/v1/roster/shifts/%d/assignments", standby.ID), h.dir.Admin,
 				map[string]any{"user_id": d.Leaders[0].ID, "role": "officer"})
