@@ -90,6 +90,19 @@ type Config struct {
 	ScheduleSafetyRounds string        `yaml:"schedule_safety_rounds" env:"DUTYDESK_SCHEDULE_SAFETY_ROUNDS"`
 	ScheduleCAPPoll      string        `yaml:"schedule_cap_poll" env:"DUTYDESK_SCHEDULE_CAP_POLL"`
 
+	// DayShiftStart and NightShiftStart (HH:MM in Timezone) bound the default shift templates:
+	// day from DayShiftStart to NightShiftStart, night from NightShiftStart to the next DayShiftStart.
+	DayShiftStart   string `yaml:"day_shift_start" env:"DUTYDESK_DAY_SHIFT_START"`
+	NightShiftStart string `yaml:"night_shift_start" env:"DUTYDESK_NIGHT_SHIFT_START"`
+	// MinRest is the shortest rest allowed between two shifts of one person.
+	MinRest time.Duration `yaml:"min_rest" env:"DUTYDESK_MIN_REST"`
+	// SwapNotice is how long before the earlier shift a swap (调班) must be requested.
+	SwapNotice time.Duration `yaml:"swap_notice" env:"DUTYDESK_SWAP_NOTICE"`
+	// HandoverGrace is how long after the shift change the incoming officer has to sign a handover.
+	HandoverGrace time.Duration `yaml:"handover_grace" env:"DUTYDESK_HANDOVER_GRACE"`
+	// EnhancedExtraOfficers is how many officers enhanced duty (加强值班) adds to each shift.
+	EnhancedExtraOfficers int `yaml:"enhanced_extra_officers" env:"DUTYDESK_ENHANCED_EXTRA_OFFICERS"`
+
 	// Location is Timezone, resolved by Validate.
 	Location *time.Location `yaml:"-"`
 }
@@ -125,6 +138,12 @@ func Defaults() Config {
 		ScheduleSafetyRounds:  "@every 1m",
 		ScheduleCAPPoll:       "@every 2m",
 		Reports:               DefaultReportRules(),
+		DayShiftStart:         "08:30",
+		NightShiftStart:       "17:30",
+		MinRest:               8 * time.Hour,
+		SwapNotice:            24 * time.Hour,
+		HandoverGrace:         30 * time.Minute,
+		EnhancedExtraOfficers: 1,
 	}
 }
 
@@ -244,6 +263,24 @@ func (c *Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
 	}
+	if !ValidClock(c.DayShiftStart) {
+		bad("DUTYDESK_DAY_SHIFT_START", "%q is not a time of day like 08:30", c.DayShiftStart)
+	}
+	if !ValidClock(c.NightShiftStart) || c.NightShiftStart == c.DayShiftStart {
+		bad("DUTYDESK_NIGHT_SHIFT_START", "%q is not a time of day like 17:30, different from the day shift start", c.NightShiftStart)
+	}
+	if c.MinRest < 0 || c.MinRest > 48*time.Hour {
+		bad("DUTYDESK_MIN_REST", "must be between 0 and 48h")
+	}
+	if c.SwapNotice < 0 {
+		bad("DUTYDESK_SWAP_NOTICE", "must not be negative")
+	}
+	if c.HandoverGrace < time.Minute {
+		bad("DUTYDESK_HANDOVER_GRACE", "must be at least 1m")
+	}
+	if c.EnhancedExtraOfficers < 0 || c.EnhancedExtraOfficers > 10 {
+		bad("DUTYDESK_ENHANCED_EXTRA_OFFICERS", "must be between 0 and 10")
+	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
@@ -294,6 +331,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+// ValidClock tells whether s is a wall-clock time HH:MM, as shift times are written.
+func ValidClock(s string) bool {
+	t, err := time.Parse("15:04", s)
+	return err == nil && t.Format("15:04") == s
 }
 
 // MinPasswordLength is the shortest password DutyDesk accepts.

@@ -21,15 +21,22 @@ const (
 	FileIncidents     Permission = "file_incidents"     // file incident reports and answer 批示 (within scope)
 	HandleIncidents   Permission = "handle_incidents"   // the desk: sign for, forward, take phone reports
 	InstructIncidents Permission = "instruct_incidents" // give instructions (批示) on incidents
+	ReadOnDuty        Permission = "read_on_duty"       // see who is on duty now and the desk's phones
+	ReadRoster        Permission = "read_roster"        // read the 值班表, its checks, exports, log and handovers
+	ManageRoster      Permission = "manage_roster"      // templates, rotations, leave, holidays, generation, overrides
+	RequestSwaps      Permission = "request_swaps"      // request and accept swaps (调班) of one's own shifts
+	ApproveSwaps      Permission = "approve_swaps"      // approve or reject swaps
+	KeepDutyLog       Permission = "keep_duty_log"      // write the 值班日志 and handovers while on shift
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies,
-		IssueAlerts, FileIncidents, HandleIncidents, InstructIncidents},
-	RoleDutyOfficer:     {EditContacts, SeeAll, ReadOutbox, IssueAlerts, HandleIncidents},
-	RoleLeader:          {SeeAll, InstructIncidents},
-	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents},
-	RoleSchoolReporter:  {EditContacts, FileIncidents},
+		IssueAlerts, FileIncidents, HandleIncidents, InstructIncidents, ReadOnDuty, ReadRoster, ManageRoster, ApproveSwaps},
+	RoleDutyOfficer: {EditContacts, SeeAll, ReadOutbox, IssueAlerts, HandleIncidents,
+		ReadOnDuty, ReadRoster, RequestSwaps, KeepDutyLog},
+	RoleLeader:          {SeeAll, InstructIncidents, ReadOnDuty, ReadRoster, RequestSwaps, ApproveSwaps, KeepDutyLog},
+	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents, ReadOnDuty},
+	RoleSchoolReporter:  {EditContacts, FileIncidents, ReadOnDuty},
 }
 
 // Can tells whether u's role grants p. A nil or disabled user can do nothing.

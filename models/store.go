@@ -32,6 +32,8 @@ type Options struct {
 	CAP    CAPOptions
 	// ReportRules are the incident report deadlines; zero means config.DefaultReportRules.
 	ReportRules config.ReportRules
+	// Roster holds the duty roster's settings; the zero value means the defaults.
+	Roster RosterOptions
 }
 
 // Store is DutyDesk's data access and domain rules over one database. Its methods are safe for
@@ -61,6 +63,12 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	if opts.Links == nil {
 		// Links signed with a throwaway key work until restart; serve always passes the real one.
 		opts.Links = NewLinkSigner(randomSecret())
+	}
+	if opts.Notices.OnDuty == nil {
+		opts.Notices.OnDuty = RosterOnDuty
+	}
+	if opts.Notices.Shifts == nil {
+		opts.Notices.Shifts = RosterShifts
 	}
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()

@@ -149,6 +149,8 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 		Alerts:      models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
 		CAP:         models.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName},
 		ReportRules: cfg.Reports,
+		Roster: models.RosterOptions{DayStart: cfg.DayShiftStart, NightStart: cfg.NightShiftStart, MinRest: cfg.MinRest,
+			SwapNotice: cfg.SwapNotice, HandoverGrace: cfg.HandoverGrace, EnhancedExtraOfficers: cfg.EnhancedExtraOfficers},
 	})
 	return db, store, nil
 }
