@@ -96,6 +96,13 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authed.GET("/audit", a.listAudit)
 
+	authed.GET("/escalations", a.listEscalations)
+	authed.GET("/escalation-policies", a.listEscalationPolicies)
+	authed.PUT("/escalation-policies/:kind", a.setEscalationPolicy)
+
+	authed.GET("/outbox", a.listOutbox)
+	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
+
 	return r
 }
 

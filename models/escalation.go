@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -32,8 +31,13 @@ type Recipient struct {
 	Email string `json:"email"`
 }
 
-// String writes the recipient as an address header would.
-func (r Recipient) String() string { return (&mail.Address{Name: r.Name, Address: r.Email}).String() }
+// String writes the recipient as people read it: "Name <address>".
+func (r Recipient) String() string {
+	if r.Name == "" {
+		return "<" + r.Email + ">"
+	}
+	return r.Name + " <" + r.Email + ">"
+}
 
 // OnDutyFunc says who is on duty at a moment: the leader(s) on duty and the duty officers on
 // shift. It runs on the Store (or transaction) of the caller.
