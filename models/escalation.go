@@ -88,13 +88,17 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		return res, err
 	}
 	var errs []error
-	for after := int64(0); ; {
+	var last *Deadline
+	for {
+		// Like OverdueDeadlines, in due order through the partial index of open deadlines, but
+		// paged (keyset on due_at, id) so that old deadlines whose ladders are complete cannot
+		// crowd out newer ones.
+		q := s.conn(ctx).Where("done_at IS NULL AND due_at <= ?", now)
+		if last != nil {
+			q = q.Where("(due_at > ? OR (due_at = ? AND id > ?))", last.DueAt.UTC(), last.DueAt.UTC(), last.ID)
+		}
 		var page []Deadline
-		// Like OverdueDeadlines, through the same partial index, but paged by id so that old
-		// deadlines whose ladders are complete cannot crowd out newer ones.
-		err := s.conn(ctx).Where("done_at IS NULL AND due_at <= ? AND id > ?", now, after).
-			Order("id").Limit(sweepPage).Find(&page).Error
-		if err != nil {
+		if err := q.Order("due_at, id").Limit(sweepPage).Find(&page).Error; err != nil {
 			return res, errors.Join(append(errs, fmt.Errorf("sweep: overdue deadlines: %w", err))...)
 		}
 		res.Overdue += len(page)
@@ -122,7 +126,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		if len(page) < sweepPage {
 			break
 		}
-		after = page[len(page)-1].ID
+		last = &page[len(page)-1]
 	}
 	return res, errors.Join(errs...)
 }

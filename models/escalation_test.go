@@ -298,3 +298,30 @@ func TestEscalationsAreScopedToWhatTheUserSees(t *testing.T) {
 		}
 	})
 }
+
+func TestSweepPagesThroughManyOverdueDeadlines(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		const n = 205 // more than one page of the sweep
+		for i := range n {
+			// A handover's ladder has one step; spread the due times so pages split inside equal ones.
+			d := &models.Deadline{Kind: models.DeadlineHandover, SubjectType: "handover", SubjectID: int64(i + 1),
+				DueAt: due.Add(time.Duration(i/3) * time.Second).UTC(), CreatedAt: e.clock.Now()}
+			if err := e.store.OpenDeadline(context.Background(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res := e.sweepAt(t, due.Add(time.Hour)); res.Fired != n || res.Overdue != n {
+			t.Fatalf("first sweep %+v, want %d fired", res, n)
+		}
+		// Their ladders are complete and they stay open; a newer deadline still escalates.
+		late := e.openDeadline(t, models.DeadlineHandover, 999, due.Add(2*time.Hour))
+		if res := e.sweepAt(t, due.Add(2*time.Hour)); res.Fired != 1 {
+			t.Fatalf("second sweep %+v, want the new deadline fired", res)
+		}
+		if got := e.queued(t, late); len(got[0]) != 1 || got[0][0] != "leader1@bureau.example.org" {
+			t.Fatalf("new deadline %v", got)
+		}
+	})
+}
