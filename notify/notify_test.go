@@ -231,6 +231,28 @@ func TestSMTPSenderDeliversOverSTARTTLSWithAuth(t *testing.T) {
 	}
 }
 
+func TestSMTPSenderImplicitTLS(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{ImplicitTLS: true})
+	s := newSMTP(t, srv, 1)
+	for i := range 2 {
+		if err := s.Send(context.Background(), sampleMessage(i, "a@school.example.cn")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.Received(); len(got) != 2 || srv.Sessions() != 1 {
+		t.Fatalf("received %d over %d sessions, want 2 over one pooled connection", len(got), srv.Sessions())
+	}
+	// An untrusted certificate is refused.
+	untrusting, err := notify.NewSMTPSender(notify.SMTPConfig{URL: srv.URL(), From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer untrusting.Close()
+	if err := untrusting.Send(context.Background(), sampleMessage(3, "a@school.example.cn")); err == nil {
+		t.Fatal("sent over TLS to a server with an untrusted certificate")
+	}
+}
+
 func messageByID(ms []notify.Message, id string) notify.Message {
 	for _, m := range ms {
 		if m.ID == id {
