@@ -225,7 +225,7 @@ func TestWebhookChannelGetsOneCopyPerNotice(t *testing.T) {
 		if res := e.sweepAt(t, due.Add(15*time.Minute)); res.Messages != 5 { // step 0: 2 contacts + webhook; step 1: 1 officer + webhook
 			t.Fatalf("sweep queued %d messages, want 5", res.Messages)
 		}
-		msgs, _, _ := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: "deadline", SubjectID: d.ID})
+		msgs, _, _ := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: d.SubjectType, SubjectID: d.SubjectID})
 		var hooks []models.OutboxMessage
 		for _, m := range msgs {
 			if m.Channel == notify.ChannelWebhook {

@@ -35,7 +35,7 @@ const from = "市教育局应急值守 <duty@edu.example.cn>"
 // sampleData is one realistic value per kind; every kind must have one.
 var sampleData = map[notify.Kind]any{
 	notify.KindEscalation: notify.EscalationData{Step: 2, StepCount: 4, Audience: "带班领导", What: "突发事件首报（电话）",
-		Label: "食堂疑似食物中毒 <script>", School: "东湖区第一小学", DueAt: time.Date(2026, 10, 8, 10, 0, 0, 0, shanghai),
+		Label: "食堂疑似食物中毒 <script>", Schools: []string{"东湖区第一小学"}, DueAt: time.Date(2026, 10, 8, 10, 0, 0, 0, shanghai),
 		Overdue: 30 * time.Minute, Reference: "incident/12"},
 	notify.KindDutyReminder: notify.DutyReminderData{Name: "值班员甲", Role: "值班员", Shift: "夜班",
 		Start: time.Date(2026, 10, 9, 17, 30, 0, 0, shanghai), End: time.Date(2026, 10, 10, 8, 30, 0, 0, shanghai)},
