@@ -120,10 +120,18 @@ func (s *Store) EnqueueMessage(ctx context.Context, m notify.Message) (bool, err
 	return res.RowsAffected == 1, nil
 }
 
-// enqueueNotice queues one rendered notice to each recipient by e-mail and, when the webhook
-// channel is on, once to the webhook. idParts identify the notice (see enqueueEmails).
-func (s *Store) enqueueNotice(ctx context.Context, kind notify.Kind, r notify.Rendered, to []Recipient,
+// QueueNotice renders the templates of kind with data (notify.AlertData, …) and queues the result
+// to each recipient by e-mail and, when the webhook channel is on, once to the webhook. idParts
+// identify the notice, e.g. ("alert", "alert/7", "school/12"); with the channel and the address
+// they make each message's Message-ID, so queueing the same notice again adds nothing. Call it
+// inside the transaction of the change that causes the notice. It returns how many messages
+// were added.
+func (s *Store) QueueNotice(ctx context.Context, kind notify.Kind, data any, to []Recipient,
 	subjectType string, subjectID int64, idParts ...string) (int, error) {
+	r, err := notify.Render(kind, data)
+	if err != nil {
+		return 0, err
+	}
 	emails, err := s.enqueueEmails(ctx, kind, r, to, subjectType, subjectID, idParts...)
 	if err != nil {
 		return emails, err
