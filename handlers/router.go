@@ -165,6 +165,13 @@ func NewRouter(d Deps) *gin.Engine {
 	creating.POST("/handovers", a.submitHandover)
 	authed.POST("/handovers/:id/sign", a.signHandover)
 
+	authed.GET("/escalations", a.listEscalations)
+	authed.GET("/escalation-policies", a.listEscalationPolicies)
+	authed.PUT("/escalation-policies/:kind", a.setEscalationPolicy)
+
+	authed.GET("/outbox", a.listOutbox)
+	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
+
 	return r
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -276,28 +275,4 @@ func (s *Store) responsibleDistricts(ctx context.Context, d Deadline) ([]int64, 
 		}
 	}
 	return ids, err
-}
-
-// pendingByDistrict writes pending schools as one line per district: "东湖区（2所）：A、B".
-func (s *Store) pendingByDistrict(ctx context.Context, schools []School) ([]string, error) {
-	if len(schools) == 0 {
-		return nil, nil
-	}
-	districts, err := s.Districts(ctx)
-	if err != nil {
-		return nil, err
-	}
-	districtName := map[int64]string{}
-	for _, d := range districts {
-		districtName[d.ID] = d.Name
-	}
-	var lines, names []string
-	for i, sc := range schools {
-		names = append(names, sc.Name)
-		if i == len(schools)-1 || schools[i+1].DistrictID != sc.DistrictID {
-			lines = append(lines, fmt.Sprintf("%s（%d所）：%s", districtName[sc.DistrictID], len(names), strings.Join(names, "、")))
-			names = nil
-		}
-	}
-	return lines, nil
 }

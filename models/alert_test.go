@@ -193,7 +193,7 @@ func TestAlertAcknowledgementAndEscalation(t *testing.T) {
 		if !ok || len(escalated) != 1 {
 			t.Fatalf("escalation reached %v, want the leader", keys(escalated))
 		}
-		if !strings.Contains(body, "西江区（1所）：西江区第一中学") {
+		if !strings.Contains(body, "责任单位：西江区第一中学") {
 			t.Fatalf("escalation does not list the silent school:\n%s", body)
 		}
 		// The last school confirms: the ladder stops.

@@ -66,14 +66,11 @@ func (s *Store) QueueDutyReminders(ctx context.Context, now time.Time) (int, err
 			if d.User.Email == "" || d.User.Disabled {
 				continue
 			}
-			content, err := notify.Render(notify.KindDutyReminder, notify.DutyReminderData{
+			data := notify.DutyReminderData{
 				Name: d.User.DisplayName, Role: d.RoleName, Shift: d.Shift,
 				Start: d.Start.In(tx.opts.Location), End: d.End.In(tx.opts.Location),
-			})
-			if err != nil {
-				return err
 			}
-			n, err := tx.enqueueNotice(ctx, notify.KindDutyReminder, content, []Recipient{{Name: d.User.DisplayName, Email: d.User.Email}},
+			n, err := tx.QueueNotice(ctx, notify.KindDutyReminder, data, []Recipient{{Name: d.User.DisplayName, Email: d.User.Email}},
 				"user", d.User.ID, "duty_reminder", "user/"+FormatID(d.User.ID), d.Start.UTC().Format(time.RFC3339))
 			if err != nil {
 				return err
@@ -150,11 +147,7 @@ func (s *Store) QueueDailyBrief(ctx context.Context, now time.Time) (int, error)
 		if err != nil {
 			return err
 		}
-		content, err := notify.Render(notify.KindDailyBrief, data)
-		if err != nil {
-			return err
-		}
-		queued, err = tx.enqueueNotice(ctx, notify.KindDailyBrief, content, leadership, "", 0, "daily_brief", from.Format("2006-01-02"))
+		queued, err = tx.QueueNotice(ctx, notify.KindDailyBrief, data, leadership, "", 0, "daily_brief", from.Format("2006-01-02"))
 		return err
 	})
 	if err != nil {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/mail"
+	"sort"
 	"strings"
 	"time"
 
@@ -32,8 +32,13 @@ type Recipient struct {
 	Email string `json:"email"`
 }
 
-// String writes the recipient as an address header would.
-func (r Recipient) String() string { return (&mail.Address{Name: r.Name, Address: r.Email}).String() }
+// String writes the recipient as people read it: "Name <address>".
+func (r Recipient) String() string {
+	if r.Name == "" {
+		return "<" + r.Email + ">"
+	}
+	return r.Name + " <" + r.Email + ">"
+}
 
 // OnDutyFunc says who is on duty at a moment: the leader(s) on duty and the duty officers on
 // shift. It runs on the Store (or transaction) of the caller.
@@ -73,9 +78,11 @@ const sweepPage = 200
 
 // Sweep fires every escalation step that is due at now: for each open deadline past its due time,
 // each step of its kind's ladder whose time (due_at + delay) has come and that has not fired yet.
-// Each step fires in its own transaction that records it and queues its messages; a step another
-// replica fired first is skipped. A closed deadline fires nothing more. An error with one deadline
-// does not stop the others; the errors are returned together.
+// The due steps of deadlines of one kind on one subject (the schools that have not acknowledged
+// one alert) fire together, so each person gets one message listing the schools, not one per
+// school. Each such group fires in its own transaction that records every step and queues the
+// messages; a step another replica fired first is skipped. A closed deadline fires nothing more.
+// An error with one group does not stop the others; the errors are returned together.
 func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 	now = now.UTC() // stored times are UTC; SQLite compares them as text
 	var res SweepResult
@@ -84,13 +91,17 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		return res, err
 	}
 	var errs []error
-	for after := int64(0); ; {
+	var last *Deadline
+	for {
+		// Like OverdueDeadlines, in due order through the partial index of open deadlines, but
+		// paged (keyset on due_at, id) so that old deadlines whose ladders are complete cannot
+		// crowd out newer ones.
+		q := s.conn(ctx).Where("done_at IS NULL AND due_at <= ?", now)
+		if last != nil {
+			q = q.Where("(due_at > ? OR (due_at = ? AND id > ?))", last.DueAt.UTC(), last.DueAt.UTC(), last.ID)
+		}
 		var page []Deadline
-		// Like OverdueDeadlines, through the same partial index, but paged by id so that old
-		// deadlines whose ladders are complete cannot crowd out newer ones.
-		err := s.conn(ctx).Where("done_at IS NULL AND due_at <= ? AND id > ?", now, after).
-			Order("id").Limit(sweepPage).Find(&page).Error
-		if err != nil {
+		if err := q.Order("due_at, id").Limit(sweepPage).Find(&page).Error; err != nil {
 			return res, errors.Join(append(errs, fmt.Errorf("sweep: overdue deadlines: %w", err))...)
 		}
 		res.Overdue += len(page)
@@ -98,29 +109,56 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		if err != nil {
 			return res, errors.Join(append(errs, err)...)
 		}
-		for _, d := range page {
-			ladder := policies[d.Kind].Steps
-			for i, st := range ladder {
-				if fired[d.ID][i] || d.DueAt.Add(st.Delay()).After(now) {
-					continue
-				}
-				n, err := s.fireStep(ctx, d, i, ladder, now)
-				if err != nil {
-					errs = append(errs, err)
-					break
-				}
-				if n >= 0 {
-					res.Fired++
-					res.Messages += n
-				}
+		for _, g := range dueSteps(page, fired, policies, now) {
+			n, queued, err := s.fireSteps(ctx, g, now)
+			if err != nil {
+				errs = append(errs, err)
+				continue
 			}
+			res.Fired += n
+			res.Messages += queued
 		}
 		if len(page) < sweepPage {
 			break
 		}
-		after = page[len(page)-1].ID
+		last = &page[len(page)-1]
 	}
 	return res, errors.Join(errs...)
+}
+
+// stepGroup is one step of one ladder, due for deadlines of one kind on one subject.
+type stepGroup struct {
+	step      int
+	ladder    []EscalationStep
+	deadlines []Deadline
+}
+
+// dueSteps groups the steps due at now and not yet fired, lower steps first.
+func dueSteps(ds []Deadline, fired map[int64]map[int]bool, policies map[DeadlineKind]EscalationPolicy, now time.Time) []*stepGroup {
+	type key struct {
+		kind        DeadlineKind
+		subjectType string
+		subjectID   int64
+		step        int
+	}
+	groups := map[key]*stepGroup{}
+	var order []*stepGroup
+	for _, d := range ds {
+		ladder := policies[d.Kind].Steps
+		for i, st := range ladder {
+			if fired[d.ID][i] || d.DueAt.Add(st.Delay()).After(now) {
+				continue
+			}
+			k := key{d.Kind, d.SubjectType, d.SubjectID, i}
+			if groups[k] == nil {
+				groups[k] = &stepGroup{step: i, ladder: ladder}
+				order = append(order, groups[k])
+			}
+			groups[k].deadlines = append(groups[k].deadlines, d)
+		}
+	}
+	sort.SliceStable(order, func(a, b int) bool { return order[a].step < order[b].step })
+	return order
 }
 
 // firedSteps returns the steps already fired for the deadlines, by deadline id.
@@ -146,82 +184,149 @@ func (s *Store) firedSteps(ctx context.Context, ds []Deadline) (map[int64]map[in
 	return fired, nil
 }
 
-// fireStep records step i of d's ladder and queues its messages, in one transaction. It returns
-// the number of messages queued, or -1 when the step was not fired here (another replica fired
-// it, or the deadline was closed meanwhile).
-func (s *Store) fireStep(ctx context.Context, d Deadline, i int, ladder []EscalationStep, now time.Time) (int, error) {
-	queued := -1
-	err := s.transact(ctx, func(tx *Store) error {
-		var open int64
-		if err := tx.db.Model(&Deadline{}).Where("id = ? AND done_at IS NULL", d.ID).Count(&open).Error; err != nil || open == 0 {
+// fireSteps records the group's step for each of its deadlines that is still open and not fired
+// by another replica, and queues one message per recipient covering that recipient's deadlines,
+// all in one transaction. It returns how many deadlines' steps fired and how many messages were
+// queued.
+func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fired, queued int, err error) {
+	first, st := g.deadlines[0], g.ladder[g.step]
+	ids := make([]int64, len(g.deadlines))
+	for i, d := range g.deadlines {
+		ids[i] = d.ID
+	}
+	err = s.transact(ctx, func(tx *Store) error {
+		var open []int64
+		if err := tx.db.Model(&Deadline{}).Where("id IN ? AND done_at IS NULL", ids).Pluck("id", &open).Error; err != nil {
 			return err
 		}
-		st := ladder[i]
-		to, err := tx.recipients(ctx, d, st.Targets, now)
+		stillOpen := map[int64]bool{}
+		for _, id := range open {
+			stillOpen[id] = true
+		}
+		type notice struct {
+			to        Recipient
+			deadlines []Deadline
+		}
+		var notices []*notice
+		byAddress := map[string]*notice{}
+		var firedDeadlines []Deadline
+		reached := 0
+		for _, d := range g.deadlines {
+			if !stillOpen[d.ID] {
+				continue // closed since the sweep read it
+			}
+			to, err := tx.recipients(ctx, d, st.Targets, now)
+			if err != nil {
+				return err
+			}
+			lines := make([]string, len(to))
+			for j, r := range to {
+				lines[j] = r.String()
+			}
+			esc := Escalation{DeadlineID: d.ID, Step: g.step, Target: joinAudiences(st.Targets), Recipients: strings.Join(lines, "\n"), FiredAt: now}
+			res := tx.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "deadline_id"}, {Name: "step"}}, DoNothing: true}).Create(&esc)
+			if res.Error != nil {
+				return fmt.Errorf("record escalation of deadline %d: %w", d.ID, res.Error)
+			}
+			if res.RowsAffected == 0 {
+				continue // another replica fired this step
+			}
+			firedDeadlines = append(firedDeadlines, d)
+			reached += len(to)
+			for _, r := range to {
+				key := strings.ToLower(r.Email)
+				if byAddress[key] == nil {
+					byAddress[key] = &notice{to: r}
+					notices = append(notices, byAddress[key])
+				}
+				byAddress[key].deadlines = append(byAddress[key].deadlines, d)
+			}
+		}
+		if len(firedDeadlines) == 0 {
+			return nil
+		}
+		fired = len(firedDeadlines)
+		if reached == 0 {
+			slog.WarnContext(ctx, "escalation step reached nobody", "kind", first.Kind, "subject", first.SubjectType, "subject_id", first.SubjectID,
+				"step", g.step, "targets", joinAudiences(st.Targets))
+		}
+		idParts := func(ds []Deadline) []string {
+			parts := []string{"escalation", string(first.Kind), first.SubjectType + "/" + FormatID(first.SubjectID), fmt.Sprintf("step/%d", g.step)}
+			for _, d := range ds {
+				parts = append(parts, FormatID(d.ID))
+			}
+			return parts
+		}
+		for _, n := range notices {
+			content, err := tx.renderEscalation(ctx, n.deadlines, g, now)
+			if err != nil {
+				return err
+			}
+			added, err := tx.enqueueEmails(ctx, notify.KindEscalation, content, []Recipient{n.to}, first.SubjectType, first.SubjectID, idParts(n.deadlines)...)
+			if err != nil {
+				return err
+			}
+			queued += added
+		}
+		content, err := tx.renderEscalation(ctx, firedDeadlines, g, now)
 		if err != nil {
 			return err
 		}
-		lines := make([]string, len(to))
-		for j, r := range to {
-			lines[j] = r.String()
-		}
-		esc := Escalation{DeadlineID: d.ID, Step: i, Target: joinAudiences(st.Targets), Recipients: strings.Join(lines, "\n"), FiredAt: now}
-		res := tx.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "deadline_id"}, {Name: "step"}}, DoNothing: true}).Create(&esc)
-		if res.Error != nil {
-			return fmt.Errorf("record escalation: %w", res.Error)
-		}
-		if res.RowsAffected == 0 {
-			return nil // another replica fired this step
-		}
-		data, err := tx.escalationData(ctx, d, i, ladder, now)
+		added, err := tx.enqueueWebhook(ctx, notify.KindEscalation, content, first.SubjectType, first.SubjectID, idParts(firedDeadlines)...)
 		if err != nil {
 			return err
 		}
-		content, err := notify.Render(notify.KindEscalation, data)
-		if err != nil {
-			return err
-		}
-		n, err := tx.enqueueNotice(ctx, notify.KindEscalation, content, to, "deadline", d.ID,
-			"escalation", "deadline/"+FormatID(d.ID), fmt.Sprintf("step/%d", i))
-		if err != nil {
-			return err
-		}
-		if len(to) == 0 {
-			slog.WarnContext(ctx, "escalation step reached nobody", "deadline", d.ID, "kind", d.Kind, "step", i, "targets", esc.Target)
-		}
-		queued = n
-		return tx.audit(ctx, System, "escalation.fire", "deadline", d.ID,
-			fmt.Sprintf("%s 第%d级 → %s：%d人", d.Kind.Name(), i, esc.Target, len(to)))
+		queued += added
+		return tx.audit(ctx, System, "escalation.fire", first.SubjectType, first.SubjectID,
+			fmt.Sprintf("%s 第%d级 → %s：%d项时限，%d人次", first.Kind.Name(), g.step, joinAudiences(st.Targets), fired, reached))
 	})
 	if err != nil {
-		return -1, fmt.Errorf("escalate deadline %d step %d: %w", d.ID, i, err)
+		return 0, 0, fmt.Errorf("escalate %s %s/%d step %d: %w", first.Kind, first.SubjectType, first.SubjectID, g.step, err)
 	}
-	return queued, nil
+	return fired, queued, nil
 }
 
-// escalationData fills the escalation template for step i of d.
-func (s *Store) escalationData(ctx context.Context, d Deadline, i int, ladder []EscalationStep, now time.Time) (notify.EscalationData, error) {
-	names := make([]string, len(ladder[i].Targets))
-	for j, a := range ladder[i].Targets {
+// renderEscalation renders the group's step for the deadlines ds (all of one kind and subject).
+func (s *Store) renderEscalation(ctx context.Context, ds []Deadline, g *stepGroup, now time.Time) (notify.Rendered, error) {
+	names := make([]string, len(g.ladder[g.step].Targets))
+	for j, a := range g.ladder[g.step].Targets {
 		names[j] = audienceNames[a]
 	}
-	data := notify.EscalationData{
-		Step: i, StepCount: len(ladder), Audience: strings.Join(names, "、"), What: d.Kind.Name(), Label: d.Label,
-		DueAt: d.DueAt.In(s.opts.Location), Overdue: now.Sub(d.DueAt), Reference: d.SubjectType + "/" + FormatID(d.SubjectID),
-	}
-	if d.SchoolID != nil {
-		var school School
-		if err := s.conn(ctx).Select("name").Take(&school, *d.SchoolID).Error; err != nil {
-			return data, fmt.Errorf("school of deadline %d: %w", d.ID, err)
+	earliest := ds[0]
+	var schoolIDs []int64
+	for _, d := range ds {
+		if d.DueAt.Before(earliest.DueAt) {
+			earliest = d
 		}
-		data.School = school.Name
+		if d.SchoolID != nil {
+			schoolIDs = append(schoolIDs, *d.SchoolID)
+		}
 	}
-	pending, err := s.pendingSchools(ctx, d)
-	if err != nil {
-		return data, err
+	data := notify.EscalationData{
+		Step: g.step, StepCount: len(g.ladder), Audience: strings.Join(names, "、"), What: earliest.Kind.Name(), Label: earliest.Label,
+		DueAt: earliest.DueAt.In(s.opts.Location), Overdue: now.Sub(earliest.DueAt), Reference: earliest.SubjectType + "/" + FormatID(earliest.SubjectID),
 	}
-	data.Pending, err = s.pendingByDistrict(ctx, pending)
-	return data, err
+	if len(schoolIDs) == 0 && len(ds) == 1 {
+		// One deadline awaiting many schools (a warning's acknowledgement, a safety round): list
+		// the schools that still have not acted.
+		pending, err := s.pendingSchools(ctx, ds[0])
+		if err != nil {
+			return notify.Rendered{}, err
+		}
+		for _, sc := range pending {
+			schoolIDs = append(schoolIDs, sc.ID)
+		}
+	}
+	if len(schoolIDs) > 0 {
+		var schools []School
+		if err := s.conn(ctx).Select("id, name").Where("id IN ?", schoolIDs).Order("id").Find(&schools).Error; err != nil {
+			return notify.Rendered{}, fmt.Errorf("schools of deadlines: %w", err)
+		}
+		for _, sc := range schools {
+			data.Schools = append(data.Schools, sc.Name)
+		}
+	}
+	return notify.Render(notify.KindEscalation, data)
 }
 
 // recipients resolves the audiences of a step for deadline d at now, each address once.

@@ -63,7 +63,7 @@ func (e *escalationEnv) queued(t *testing.T, d *models.Deadline) map[int][]strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	msgs, _, err := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: "deadline", SubjectID: d.ID})
+	msgs, _, err := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: d.SubjectType, SubjectID: d.SubjectID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,7 +148,7 @@ func TestEscalationLadder(t *testing.T) {
 		if len(recs) != 4 || !recs[1].FiredAt.Equal(due.Add(15*time.Minute)) || recs[1].Targets[0] != models.AudienceOfficersOnDuty || recs[1].KindName != "突发事件首报（电话）" {
 			t.Fatalf("records %+v", recs)
 		}
-		msgs, _, _ := e.store.OutboxMessages(ctx, e.dir.Admin, models.OutboxFilter{SubjectType: "deadline", SubjectID: open.ID})
+		msgs, _, _ := e.store.OutboxMessages(ctx, e.dir.Admin, models.OutboxFilter{SubjectType: open.SubjectType, SubjectID: open.SubjectID})
 		var leaderMsg *models.OutboxMessage
 		for i := range msgs {
 			if msgs[i].Recipient == leader[0] {
@@ -295,6 +295,81 @@ func TestEscalationsAreScopedToWhatTheUserSees(t *testing.T) {
 		}
 		if _, _, err := e.store.Escalations(ctx, e.dir.Admin, models.EscalationFilter{Kind: "nonsense"}); models.ErrCode(err) != models.EINVALID {
 			t.Fatalf("unknown kind: %v", err)
+		}
+	})
+}
+
+func TestSweepPagesThroughManyOverdueDeadlines(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		const n = 205 // more than one page of the sweep
+		for i := range n {
+			// A handover's ladder has one step; spread the due times so pages split inside equal ones.
+			d := &models.Deadline{Kind: models.DeadlineHandover, SubjectType: "handover", SubjectID: int64(i + 1),
+				DueAt: due.Add(time.Duration(i/3) * time.Second).UTC(), CreatedAt: e.clock.Now()}
+			if err := e.store.OpenDeadline(context.Background(), d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if res := e.sweepAt(t, due.Add(time.Hour)); res.Fired != n || res.Overdue != n {
+			t.Fatalf("first sweep %+v, want %d fired", res, n)
+		}
+		// Their ladders are complete and they stay open; a newer deadline still escalates.
+		late := e.openDeadline(t, models.DeadlineHandover, 999, due.Add(2*time.Hour))
+		if res := e.sweepAt(t, due.Add(2*time.Hour)); res.Fired != 1 {
+			t.Fatalf("second sweep %+v, want the new deadline fired", res)
+		}
+		if got := e.queued(t, late); len(got[0]) != 1 || got[0][0] != "leader1@bureau.example.org" {
+			t.Fatalf("new deadline %v", got)
+		}
+	})
+}
+
+// TestUnacknowledgedAlertIsOneMessagePerPerson: when several schools have not acknowledged one
+// alert, each person escalated to gets one message listing the schools they are concerned with.
+func TestUnacknowledgedAlertIsOneMessagePerPerson(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		const alertID = 7
+		for _, sc := range []models.School{e.dir.School1A, e.dir.School1B, e.dir.School2A} {
+			d := &models.Deadline{Kind: models.DeadlineAlertAck, SubjectType: "alert", SubjectID: alertID, SchoolID: &sc.ID,
+				DistrictID: &sc.DistrictID, Label: "台风橙色预警", DueAt: due.UTC(), CreatedAt: e.clock.Now()}
+			if err := e.store.OpenDeadline(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// School1B acknowledges after the reminder.
+		e.sweepAt(t, due)
+		e.clock.Set(due.Add(10 * time.Minute))
+		// (CloseDeadlines closes a whole subject; a per-school close is the alerts module's to add.)
+		if err := e.db.Model(&models.Deadline{}).Where("school_id = ?", e.dir.School1B.ID).Update("done_at", e.clock.Now()).Error; err != nil {
+			t.Fatal(err)
+		}
+		res := e.sweepAt(t, due.Add(30*time.Minute))
+		if res.Fired != 2 {
+			t.Fatalf("step 1 fired for %d schools, want 2", res.Fired)
+		}
+		msgs, _, _ := e.store.OutboxMessages(ctx, e.dir.Admin, models.OutboxFilter{SubjectType: "alert", SubjectID: alertID})
+		byRecipient := map[string][]models.OutboxMessage{}
+		for _, m := range msgs {
+			byRecipient[m.Recipient] = append(byRecipient[m.Recipient], m)
+		}
+		// Step 0: each school's two contacts, once. Step 1: the leader once for both schools; the
+		// District1 officer once for School1A only (District2 has no officer in the fixture).
+		if len(msgs) != 6+2 {
+			t.Fatalf("%d messages, want 8: %v", len(msgs), byRecipient)
+		}
+		leader := byRecipient["leader1@bureau.example.org"]
+		if len(leader) != 1 || leader[0].Subject != "【逾期升级·第1级】预警确认已逾期30分钟：东湖区第一小学等2所学校" ||
+			!strings.Contains(leader[0].BodyText, "尚未完成的学校（2所）：\n  1. 东湖区第一小学\n  2. 西江区第一中学") {
+			t.Fatalf("leader's message %+v", leader)
+		}
+		district := byRecipient["district1@bureau.example.org"]
+		if len(district) != 1 || !strings.Contains(district[0].BodyText, "责任单位：东湖区第一小学") {
+			t.Fatalf("district officer's message %+v", district)
 		}
 	})
 }

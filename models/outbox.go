@@ -120,26 +120,35 @@ func (s *Store) EnqueueMessage(ctx context.Context, m notify.Message) (bool, err
 	return res.RowsAffected == 1, nil
 }
 
-// enqueueNotice queues one rendered notice to each recipient by e-mail and, when the webhook
-// channel is on, once to the webhook. idParts identify the notice; the recipient is added to them.
-func (s *Store) enqueueNotice(ctx context.Context, kind notify.Kind, r notify.Rendered, to []Recipient,
+// QueueNotice renders the templates of kind with data (notify.AlertData, …) and queues the result
+// to each recipient by e-mail and, when the webhook channel is on, once to the webhook. idParts
+// identify the notice, e.g. ("alert", "alert/7", "school/12"); with the channel and the address
+// they make each message's Message-ID, so queueing the same notice again adds nothing. Call it
+// inside the transaction of the change that causes the notice. It returns how many messages
+// were added.
+func (s *Store) QueueNotice(ctx context.Context, kind notify.Kind, data any, to []Recipient,
 	subjectType string, subjectID int64, idParts ...string) (int, error) {
-	base := notify.Message{Kind: kind, Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: subjectType, SubjectID: subjectID}
-	var msgs []notify.Message
-	for _, rcpt := range to {
-		m := base
-		m.Channel, m.To, m.ToName = notify.ChannelEmail, rcpt.Email, rcpt.Name
-		m.ID = notify.MessageID(append(idParts, string(m.Channel), strings.ToLower(rcpt.Email))...)
-		msgs = append(msgs, m)
+	r, err := notify.Render(kind, data)
+	if err != nil {
+		return 0, err
 	}
-	if s.opts.Outbox.Webhook {
-		m := base
-		m.Channel, m.To = notify.ChannelWebhook, "webhook"
-		m.ID = notify.MessageID(append(idParts, string(m.Channel))...)
-		msgs = append(msgs, m)
+	emails, err := s.enqueueEmails(ctx, kind, r, to, subjectType, subjectID, idParts...)
+	if err != nil {
+		return emails, err
 	}
+	hooks, err := s.enqueueWebhook(ctx, kind, r, subjectType, subjectID, idParts...)
+	return emails + hooks, err
+}
+
+// enqueueEmails queues the rendered content to each recipient by e-mail. The Message-ID is made of
+// idParts, the channel and the address, so queueing the same notice again adds nothing.
+func (s *Store) enqueueEmails(ctx context.Context, kind notify.Kind, r notify.Rendered, to []Recipient,
+	subjectType string, subjectID int64, idParts ...string) (int, error) {
 	queued := 0
-	for _, m := range msgs {
+	for _, rcpt := range to {
+		m := notify.Message{Channel: notify.ChannelEmail, Kind: kind, To: rcpt.Email, ToName: rcpt.Name,
+			Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: subjectType, SubjectID: subjectID}
+		m.ID = notify.MessageID(append(idParts, string(m.Channel), strings.ToLower(rcpt.Email))...)
 		added, err := s.EnqueueMessage(ctx, m)
 		if err != nil {
 			return queued, err
@@ -149,6 +158,22 @@ func (s *Store) enqueueNotice(ctx context.Context, kind notify.Kind, r notify.Re
 		}
 	}
 	return queued, nil
+}
+
+// enqueueWebhook queues the rendered content once for the webhook channel, when it is on.
+func (s *Store) enqueueWebhook(ctx context.Context, kind notify.Kind, r notify.Rendered,
+	subjectType string, subjectID int64, idParts ...string) (int, error) {
+	if !s.opts.Outbox.Webhook {
+		return 0, nil
+	}
+	m := notify.Message{Channel: notify.ChannelWebhook, Kind: kind, To: "webhook",
+		Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: subjectType, SubjectID: subjectID}
+	m.ID = notify.MessageID(append(idParts, string(m.Channel))...)
+	added, err := s.EnqueueMessage(ctx, m)
+	if err != nil || !added {
+		return 0, err
+	}
+	return 1, nil
 }
 
 // ClaimOutbox takes up to limit pending messages that are due, oldest first, for this dispatcher:

@@ -213,3 +213,27 @@ func TestDailyBriefAndDutyReminders(t *testing.T) {
 		}
 	})
 }
+
+func TestWebhookChannelGetsOneCopyPerNotice(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		clock := testenv.Clock()
+		_, db := testenv.Store(t, dialect, clock)
+		store := models.NewStore(db, clock, models.Options{PasswordCost: 4, Location: testenv.Shanghai, Outbox: models.OutboxOptions{Webhook: true}})
+		e := &escalationEnv{store: store, db: db, clock: clock, dir: testenv.SeedDirectory(t, store)}
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		d := e.openDeadline(t, models.DeadlineInitialReport, 1, due)
+		if res := e.sweepAt(t, due.Add(15*time.Minute)); res.Messages != 5 { // step 0: 2 contacts + webhook; step 1: 1 officer + webhook
+			t.Fatalf("sweep queued %d messages, want 5", res.Messages)
+		}
+		msgs, _, _ := e.store.OutboxMessages(context.Background(), e.dir.Admin, models.OutboxFilter{SubjectType: d.SubjectType, SubjectID: d.SubjectID})
+		var hooks []models.OutboxMessage
+		for _, m := range msgs {
+			if m.Channel == notify.ChannelWebhook {
+				hooks = append(hooks, m)
+			}
+		}
+		if len(hooks) != 2 || hooks[0].MessageID == hooks[1].MessageID || hooks[0].Recipient != "webhook" {
+			t.Fatalf("webhook rows %+v", hooks)
+		}
+	})
+}

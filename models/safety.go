@@ -462,12 +462,9 @@ func (s *Store) SendDueSafetySummaries(ctx context.Context, now time.Time) (int,
 			if err != nil {
 				return err
 			}
-			content, err := notify.Render(notify.KindSafetySummary, notify.SafetySummaryData{
-				Alert: a.Title(), Round: r.Label, DueAt: r.DueAt.In(tx.opts.Location), Summary: sum.Text(), Missing: sum.Missing})
-			if err != nil {
-				return err
-			}
-			n, err := tx.enqueueNotice(ctx, notify.KindSafetySummary, content, to, "safety_round", r.ID, "safety_summary", FormatID(r.ID))
+			n, err := tx.QueueNotice(ctx, notify.KindSafetySummary, notify.SafetySummaryData{
+				Alert: a.Title(), Round: r.Label, DueAt: r.DueAt.In(tx.opts.Location), Summary: sum.Text(), Missing: sum.Missing},
+				to, "safety_round", r.ID, "safety_summary", FormatID(r.ID))
 			queued += n
 			return err
 		})

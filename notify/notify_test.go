@@ -35,7 +35,7 @@ const from = "市教育局应急值守 <duty@edu.example.cn>"
 // sampleData is one realistic value per kind; every kind must have one.
 var sampleData = map[notify.Kind]any{
 	notify.KindEscalation: notify.EscalationData{Step: 2, StepCount: 4, Audience: "带班领导", What: "突发事件首报（电话）",
-		Label: "食堂疑似食物中毒 <script>", School: "东湖区第一小学", DueAt: time.Date(2026, 10, 8, 10, 0, 0, 0, shanghai),
+		Label: "食堂疑似食物中毒 <script>", Schools: []string{"东湖区第一小学"}, DueAt: time.Date(2026, 10, 8, 10, 0, 0, 0, shanghai),
 		Overdue: 30 * time.Minute, Reference: "incident/12"},
 	notify.KindDutyReminder: notify.DutyReminderData{Name: "值班员甲", Role: "值班员", Shift: "夜班",
 		Start: time.Date(2026, 10, 9, 17, 30, 0, 0, shanghai), End: time.Date(2026, 10, 10, 8, 30, 0, 0, shanghai)},
@@ -231,6 +231,28 @@ func TestSMTPSenderDeliversOverSTARTTLSWithAuth(t *testing.T) {
 	// Each connection is two sessions (before and after STARTTLS); the pool bounds connections.
 	if sessions := srv.Sessions(); sessions > 2*3 {
 		t.Errorf("%d sessions: more connections than the pool size 3", sessions)
+	}
+}
+
+func TestSMTPSenderImplicitTLS(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Options{ImplicitTLS: true})
+	s := newSMTP(t, srv, 1)
+	for i := range 2 {
+		if err := s.Send(context.Background(), sampleMessage(i, "a@school.example.cn")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := srv.Received(); len(got) != 2 || srv.Sessions() != 1 {
+		t.Fatalf("received %d over %d sessions, want 2 over one pooled connection", len(got), srv.Sessions())
+	}
+	// An untrusted certificate is refused.
+	untrusting, err := notify.NewSMTPSender(notify.SMTPConfig{URL: srv.URL(), From: from, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer untrusting.Close()
+	if err := untrusting.Send(context.Background(), sampleMessage(3, "a@school.example.cn")); err == nil {
+		t.Fatal("sent over TLS to a server with an untrusted certificate")
 	}
 }
 

@@ -42,6 +42,7 @@ type SMTPConfig struct {
 // concurrent use.
 type SMTPSender struct {
 	cfg       SMTPConfig
+	envelope  string // the bare From address, for MAIL FROM
 	addr      string
 	host      string
 	implicit  bool // smtps://
@@ -66,7 +67,11 @@ func NewSMTPSender(cfg SMTPConfig) (*SMTPSender, error) {
 	if err != nil || u.Hostname() == "" {
 		return nil, fmt.Errorf("smtp url: want smtp://user:pass@host:587?starttls=1 or smtps://…")
 	}
-	s := &SMTPSender{cfg: cfg, host: u.Hostname()}
+	envelope, err := envelopeAddress(cfg.From)
+	if err != nil {
+		return nil, err
+	}
+	s := &SMTPSender{cfg: cfg, envelope: envelope, host: u.Hostname()}
 	port := u.Port()
 	switch u.Scheme {
 	case "smtp":
@@ -226,11 +231,7 @@ func (s *SMTPSender) dial(ctx context.Context) (*smtpConn, error) {
 // deliver sends one message on c within the timeout.
 func (s *SMTPSender) deliver(ctx context.Context, c *smtpConn, to string, raw []byte) error {
 	c.setDeadline(ctx, s.cfg.Timeout)
-	from, err := envelopeAddress(s.cfg.From)
-	if err != nil {
-		return err
-	}
-	if err := c.client.Mail(from); err != nil {
+	if err := c.client.Mail(s.envelope); err != nil {
 		return err
 	}
 	if err := c.client.Rcpt(to); err != nil {

@@ -85,18 +85,15 @@ func Render(kind Kind, data any) (Rendered, error) {
 
 // EscalationData fills the escalation templates: one step of an overdue deadline's ladder.
 type EscalationData struct {
-	Step      int    // 0-based position in the ladder
-	StepCount int    // steps in the ladder
-	Audience  string // who receives this step, e.g. "带班领导"
-	What      string // the awaited action, e.g. "突发事件首报（电话）"
-	Label     string // the deadline's own label, e.g. the incident's title
-	School    string // the responsible school, "" for the desk's own deadlines
+	Step      int      // 0-based position in the ladder
+	StepCount int      // steps in the ladder
+	Audience  string   // who receives this step, e.g. "带班领导"
+	What      string   // the awaited action, e.g. "突发事件首报（电话）"
+	Label     string   // the deadline's own label, e.g. the incident's title
+	Schools   []string // the responsible schools, none for the desk's own deadlines
 	DueAt     time.Time
 	Overdue   time.Duration
 	Reference string // what it is about, e.g. "incident/12"
-	// Pending lists, one line per district, the schools that have still not acted when a
-	// deadline concerns many schools (a warning's acknowledgement, a round of safety reports).
-	Pending []string
 }
 
 // DutyReminderData fills the duty reminder: tomorrow's shift for one person.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -68,6 +69,12 @@ func ParseSpec(spec string) (sched cron.Schedule, err error) {
 	sched, err = specParser.Parse(spec)
 	if err != nil {
 		return nil, fmt.Errorf("%q is not a cron spec (e.g. \"0 8 * * *\" or \"@every 30s\"): %w", spec, err)
+	}
+	// cron quietly turns "@every 0s" or "@every -1m" into every second; refuse them instead.
+	if _, ok := sched.(cron.ConstantDelaySchedule); ok {
+		if d, err := time.ParseDuration(strings.TrimSpace(strings.TrimPrefix(spec, "@every"))); err == nil && d < time.Second {
+			return nil, fmt.Errorf("%q: the interval must be at least 1s", spec)
+		}
 	}
 	return sched, nil
 }

@@ -41,6 +41,8 @@ type Received struct {
 type Options struct {
 	// NoTLS makes the server offer neither STARTTLS nor AUTH (a relay that would take mail in plaintext).
 	NoTLS bool
+	// ImplicitTLS makes the server speak TLS from the first byte (smtps://, port 465 style).
+	ImplicitTLS bool
 }
 
 // Server is a running in-process SMTP server. Safe for concurrent use.
@@ -75,8 +77,11 @@ func Start(t testing.TB, opts Options) *Server {
 
 // URL is the DUTYDESK_SMTP_URL for this server.
 func (s *Server) URL() string {
-	if s.opts.NoTLS {
+	switch {
+	case s.opts.NoTLS:
 		return "smtp://" + s.Addr
+	case s.opts.ImplicitTLS:
+		return "smtps://" + Username + ":" + Password + "@" + s.Addr
 	}
 	return "smtp://" + Username + ":" + Password + "@" + s.Addr + "?starttls=1"
 }
@@ -120,6 +125,9 @@ func (s *Server) serve(l net.Listener) {
 	srv.MaxMessageBytes = 10 << 20
 	if !s.opts.NoTLS {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12}
+		if s.opts.ImplicitTLS {
+			l = tls.NewListener(l, srv.TLSConfig)
+		}
 	}
 	s.mu.Lock()
 	s.srv = srv
