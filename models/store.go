@@ -70,6 +70,9 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	if opts.Notices.Shifts == nil {
 		opts.Notices.Shifts = RosterShifts
 	}
+	if opts.Notices.BriefExtra == nil {
+		opts.Notices.BriefExtra = IncidentBrief
+	}
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()
 	}
