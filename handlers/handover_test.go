@@ -142,3 +142,51 @@ func TestDutyLog(t *testing.T) {
 		}
 	})
 }
+
+// TestMissedHandoverEscalates: the day shift ends and nobody submits a handover; the watch opens a
+// deadline due 30 min after the change, the sweep tells the leader on duty, and submitting late
+// closes it as late.
+func TestMissedHandoverEscalates(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect)
+		d := seedDesk(t, h)
+		rosterGenerate(t, h, "2026-10-08", "2026-10-08")
+		shifts := rosterShifts(t, h, cst(10, 8, 0, 0), cst(10, 9, 0, 0))
+		day, night := shiftAt(t, shifts, cst(10, 8, 8, 30)), shiftAt(t, shifts, cst(10, 8, 17, 30))
+		outgoing := userByID(d.Officers, peopleOn(day, models.DutyOfficer)[0])
+		nightLeader := userByID(d.Leaders, peopleOn(night, models.DutyLeader)[0])
+		ctx := context.Background()
+
+		h.clock.Set(cst(10, 8, 17, 29))
+		if n, err := h.store.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 0 {
+			t.Fatalf("before the change: %d, %v", n, err)
+		}
+		h.clock.Set(cst(10, 8, 17, 31))
+		if n, err := h.store.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 1 {
+			t.Fatalf("after the change: %d, %v", n, err)
+		}
+		if n, _ := h.store.WatchHandovers(ctx, h.clock.Now()); n != 0 {
+			t.Fatalf("watch opened %d more on a second run", n)
+		}
+		watched, _ := h.store.SubjectDeadlines(ctx, "shift", day.ID)
+		if len(watched) != 1 || !watched[0].DueAt.Equal(cst(10, 8, 18, 0)) {
+			t.Fatalf("watch deadline %+v", watched)
+		}
+		h.clock.Set(cst(10, 8, 18, 0))
+		res, err := h.store.Sweep(ctx, h.clock.Now())
+		if err != nil || res.Fired != 1 {
+			t.Fatalf("sweep %+v %v", res, err)
+		}
+		var list struct{ Items []models.EscalationRecord }
+		h.do(http.MethodGet, "/api/v1/escalations?kind=handover_sign", h.dir.Admin, nil).JSON(t, &list)
+		if len(list.Items) != 1 || len(list.Items[0].Recipients) != 1 || !strings.Contains(list.Items[0].Recipients[0], nightLeader.Email) {
+			t.Fatalf("escalation %+v, want the night's leader on duty", list.Items)
+		}
+		h.clock.Set(cst(10, 8, 18, 10))
+		expect(t, h.do(http.MethodPost, "/api/v1/handovers", outgoing, map[string]any{"shift_id": day.ID, "summary": "补交交接班"}), http.StatusCreated)
+		watched, _ = h.store.SubjectDeadlines(ctx, "shift", day.ID)
+		if watched[0].DoneAt == nil || !watched[0].Late {
+			t.Fatalf("watch deadline after a late handover %+v", watched[0])
+		}
+	})
+}

@@ -98,6 +98,10 @@ func (s *Store) SubmitHandover(ctx context.Context, actor *User, in HandoverInpu
 			Label: label, DueAt: h.DueAt.UTC(), CreatedAt: now}); err != nil {
 			return err
 		}
+		// A handover the watch already found missing is now submitted.
+		if _, err := tx.CloseDeadlines(ctx, DeadlineHandover, "shift", shift.ID); err != nil {
+			return err
+		}
 		return tx.audit(ctx, actor, "handover.submit", "handover", h.ID,
 			fmt.Sprintf("shift %d, %d open items: %s", shift.ID, len(items), truncate(h.Summary, 200)))
 	})

@@ -20,9 +20,11 @@ import (
 const (
 	JobSafetyRounds = "safety_rounds"
 	JobCAPPoll      = "cap_poll"
+	JobHandovers    = "handover_watch"
 )
 
-// alertJobs open scheduled safety-report rounds and send due summaries, and poll CAP feeds.
+// alertJobs open scheduled safety-report rounds and send due summaries, poll CAP feeds, and watch
+// for shifts that ended without a handover (on the same once-a-minute schedule as the rounds).
 func alertJobs(cfg config.Config, store *models.Store, log *slog.Logger) []Job {
 	poller := &CAPPoller{Store: store, URLs: cfg.CAPFeeds, Log: log}
 	return []Job{
@@ -35,6 +37,14 @@ func alertJobs(cfg config.Config, store *models.Store, log *slog.Logger) []Job {
 					log.Info("safety rounds", "opened", opened, "summary_messages", sent)
 				}
 				return errors.Join(err, err2)
+			}},
+		{Name: JobHandovers, Spec: cfg.ScheduleSafetyRounds, Setting: "DUTYDESK_SCHEDULE_SAFETY_ROUNDS", Timeout: time.Minute,
+			Run: func(ctx context.Context) error {
+				n, err := store.WatchHandovers(ctx, store.Now())
+				if n > 0 {
+					log.Info("handovers missing", "deadlines_opened", n)
+				}
+				return err
 			}},
 		{Name: JobCAPPoll, Spec: cfg.ScheduleCAPPoll, Setting: "DUTYDESK_SCHEDULE_CAP_POLL", Timeout: 2 * time.Minute,
 			Run: func(ctx context.Context) error {
