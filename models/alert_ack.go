@@ -188,29 +188,36 @@ func (s *Store) AlertStatus(ctx context.Context, actor *User, alertID int64) (*A
 	if len(schoolIDs) == 0 {
 		return rep, nil
 	}
-	// The latest message to each contact decides its delivery state.
-	var deliveries []struct {
-		Contact
+	// The latest message to each address decides its contacts' delivery state: one grouped query
+	// over the alert's messages, not one per contact.
+	var latest []struct {
+		Recipient string
 		Status    string
 		SentAt    *time.Time
 		LastError string
 	}
-	err := s.conn(ctx).Table("contacts").
-		Select("contacts.*, o.status, o.sent_at, o.last_error").
-		Joins(`LEFT JOIN outbox_messages o ON o.id = (SELECT MAX(id) FROM outbox_messages m
-			WHERE m.subject_type = 'alert' AND m.subject_id = ? AND m.channel = 'email' AND m.recipient = contacts.email)`, alertID).
-		Where("contacts.school_id IN ?", schoolIDs).Order("contacts.school_id, contacts.id").Scan(&deliveries).Error
+	err := s.conn(ctx).Table("outbox_messages o").Select("o.recipient, o.status, o.sent_at, o.last_error").
+		Joins(`JOIN (SELECT MAX(id) AS id FROM outbox_messages WHERE subject_type = 'alert' AND subject_id = ? AND channel = 'email'
+			GROUP BY recipient) latest ON latest.id = o.id`, alertID).Scan(&latest).Error
 	if err != nil {
 		return nil, fmt.Errorf("alert %d deliveries: %w", alertID, err)
 	}
-	for _, d := range deliveries {
-		status := d.Status
-		if status == "" {
-			status = "none"
+	byAddress := make(map[string]int, len(latest))
+	for i, l := range latest {
+		byAddress[l.Recipient] = i
+	}
+	var contacts []Contact
+	if err := s.conn(ctx).Where("school_id IN ?", schoolIDs).Order("school_id, id").Find(&contacts).Error; err != nil {
+		return nil, fmt.Errorf("alert %d contacts: %w", alertID, err)
+	}
+	for _, c := range contacts {
+		d := ContactDelivery{ContactID: c.ID, Name: c.Name, Email: c.Email, Status: "none"}
+		if i, ok := byAddress[c.Email]; ok && c.Email != "" {
+			d.Status, d.SentAt, d.LastError = latest[i].Status, latest[i].SentAt, latest[i].LastError
 		}
-		rep.Messages[status]++
-		st := &rep.PerSchool[index[d.SchoolID]]
-		st.Contacts = append(st.Contacts, ContactDelivery{ContactID: d.ID, Name: d.Name, Email: d.Email, Status: status, SentAt: d.SentAt, LastError: d.LastError})
+		rep.Messages[d.Status]++
+		st := &rep.PerSchool[index[c.SchoolID]]
+		st.Contacts = append(st.Contacts, d)
 	}
 	return rep, nil
 }
