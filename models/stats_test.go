@@ -480,3 +480,42 @@ func deref(p *float64) any {
 	}
 	return *p
 }
+
+// TestStatsMonthsInAZoneWithDST counts months in a zone that changes its offset (Europe/Berlin):
+// PostgreSQL converts with AT TIME ZONE; SQLite, which knows no zone rules, counts quarter-hour
+// UTC buckets that Go assigns to local months. Both must put each incident in its local month.
+func TestStatsMonthsInAZoneWithDST(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		clock := testenv.Clock()
+		db := testenv.OpenDB(t, dialect, clock)
+		opts := testenv.Options()
+		opts.Location = berlin
+		store := models.NewStore(db, clock, opts)
+		dir := testenv.SeedDirectory(t, store)
+		y := &statsYear{t: t, db: db, dir: dir, store: store}
+		at := func(mo time.Month, d, h, mi int) time.Time { return time.Date(2026, mo, d, h, mi, 0, 0, berlin) }
+		for _, occurred := range []time.Time{
+			at(1, 1, 0, 30),    // 31 Dec 23:30 UTC (winter, +1): January
+			at(3, 31, 23, 30),  // 21:30 UTC (summer, +2): March
+			at(5, 1, 0, 30),    // 30 Apr 22:30 UTC: May
+			at(10, 31, 23, 30), // 22:30 UTC, after the change back to +1: October
+			at(11, 1, 0, 30),   // 31 Oct 23:30 UTC: November
+			at(12, 31, 23, 59), // 22:59 UTC: December
+		} {
+			y.incident(dir.School1A, models.Accident, models.SeverityIV, occurred, "", false)
+		}
+		st, err := store.Stats(context.Background(), dir.Admin, models.StatsFilter{From: at(1, 1, 0, 0), To: time.Date(2027, 1, 1, 0, 0, 0, 0, berlin)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int64{"2026-01": 1, "2026-02": 0, "2026-03": 1, "2026-04": 0, "2026-05": 1, "2026-06": 0,
+			"2026-07": 0, "2026-08": 0, "2026-09": 0, "2026-10": 1, "2026-11": 1, "2026-12": 1}
+		if got := rows(t, st.Incidents.ByMonth); !reflect.DeepEqual(got, want) {
+			t.Fatalf("by month %v, want %v", got, want)
+		}
+	})
+}
