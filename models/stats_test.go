@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -416,6 +417,33 @@ func TestStatsOfASeededYear(t *testing.T) {
 			wantHandovers := models.DeadlineCounts{Kind: "handover_sign", Name: "交接班签收", Due: 3, OnTime: 1, Late: 1, Overdue: 1}
 			if d.Handovers != wantHandovers {
 				t.Fatalf("handovers %+v, want %+v", d.Handovers, wantHandovers)
+			}
+		})
+
+		t.Run("Summary", func(t *testing.T) {
+			want := []string{
+				"一、信息报送。全年共报送突发事件信息4期（2026-001至2026-004），其中迟报2期、漏报1期。发生并报告突发事件5起，" +
+					"按类别分自然灾害1起、事故灾难2起、公共卫生事件1起、考试安全1起；按等级分Ⅱ级（重大）1起、Ⅲ级（较大）1起、Ⅳ级（一般）3起；" +
+					"涉敏感事件1起。首报应报5次、按时4次、迟报1次；续报应报4次、按时1次、漏报1次、逾期未报1次；终报应报2次、按时1次、迟报1次；" +
+					"签收应办5次、按时4次、超时1次；上报应办2次、按时1次、逾期未办1次。自事发至首报用时中位数30分钟、90%的事件在88分钟内首报；" +
+					"值班室签收用时中位数11分钟。",
+				"二、预警响应。全年转发气象预警3次，其中台风预警1次（橙色1次）、暴雨预警2次（橙色1次、红色1次）。通知学校7校次，确认6校次，" +
+					"确认率85.7%，确认用时中位数25分钟。平安报应报7份，已报5份（其中迟报1份），未报1份，完成率83.3%；报告受灾1份，受伤2人，财产损失1500元。",
+				"三、督办提醒。全年超时自动提醒和逐级督办6次，其中第1级3次、第2级2次、第3级1次。",
+				"四、值班值守。全年安排值班3班次，其中节假日2班次、加强值班1班次，累计值班33小时，3人参加值班。交接班应签收3次，按时签收1次、迟签1次、逾期未签1次。",
+			}
+			if got := st.Summary(); !reflect.DeepEqual(got, want) {
+				t.Fatalf("summary\n got %q\nwant %q", got, want)
+			}
+			half, err := store.Stats(ctx, dir.Leader, models.StatsFilter{From: sh(2026, 1, 1, 0, 0), To: sh(2026, 7, 1, 0, 0)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := half.PeriodLabel(); got != "2026年1月1日至2026年6月30日" {
+				t.Fatalf("period %q", got)
+			}
+			if p := half.Summary()[0]; !strings.HasPrefix(p, "一、信息报送。统计期内共报送突发事件信息4期") {
+				t.Fatalf("half year: %s", p)
 			}
 		})
 
