@@ -169,6 +169,11 @@ func NewRouter(d Deps) *gin.Engine {
 	authed.GET("/escalation-policies", a.listEscalationPolicies)
 	authed.PUT("/escalation-policies/:kind", a.setEscalationPolicy)
 
+	authed.GET("/stats", a.getStats)
+	authed.GET("/stats/export.xlsx", a.exportStatsXLSX)
+	authed.GET("/stats/export.csv", a.exportStatsCSV)
+	authed.GET("/stats/summary", a.statsSummary)
+
 	authed.GET("/outbox", a.listOutbox)
 	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
 

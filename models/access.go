@@ -27,15 +27,16 @@ const (
 	RequestSwaps      Permission = "request_swaps"      // request and accept swaps (调班) of one's own shifts
 	ApproveSwaps      Permission = "approve_swaps"      // approve or reject swaps
 	KeepDutyLog       Permission = "keep_duty_log"      // write the 值班日志 and handovers while on shift
+	ReadStats         Permission = "read_stats"         // statistics and the annual summary (within scope)
 )
 
 var rolePermissions = map[Role][]Permission{
 	RoleAdmin: {ManageUsers, ManageDirectory, EditSchools, EditContacts, ReadAudit, SeeAll, ReadOutbox, ManagePolicies,
-		IssueAlerts, FileIncidents, HandleIncidents, InstructIncidents, ReadOnDuty, ReadRoster, ManageRoster, ApproveSwaps},
+		IssueAlerts, FileIncidents, HandleIncidents, InstructIncidents, ReadOnDuty, ReadRoster, ManageRoster, ApproveSwaps, ReadStats},
 	RoleDutyOfficer: {EditContacts, SeeAll, ReadOutbox, IssueAlerts, HandleIncidents,
-		ReadOnDuty, ReadRoster, RequestSwaps, KeepDutyLog},
-	RoleLeader:          {SeeAll, InstructIncidents, ReadOnDuty, ReadRoster, RequestSwaps, ApproveSwaps, KeepDutyLog},
-	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents, ReadOnDuty},
+		ReadOnDuty, ReadRoster, RequestSwaps, KeepDutyLog, ReadStats},
+	RoleLeader:          {SeeAll, InstructIncidents, ReadOnDuty, ReadRoster, RequestSwaps, ApproveSwaps, KeepDutyLog, ReadStats},
+	RoleDistrictOfficer: {EditSchools, EditContacts, FileIncidents, ReadOnDuty, ReadStats},
 	RoleSchoolReporter:  {EditContacts, FileIncidents, ReadOnDuty},
 }
 
