@@ -172,6 +172,33 @@ func NewRouter(d Deps) *gin.Engine {
 	authed.GET("/outbox", a.listOutbox)
 	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
 
+	// The duty console: HTML pages with a session cookie; every POST checks the CSRF token.
+	con := newConsole(a)
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console/login") })
+	r.StaticFS("/static", con.static())
+	r.GET("/console/login", con.loginPage)
+	r.POST("/console/login", con.checkCSRF(), con.login)
+	pages := r.Group("/console", con.consoleAuth(), con.checkCSRF())
+	pages.POST("/logout", con.logout)
+	pages.GET("/", con.dashboard)
+	pages.GET("/incidents", con.incidents)
+	pages.GET("/incidents/:id", con.incident)
+	pages.POST("/incidents/:id/reports/:report_id/sign", con.signReport)
+	pages.POST("/incidents/:id/reports/:report_id/forward", con.forwardReport)
+	pages.POST("/incidents/:id/instructions", con.addInstruction)
+	pages.POST("/incidents/:id/instructions/:instruction_id/reply", con.replyInstruction)
+	pages.GET("/report", con.reportPage)
+	pages.POST("/report", con.fileReport)
+	pages.GET("/incidents/:id/report", con.reportPage)
+	pages.POST("/incidents/:id/reports", con.fileReport)
+
+	// The pages of e-mailed links (no login: the token is the credential).
+	links := r.Group("", con.checkCSRF())
+	links.GET("/a/:token", con.ackPage)
+	links.POST("/a/:token", con.acknowledge)
+	links.GET("/s/:token", con.safetyPage)
+	links.POST("/s/:token", con.fileSafety)
+
 	return r
 }
 
