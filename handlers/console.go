@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -106,12 +107,14 @@ func (con *console) render(c *gin.Context, status int, page string, v *view) {
 		v.Form = url.Values{}
 	}
 	v.Now = con.store.Now()
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Header("Cache-Control", "no-store")
-	c.Status(status)
-	if err := t.ExecuteTemplate(c.Writer, "layout", v); err != nil {
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
 		slog.ErrorContext(c.Request.Context(), "render page", "page", page, "err", err, "request_id", requestID(c))
+		c.String(http.StatusInternalServerError, "服务器内部错误")
+		return
 	}
+	c.Header("Cache-Control", "no-store")
+	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
 // fail shows err: validation errors go back to the form (page) next to the fields; anything
@@ -387,6 +390,12 @@ func (con *console) funcs() template.FuncMap {
 		},
 		"overdue": func(t time.Time) bool { return con.store.Now().After(t) },
 		"field":   newField,
+		"deref": func(id *int64) int64 {
+			if id == nil {
+				return 0
+			}
+			return *id
+		},
 		"percent": func(n, total int) int {
 			if total == 0 {
 				return 0

@@ -143,6 +143,11 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 		rosterGenerate(t, h, "2026-10-07", "2026-10-09")
 		inc := fileDrowning(t, h)
 		issueRainstorm(t, h)
+		// 20 minutes on, the signature (due in 15) is overdue and its first escalation step has fired.
+		h.clock.Advance(20 * time.Minute)
+		if _, err := h.store.Sweep(context.Background(), h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
 		b := newBrowser(t, h, 1280, 900)
 
 		b.login(h.dir.Officer)
@@ -157,8 +162,14 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 				t.Fatalf("on-duty card %q lacks %q", card, name)
 			}
 		}
-		if progress := b.text("main"); !strings.Contains(progress, "已确认 0/3 所学校") || !strings.Contains(progress, "信息签收") {
-			t.Fatalf("dashboard lacks the alert's progress or the signature deadline: %q", progress)
+		if progress := b.text("main"); !strings.Contains(progress, "已确认 0/3 所学校") {
+			t.Fatalf("dashboard lacks the alert's progress: %q", progress)
+		}
+		if row := b.text("tr.overdue"); !strings.Contains(row, "签收首报") || !strings.Contains(row, "已超时 5:00") {
+			t.Fatalf("the overdue signature is not shown in red: %q", row)
+		}
+		if esc := b.text("#escalations"); !strings.Contains(esc, "信息签收") {
+			t.Fatalf("today's escalations: %q", esc)
 		}
 		b.screenshot("console-dashboard")
 

@@ -274,7 +274,9 @@ func (con *console) newReportForm(c *gin.Context, kind models.ReportKind, inc *m
 }
 
 // reportPage shows the form for a new incident (no :id) or for the next report of incident :id.
-func (con *console) reportPage(c *gin.Context) { con.showReportForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()}) }
+func (con *console) reportPage(c *gin.Context) {
+	con.showReportForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
+}
 
 func (con *console) showReportForm(c *gin.Context, status int, v *view) {
 	kind := models.ReportInitial

@@ -191,6 +191,25 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/report", con.fileReport)
 	pages.GET("/incidents/:id/report", con.reportPage)
 	pages.POST("/incidents/:id/reports", con.fileReport)
+	pages.GET("/roster", con.roster)
+	pages.GET("/roster/export.xlsx", a.exportRosterXLSX) // the API's exports, with the session
+	pages.GET("/roster/export.ics", a.exportRosterICS)
+	pages.POST("/roster/swaps", con.requestSwap)
+	pages.POST("/roster/swaps/:id/accept", con.swapAction((*models.Store).AcceptSwap, "已同意调班，等待领导批准"))
+	pages.POST("/roster/swaps/:id/decline", con.swapAction((*models.Store).DeclineSwap, "已拒绝调班"))
+	pages.POST("/roster/swaps/:id/cancel", con.swapAction((*models.Store).CancelSwap, "已撤回调班申请"))
+	pages.POST("/roster/swaps/:id/approve", con.swapAction((*models.Store).ApproveSwap, "已批准调班"))
+	pages.POST("/roster/swaps/:id/reject", con.swapAction((*models.Store).RejectSwap, "已驳回调班"))
+	pages.GET("/dutylog", con.dutyLog)
+	pages.POST("/dutylog", con.addDutyLogEntry)
+	pages.POST("/handovers", con.submitHandover)
+	pages.POST("/handovers/:id/sign", con.signHandover)
+	pages.GET("/alerts", con.alerts)
+	pages.GET("/alerts/preview", a.previewAlert) // the API's preview, with the session
+	pages.POST("/alerts", con.issueAlert)
+	pages.GET("/alerts/:id", con.alert)
+	pages.POST("/alerts/:id", con.updateAlert)
+	pages.POST("/alerts/:id/lift", con.liftAlert)
 
 	// The pages of e-mailed links (no login: the token is the credential).
 	links := r.Group("", con.checkCSRF())

@@ -1,0 +1,258 @@
+package handlers_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"dutydesk/config"
+	"dutydesk/handlers"
+	"dutydesk/internal/testenv"
+	"dutydesk/models"
+)
+
+// consoleClient is a browser without JavaScript: it keeps cookies and does not follow redirects.
+type consoleClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	csrf string // the CSRF token of the last page read
+}
+
+func newConsoleClient(t *testing.T, handler http.Handler) *consoleClient {
+	t.Helper()
+	srv := httptest.NewServer(handler)
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &consoleClient{t: t, base: srv.URL, http: &http.Client{Jar: jar,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfInput = regexp.MustCompile(`name="csrf" value="([^"]*)"`)
+
+// get reads a page and remembers its CSRF token.
+func (cc *consoleClient) get(path string) (*http.Response, string) {
+	cc.t.Helper()
+	resp, err := cc.http.Get(cc.base + path)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if m := csrfInput.FindSubmatch(body); m != nil {
+		cc.csrf = string(m[1])
+	}
+	return resp, string(body)
+}
+
+// post submits a form with the remembered CSRF token (unless the form sets its own).
+func (cc *consoleClient) post(path string, form url.Values) (*http.Response, string) {
+	cc.t.Helper()
+	if _, ok := form["csrf"]; !ok {
+		form.Set("csrf", cc.csrf)
+	}
+	resp, err := cc.http.PostForm(cc.base+path, form)
+	if err != nil {
+		cc.t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func (cc *consoleClient) login(u *models.User) *http.Response {
+	cc.t.Helper()
+	cc.get("/console/login")
+	resp, _ := cc.post("/console/login", url.Values{"username": {u.Username}, "password": {testenv.Password}})
+	if resp.StatusCode != http.StatusSeeOther {
+		cc.t.Fatalf("login answered %d", resp.StatusCode)
+	}
+	return resp
+}
+
+func TestConsoleSession(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect)
+
+		t.Run("RootGoesToLoginAndLoginToDashboard", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			resp, _ := cc.get("/")
+			if loc := resp.Header.Get("Location"); loc != "/console/login" {
+				t.Fatalf("/ redirects to %q", loc)
+			}
+			resp, _ = cc.get("/console/incidents")
+			if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/console/login?next=%2Fconsole%2Fincidents" {
+				t.Fatalf("anonymous page: %d %q", resp.StatusCode, loc)
+			}
+			resp = cc.login(h.dir.Officer)
+			if loc := resp.Header.Get("Location"); loc != "/console/" {
+				t.Fatalf("a duty officer lands on %q", loc)
+			}
+			var session *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == "dutydesk_session" {
+					session = ck
+				}
+			}
+			if session == nil || !session.HttpOnly || session.SameSite != http.SameSiteLaxMode || session.Secure || session.MaxAge != 12*3600 {
+				t.Fatalf("session cookie %+v", session)
+			}
+			_, page := cc.get("/console/")
+			if !strings.Contains(page, "当前没有排班") {
+				t.Fatal("the dashboard of a desk without a roster does not say so")
+			}
+		})
+
+		t.Run("SchoolLandsOnItsIncidents", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			if loc := cc.login(h.dir.Reporter).Header.Get("Location"); loc != "/console/incidents" {
+				t.Fatalf("a school reporter lands on %q", loc)
+			}
+			if resp, _ := cc.get("/console/roster"); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("a school reads the roster page: %d", resp.StatusCode)
+			}
+		})
+
+		t.Run("WrongPasswordShownAtTheField", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			cc.get("/console/login")
+			resp, page := cc.post("/console/login", url.Values{"username": {"duty1"}, "password": {"nope"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `<p class="error" id="e-password">用户名或密码错误</p>`) {
+				t.Fatalf("wrong password: %d", resp.StatusCode)
+			}
+			if strings.Contains(page, `value="nope"`) {
+				t.Fatal("the password was sent back")
+			}
+		})
+
+		t.Run("EveryPostNeedsTheCSRFToken", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			cc.get("/console/login")
+			if resp, _ := cc.post("/console/login", url.Values{"username": {"duty1"}, "password": {testenv.Password}, "csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("login with a forged token: %d", resp.StatusCode)
+			}
+			loginToken := cc.csrf
+			cc.login(h.dir.Officer)
+			cc.get("/console/")
+			if cc.csrf == loginToken {
+				t.Fatal("the session's CSRF token is the login form's")
+			}
+			for _, path := range []string{"/console/logout", "/console/dutylog", "/console/alerts"} {
+				if resp, _ := cc.post(path, url.Values{"csrf": {""}}); resp.StatusCode != http.StatusForbidden {
+					t.Fatalf("POST %s without a token: %d", path, resp.StatusCode)
+				}
+				if resp, _ := cc.post(path, url.Values{"csrf": {loginToken}}); resp.StatusCode != http.StatusForbidden {
+					t.Fatalf("POST %s with another session's token: %d", path, resp.StatusCode)
+				}
+			}
+		})
+
+		t.Run("LogoutRevokesTheSession", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			cc.login(h.dir.Officer)
+			u, _ := url.Parse(cc.base)
+			var token string
+			for _, ck := range cc.http.Jar.Cookies(u) {
+				if ck.Name == "dutydesk_session" {
+					token = ck.Value
+				}
+			}
+			cc.get("/console/")
+			if resp, _ := cc.post("/console/logout", url.Values{}); resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("logout: %d", resp.StatusCode)
+			}
+			if _, _, err := h.store.Authenticate(context.Background(), token); models.ErrCode(err) != models.EUNAUTHORIZED {
+				t.Fatalf("the token still works after logout: %v", err)
+			}
+		})
+
+		t.Run("DeskPagesRender", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			cc.login(h.dir.Officer)
+			fileDrowning(t, h)
+			a := issueRainstorm(t, h)
+			for path, want := range map[string]string{
+				"/console/":                                      "生效中的预警",
+				"/console/roster?month=2026-10":                  "值班表 2026-10",
+				"/console/dutylog":                               "近三天交接班",
+				"/console/incidents?status=open":                 "东湖区第一小学学生溺水",
+				"/console/alerts":                                "暴雨红色预警",
+				"/console/alerts/" + id(a.ID):                    "确认情况：0/3",
+				"/console/alerts/preview?type=typhoon&level=red": "台风红色预警",
+			} {
+				resp, page := cc.get(path)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(page, want) {
+					t.Fatalf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, page)
+				}
+			}
+			if resp, _ := cc.get("/console/roster?month=2026-13"); resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("a bad month: %d", resp.StatusCode)
+			}
+			resp, _ := cc.get("/console/roster/export.xlsx?from=2026-10-01&to=2026-10-31")
+			if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Header.Get("Content-Type"), "spreadsheet") {
+				t.Fatalf("xlsx export with the session: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+			}
+		})
+
+		t.Run("IssueAlertFormShowsTheAPIMessages", func(t *testing.T) {
+			cc := newConsoleClient(t, h.router)
+			cc.login(h.dir.Officer)
+			cc.get("/console/alerts")
+			resp, page := cc.post("/console/alerts", url.Values{"type": {"tornado"}, "level": {"red"}, "region": {"city"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity {
+				t.Fatalf("bad alert: %d", resp.StatusCode)
+			}
+			api := h.do(http.MethodPost, "/api/v1/alerts", h.dir.Officer, map[string]any{"type": "tornado", "level": "red", "whole_city": true}).Err(t)
+			msg := api.Error.Fields["type"]
+			if msg == "" || !strings.Contains(page, `<p class="error" id="e-type">`+msg+`</p>`) {
+				t.Fatalf("the form does not show the API's message %q next to the field", msg)
+			}
+		})
+	})
+}
+
+func TestConsoleSecureCookieOverHTTPS(t *testing.T) {
+	clock := testenv.Clock()
+	store, db := testenv.Store(t, models.SQLite, clock)
+	dir := testenv.SeedDirectory(t, store)
+	cfg := config.Defaults()
+	cfg.BaseURL = "https://duty.example.org"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping}))
+	t.Cleanup(srv.Close)
+	// Secure cookies are not sent back over the test's plain http, so the client carries them by hand.
+	resp, err := http.Get(srv.URL + "/console/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{"username": {dir.Officer.Username}, "password": {testenv.Password}, "csrf": {string(csrfInput.FindSubmatch(body)[1])}}
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/console/login", strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, ck := range resp.Cookies() {
+		if !ck.Secure {
+			t.Fatalf("cookie %s is not Secure over https", ck.Name)
+		}
+		req.AddCookie(ck)
+	}
+	resp, err = http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "dutydesk_session" && ck.Secure && ck.HttpOnly {
+			return
+		}
+	}
+	t.Fatalf("no Secure session cookie over https: %d %v", resp.StatusCode, resp.Cookies())
+}
