@@ -41,7 +41,7 @@ func newBrowser(t *testing.T, h *harness, width, height int64) *browserPage {
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(chromiumPath), chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("lang", "zh-CN"),
 		chromedp.WindowSize(int(width), int(height)))
 	root, cancelRoot := context.WithTimeout(context.Background(), 2*time.Minute)
 	alloc, cancelAlloc := chromedp.NewExecAllocator(root, opts...)
@@ -188,6 +188,13 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 		if r := d.Reports[0]; r.Status != models.ReportSigned || r.SignedBy == nil || *r.SignedBy != h.dir.Officer.ID {
 			t.Fatalf("report after signing in the browser: %+v", r)
 		}
+
+		// The roster's month calendar names today's people.
+		b.do(chromedp.Click(chromedp.CSS(`nav a[href="/console/roster"]`)), chromedp.WaitVisible(chromedp.CSS("table.calendar")))
+		if today := b.text("td.today"); !strings.Contains(today, now.Leader.DisplayName) {
+			t.Fatalf("today's calendar cell %q lacks the leader on duty", today)
+		}
+		b.screenshot("console-roster")
 	})
 }
 
