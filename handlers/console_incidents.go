@@ -119,8 +119,10 @@ func (con *console) incidents(c *gin.Context) {
 		list.Next = q.Encode()
 	}
 	if !user.Can(models.ReadRoster) {
-		// A school sees what it owes right above its incidents.
-		if list.Deadlines, err = con.store.OpenDeadlines(ctx, user, models.OpenDeadlineFilter{IncidentsOnly: true}); err != nil {
+		// A school sees what it owes (not what the desk owes) right above its incidents.
+		owed := []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp,
+			models.DeadlineFinalReport, models.DeadlineInstruction}
+		if list.Deadlines, err = con.store.OpenDeadlines(ctx, user, models.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
 			con.errorPage(c, err)
 			return
 		}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"dutydesk/config"
 	"dutydesk/handlers"
@@ -255,4 +256,78 @@ func TestConsoleSecureCookieOverHTTPS(t *testing.T) {
 		}
 	}
 	t.Fatalf("no Secure session cookie over https: %d %v", resp.StatusCode, resp.Cookies())
+}
+
+func TestConsoleSchoolPages(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect)
+		ctx := context.Background()
+
+		t.Run("FollowUpThroughTheForm", func(t *testing.T) {
+			inc := fileDrowning(t, h)
+			cc := newConsoleClient(t, h.router)
+			cc.login(h.dir.Reporter)
+			_, page := cc.get("/console/incidents")
+			if !strings.Contains(page, "东湖区第一小学学生溺水：续报") || strings.Contains(page, "签收首报") {
+				t.Fatal("a school's list should show the follow-up it owes and not the desk's signature")
+			}
+			path := "/console/incidents/" + id(inc.ID)
+			cc.get(path + "/report")
+			resp, page := cc.post(path+"/reports", url.Values{"kind": {"follow_up"}, "severity": {"4"}, "summary": {""},
+				"injured": {"two"}, "reporter_name": {"张老师"}, "reporter_phone": {"13800000001"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-injured">请填写整数</p>`) {
+				t.Fatalf("a bad number: %d", resp.StatusCode)
+			}
+			resp, page = cc.post(path+"/reports", url.Values{"kind": {"follow_up"}, "severity": {"4"}, "summary": {""},
+				"reporter_name": {"张老师"}, "reporter_phone": {"13800000001"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-summary">请填写事件进展</p>`) {
+				t.Fatalf("an empty follow-up: %d", resp.StatusCode)
+			}
+			resp, _ = cc.post(path+"/reports", url.Values{"kind": {"follow_up"}, "severity": {"4"}, "summary": {"学生已出院。"},
+				"resolved": {"true"}, "reporter_name": {"张老师"}, "reporter_phone": {"13800000001"}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+				t.Fatalf("follow-up: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			d, err := h.store.IncidentDetail(ctx, h.dir.Officer, inc.ID)
+			if err != nil || len(d.Reports) != 2 || d.Reports[1].Title() != "续报一" || d.Status != models.IncidentResolved {
+				t.Fatalf("after the follow-up: %+v %v", d, err)
+			}
+			if _, page := cc.get(path); !strings.Contains(page, "报送终报") {
+				t.Fatal("a resolved incident does not offer the final report")
+			}
+		})
+
+		t.Run("SafetyReportLink", func(t *testing.T) {
+			a := issueRainstorm(t, h)
+			rounds, err := h.store.SafetyRounds(ctx, h.dir.Officer, a.ID)
+			if err != nil || len(rounds) != 1 {
+				t.Fatalf("safety rounds of a red warning: %v %v", rounds, err)
+			}
+			token := models.NewLinkSigner(testenv.Secret).Sign(models.LinkClaims{Purpose: models.LinkSafetyReport,
+				RecipientID: contactOf(t, h, h.dir.School2A.ID), SchoolID: h.dir.School2A.ID, SubjectID: rounds[0].Round.ID,
+				ExpiresAt: h.clock.Now().Add(time.Hour)})
+			cc := newConsoleClient(t, h.router)
+			if resp, page := cc.get("/s/" + token); resp.StatusCode != http.StatusOK || !strings.Contains(page, "报平安："+h.dir.School2A.Name) {
+				t.Fatalf("safety page: %d", resp.StatusCode)
+			}
+			resp, page := cc.post("/s/"+token, url.Values{"state": {"damage"}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-description">请说明受灾情况</p>`) {
+				t.Fatalf("damage without a description: %d", resp.StatusCode)
+			}
+			resp, _ = cc.post("/s/"+token, url.Values{"state": {"damage"}, "property_loss": {"1500"}, "description": {"3棵树倒伏"}, "reporter_name": {"王老师"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("safety report: %d", resp.StatusCode)
+			}
+			if _, page := cc.get("/s/" + token); !strings.Contains(page, "平安报已提交") || !strings.Contains(page, "本轮已于") {
+				t.Fatal("the page does not confirm the report")
+			}
+			rounds, _ = h.store.SafetyRounds(ctx, h.dir.Officer, a.ID)
+			if sum := rounds[0]; sum.Filed != 1 || sum.Damaged != 1 || sum.PropertyLoss != 1500 {
+				t.Fatalf("summary after the link: %+v", sum)
+			}
+			if resp, _ := cc.post("/s/"+token, url.Values{"state": {"safe"}, "csrf": {"forged"}}); resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("a forged CSRF token on a link page: %d", resp.StatusCode)
+			}
+		})
+	})
 }
