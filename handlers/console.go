@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -114,6 +115,7 @@ func (con *console) render(c *gin.Context, status int, page string, v *view) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Header("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
@@ -190,9 +192,13 @@ func (con *console) done(c *gin.Context, path string, err error, okText string) 
 		return
 	}
 	text := e.Message
-	for _, msg := range e.Fields {
-		text += "：" + msg
-		break
+	if len(e.Fields) > 0 {
+		msgs := make([]string, 0, len(e.Fields))
+		for _, msg := range e.Fields {
+			msgs = append(msgs, msg)
+		}
+		sort.Strings(msgs)
+		text += "：" + strings.Join(msgs, "；")
 	}
 	con.redirect(c, path, &flash{Error: true, Text: text})
 }

@@ -17,7 +17,7 @@ import (
 // incidentRow is an incident in the list, with its school's name.
 type incidentRow struct {
 	models.Incident
-	School string
+	School, StatusName string
 }
 
 // incidentList is the list page's data.
@@ -111,7 +111,7 @@ func (con *console) incidents(c *gin.Context) {
 		Category: categoryOptions(), Severity: severityOptions()}
 	names := &schoolNames{con: con, ctx: ctx, actor: user, names: map[int64]string{}}
 	for _, inc := range items {
-		list.Items = append(list.Items, incidentRow{Incident: inc, School: names.name(inc.SchoolID)})
+		list.Items = append(list.Items, incidentRow{Incident: inc, School: names.name(inc.SchoolID), StatusName: incidentStatusName(inc.Status)})
 	}
 	if next > 0 {
 		q := c.Request.URL.Query()
@@ -140,7 +140,7 @@ type incidentPage struct {
 	CanInstruct  bool
 	CanFile      bool // file follow-ups, the final report, answer instructions
 	Methods      []option
-	NextKinds    []option // the reports the school may file now
+	NextKind     models.ReportKind // the report the school files next ("" for none)
 	OpenDeadline []models.IncidentDeadline
 }
 
@@ -173,12 +173,7 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 			p.OpenDeadline = append(p.OpenDeadline, dl)
 		}
 	}
-	switch d.Status {
-	case models.IncidentOpen:
-		p.NextKinds = []option{{string(models.ReportFollowUp), "续报"}}
-	case models.IncidentResolved:
-		p.NextKinds = []option{{string(models.ReportFinal), "终报"}}
-	}
+	p.NextKind = nextReportKind(d)
 	v.Title, v.Nav, v.Data = d.Title, "incidents", p
 	con.render(c, status, "incident", v)
 }
@@ -248,6 +243,27 @@ func (con *console) replyInstruction(c *gin.Context) {
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
 }
 
+// reportKindNames name the kinds of report on buttons and forms.
+var reportKindNames = map[models.ReportKind]string{models.ReportInitial: "首报", models.ReportFollowUp: "续报", models.ReportFinal: "终报"}
+
+// nextReportKind is the report a school files next on the incident: the written initial report
+// after the desk took one by phone, follow-ups while it is open, the final report once resolved;
+// "" when it takes none.
+func nextReportKind(d *models.IncidentDetail) models.ReportKind {
+	if d.Status != models.IncidentOpen && d.Status != models.IncidentResolved {
+		return ""
+	}
+	for _, r := range d.Reports {
+		if r.Kind == models.ReportInitial && r.Channel == models.ChannelWritten && r.Status != models.ReportDraft {
+			if d.Status == models.IncidentResolved {
+				return models.ReportFinal
+			}
+			return models.ReportFollowUp
+		}
+	}
+	return models.ReportInitial
+}
+
 // reportForm is the data of the report form (a new incident, or a follow-up/final report).
 type reportForm struct {
 	Kind       models.ReportKind
@@ -260,8 +276,8 @@ type reportForm struct {
 }
 
 func (con *console) newReportForm(c *gin.Context, kind models.ReportKind, inc *models.Incident) (*reportForm, error) {
-	f := &reportForm{Kind: kind, Incident: inc, Categories: categoryOptions(), Subtypes: subtypeOptions(), Severities: severityOptions()}
-	f.KindName = map[models.ReportKind]string{models.ReportInitial: "首报", models.ReportFollowUp: "续报", models.ReportFinal: "终报"}[kind]
+	f := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
+		Subtypes: subtypeOptions(), Severities: severityOptions()}
 	user := currentUser(c)
 	if inc == nil && user.SchoolID == nil {
 		schools, _, _, err := con.store.Schools(c.Request.Context(), user, models.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}})
@@ -295,9 +311,9 @@ func (con *console) showReportForm(c *gin.Context, status int, v *view) {
 			return
 		}
 		inc = &d.Incident
-		kind = models.ReportFollowUp
-		if inc.Status == models.IncidentResolved {
-			kind = models.ReportFinal
+		if kind = nextReportKind(d); kind == "" {
+			con.errorPage(c, models.Errorf(models.ECONFLICT, "该事件现在不接受新的报告"))
+			return
 		}
 		if v.Form.Get("severity") == "" {
 			v.Form.Set("severity", strconv.Itoa(int(inc.Severity)))

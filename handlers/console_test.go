@@ -201,6 +201,36 @@ func TestConsoleSession(t *testing.T) {
 			}
 		})
 
+		t.Run("RefusedActionsComeBackAsMessages", func(t *testing.T) {
+			inc := fileDrowning(t, h)
+			d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			path := "/console/incidents/" + id(inc.ID)
+			sign := path + "/reports/" + id(d.Reports[0].ID) + "/sign"
+			leader := newConsoleClient(t, h.router)
+			leader.login(h.dir.Leader)
+			if _, page := leader.get(path); strings.Contains(page, "签收首报</button>") {
+				t.Fatal("a leader is offered the desk's signature")
+			}
+			resp, _ := leader.post(sign, url.Values{})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+				t.Fatalf("a leader signing: %d", resp.StatusCode)
+			}
+			if _, page := leader.get(path); !strings.Contains(page, `<div class="error-summary" role="status">`) {
+				t.Fatal("the refusal is not shown")
+			}
+			officer := newConsoleClient(t, h.router)
+			officer.login(h.dir.Officer)
+			officer.get(path)
+			officer.post(sign, url.Values{})
+			officer.post(sign, url.Values{})
+			if _, page := officer.get(path); !strings.Contains(page, `<div class="error-summary" role="status">`) || !strings.Contains(page, "已签收") {
+				t.Fatal("signing twice does not say why the second is refused")
+			}
+		})
+
 		t.Run("IssueAlertFormShowsTheAPIMessages", func(t *testing.T) {
 			cc := newConsoleClient(t, h.router)
 			cc.login(h.dir.Officer)
@@ -297,6 +327,39 @@ func TestConsoleSchoolPages(t *testing.T) {
 			}
 		})
 
+		t.Run("WrittenInitialAfterAPhoneReport", func(t *testing.T) {
+			title, cat, place, summary := "西江区第一中学实验室起火", "accident", "化学实验室", "实验室冒烟，已疏散。"
+			sev, at := models.SeverityIII, h.clock.Now().Add(-10*time.Minute)
+			inc, _, err := h.store.RecordPhoneReport(ctx, h.dir.Officer, models.PhoneReportInput{ReportInput: models.ReportInput{
+				SchoolID: &h.dir.School2A.ID, Title: &title, Category: &cat, Severity: &sev, OccurredAt: &at, Place: &place, Summary: &summary},
+				CallerUnit: "西江区第一中学", CallerName: "赵校长", CallerPhone: "13700000003"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reporter2A, err := h.store.CreateUser(ctx, models.System, models.UserInput{Username: ptr("reporter2a"), DisplayName: ptr("一中报送员"),
+				Role: ptr(models.RoleSchoolReporter), Password: ptr(testenv.Password), SchoolID: &h.dir.School2A.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc := newConsoleClient(t, h.router)
+			cc.login(reporter2A)
+			path := "/console/incidents/" + id(inc.ID)
+			if _, page := cc.get(path); !strings.Contains(page, "报送书面首报") {
+				t.Fatal("after a phone report the school is not asked for the written initial report")
+			}
+			if _, page := cc.get(path + "/report"); strings.Contains(page, `name="title"`) {
+				t.Fatal("the written initial report asks again for the incident's opening facts")
+			}
+			resp, _ := cc.post(path+"/reports", url.Values{"kind": {"initial"}, "severity": {"3"}, "summary": {"14:05实验室通风橱起火，已扑灭，无人受伤。"},
+				"reporter_name": {"赵校长"}, "reporter_phone": {"13700000003"}})
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("written initial report: %d", resp.StatusCode)
+			}
+			if _, page := cc.get(path); !strings.Contains(page, "报送续报") {
+				t.Fatal("after the written initial report the school is not offered a follow-up")
+			}
+		})
+
 		t.Run("SafetyReportLink", func(t *testing.T) {
 			a := issueRainstorm(t, h)
 			rounds, err := h.store.SafetyRounds(ctx, h.dir.Officer, a.ID)
@@ -331,3 +394,6 @@ func TestConsoleSchoolPages(t *testing.T) {
 		})
 	})
 }
+
+// ptr returns a pointer to v, for the Store's optional inputs.
+func ptr[T any](v T) *T { return &v }
