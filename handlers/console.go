@@ -314,29 +314,11 @@ func (con *console) loginPage(c *gin.Context) {
 // login checks the form with the same rules and rate limits as the API's login.
 func (con *console) login(c *gin.Context) {
 	v := &view{Title: "登录"}
-	username, password := strings.TrimSpace(c.PostForm("username")), c.PostForm("password")
-	p := models.Problems{}
-	if username == "" {
-		p.Add("username", "请输入用户名")
+	token, sess, user, err := con.attemptLogin(c, c.PostForm("username"), c.PostForm("password"))
+	if models.ErrCode(err) == models.EUNAUTHORIZED {
+		err = &models.Error{Code: models.EINVALID, Message: "登录失败", Fields: map[string]string{"password": "用户名或密码错误"}}
 	}
-	if password == "" {
-		p.Add("password", "请输入密码")
-	}
-	if err := p.Err(); err != nil {
-		con.fail(c, err, "login", v)
-		return
-	}
-	now := time.Now()
-	if !con.loginByUser.allow(strings.ToLower(username), now) || !con.loginByAddr.allow(c.ClientIP(), now) {
-		c.Header("Retry-After", "60")
-		con.fail(c, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试"), "", v)
-		return
-	}
-	token, sess, user, err := con.store.Login(c.Request.Context(), username, password)
 	if err != nil {
-		if models.ErrCode(err) == models.EUNAUTHORIZED {
-			err = &models.Error{Code: models.EINVALID, Message: "登录失败", Fields: map[string]string{"password": "用户名或密码错误"}}
-		}
 		con.fail(c, err, "login", v)
 		return
 	}

@@ -18,10 +18,9 @@ type dutyLogPage struct {
 	Entries   []models.DutyLogEntry
 	Handovers []models.Handover
 	// MyShift is the shift the viewer is on now as an officer (0: none), which a handover covers.
-	MyShift  int64
-	OnShift  bool
-	Names    map[int64]string
-	LogSince time.Time
+	MyShift int64
+	OnShift bool
+	Names   map[int64]string
 }
 
 // dutyLogWindow and handoverWindow are how far back the page looks.
@@ -36,9 +35,9 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 	user := currentUser(c)
 	ctx := c.Request.Context()
 	now := con.store.Now()
-	p := &dutyLogPage{Names: map[int64]string{}, LogSince: now.Add(-dutyLogWindow)}
+	p := &dutyLogPage{Names: map[int64]string{}}
 	var err error
-	if p.Entries, err = con.store.DutyLog(ctx, user, p.LogSince, now.Add(time.Minute)); err != nil {
+	if p.Entries, err = con.store.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
