@@ -45,7 +45,8 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 		con.errorPage(c, err)
 		return
 	}
-	shifts, err := con.store.Roster(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute))
+	// The day ahead too, so that the incoming officers' names are known.
+	shifts, err := con.store.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
 	if err != nil {
 		con.errorPage(c, err)
 		return

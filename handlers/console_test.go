@@ -397,3 +397,61 @@ func TestConsoleSchoolPages(t *testing.T) {
 
 // ptr returns a pointer to v, for the Store's optional inputs.
 func ptr[T any](v T) *T { return &v }
+
+func TestConsoleDutyLogAndHandover(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect)
+		seedDesk(t, h)
+		rosterGenerate(t, h, "2026-10-07", "2026-10-09")
+		ctx := context.Background()
+		now, err := h.store.OnDuty(ctx, h.clock.Now())
+		if err != nil || len(now.Officers) == 0 {
+			t.Fatalf("on duty: %+v %v", now, err)
+		}
+		next, err := h.store.OnDuty(ctx, now.EndsAt)
+		if err != nil || len(next.Officers) == 0 {
+			t.Fatalf("next shift: %+v %v", next, err)
+		}
+		outgoing, incoming := newConsoleClient(t, h.router), newConsoleClient(t, h.router)
+		outgoing.login(now.Officers[0])
+		incoming.login(next.Officers[0])
+
+		outgoing.get("/console/dutylog")
+		resp, page := outgoing.post("/console/dutylog", url.Values{"occurred_at": {"2026-10-08T09:50"}, "source": {"东湖区教育局"}, "content": {""}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-content">`) {
+			t.Fatalf("an empty log entry: %d", resp.StatusCode)
+		}
+		resp, _ = outgoing.post("/console/dutylog", url.Values{"occurred_at": {"2026-10-08T09:50"}, "source": {"东湖区教育局"},
+			"content": {"来电询问暴雨预警停课安排"}, "action_taken": {"已告知按预警要求执行"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("log entry: %d", resp.StatusCode)
+		}
+		entries, err := h.store.DutyLog(ctx, h.dir.Officer, h.clock.Now().Add(-time.Hour), h.clock.Now())
+		if err != nil || len(entries) != 1 || !entries[0].OccurredAt.Equal(time.Date(2026, 10, 8, 9, 50, 0, 0, testenv.Shanghai)) {
+			t.Fatalf("duty log: %+v %v", entries, err)
+		}
+
+		h.clock.Set(now.EndsAt.Add(-10 * time.Minute))
+		_, page = outgoing.get("/console/dutylog")
+		shiftID := regexp.MustCompile(`name="shift_id" value="(\d+)"`).FindStringSubmatch(page)
+		if shiftID == nil {
+			t.Fatal("an officer on shift is not offered the handover form")
+		}
+		resp, _ = outgoing.post("/console/handovers", url.Values{"shift_id": {shiftID[1]}, "summary": {"本班平稳，暴雨预警仍在生效。"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("handover: %d", resp.StatusCode)
+		}
+		_, page = incoming.get("/console/dutylog")
+		action := regexp.MustCompile(`action="(/console/handovers/\d+/sign)"`).FindStringSubmatch(page)
+		if action == nil || !strings.Contains(page, "本班平稳") {
+			t.Fatal("the incoming officer does not see the handover to sign")
+		}
+		resp, _ = incoming.post(action[1], url.Values{})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign: %d", resp.StatusCode)
+		}
+		if _, page = incoming.get("/console/dutylog"); !strings.Contains(page, "已签收交接班") || !strings.Contains(page, next.Officers[0].DisplayName+" 已于") {
+			t.Fatal("the signed handover does not say who signed")
+		}
+	})
+}
