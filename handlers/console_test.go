@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -243,6 +244,24 @@ func TestConsoleSession(t *testing.T) {
 			msg := api.Error.Fields["type"]
 			if msg == "" || !strings.Contains(page, `<p class="error" id="e-type">`+msg+`</p>`) {
 				t.Fatalf("the form does not show the API's message %q next to the field", msg)
+			}
+
+			resp, _ = cc.post("/console/alerts", url.Values{"type": {"typhoon"}, "level": {"yellow"}, "region": {"districts"},
+				"district_ids": {id(h.dir.District2.ID)}, "headline": {"台风黄色预警"}})
+			loc := resp.Header.Get("Location")
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/console/alerts/") {
+				t.Fatalf("issue: %d %s", resp.StatusCode, loc)
+			}
+			_, page = cc.get(loc)
+			if !strings.Contains(page, "确认情况：0/1") || !strings.Contains(page, h.dir.School2A.Name) {
+				t.Fatal("a warning for District2 should await its one school")
+			}
+			cc.post(loc, url.Values{"level": {"orange"}})
+			cc.post(loc+"/lift", url.Values{"note": {"台风已远离"}})
+			alertID, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/console/alerts/"), 10, 64)
+			a, err := h.store.Alert(context.Background(), h.dir.Officer, alertID)
+			if err != nil || a.Level != models.LevelOrange || a.Status != models.AlertLifted || len(a.Events) != 3 {
+				t.Fatalf("after update and lift: %+v %v", a, err)
 			}
 		})
 	})

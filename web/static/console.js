@@ -21,6 +21,10 @@
   tick();
   setInterval(tick, 1000);
 
+  // After a refused form, keyboard and screen-reader users start at the list of problems.
+  var summary = document.getElementById("error-summary");
+  if (summary) summary.focus();
+
   // The alert form shows the default instructions for the chosen type and level.
   var form = document.querySelector("form[data-preview]");
   if (form) {
