@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
@@ -70,15 +71,24 @@ func (b *browserPage) text(sel string) string {
 	return s
 }
 
-// login signs in through the login form.
+// login signs in through the login form from the keyboard: type, then Enter.
 func (b *browserPage) login(u *models.User) {
 	b.t.Helper()
 	b.do(chromedp.Navigate(b.base+"/"),
 		chromedp.WaitVisible(chromedp.ID("f-username")),
 		chromedp.SendKeys(chromedp.ID("f-username"), u.Username),
-		chromedp.SendKeys(chromedp.ID("f-password"), testenv.Password),
-		chromedp.Click(chromedp.CSS("form button[type=submit]")),
+		chromedp.SendKeys(chromedp.ID("f-password"), testenv.Password+kb.Enter),
 		chromedp.WaitVisible(chromedp.CSS("header.top nav")))
+}
+
+// focused returns the id of the element that has the keyboard focus.
+func (b *browserPage) focused() string {
+	b.t.Helper()
+	id, err := chromedp.Run(b.ctx, chromedp.Evaluate[string]("document.activeElement.id"))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return id
 }
 
 // screenshot saves the whole page as docs/<name>.png when DUTYDESK_SCREENSHOTS names the folder.
@@ -215,6 +225,9 @@ func TestConsoleSchoolFilesReportOnPhone(t *testing.T) {
 		}
 		if got := b.text("#e-reporter_phone"); got != "请填写报送人电话" {
 			t.Fatalf("phone error %q", got)
+		}
+		if got := b.focused(); got != "error-summary" {
+			t.Fatalf("after a refused form the focus is on %q, not on the list of problems", got)
 		}
 
 		b.do(chromedp.SendKeys(chromedp.ID("f-title"), "东湖区第一小学食堂疑似食物中毒"),
