@@ -142,15 +142,7 @@ func invalidForm(c *gin.Context, err error) (*view, int, bool) {
 
 // errorPage renders err alone, with the status the API would give it.
 func (con *console) errorPage(c *gin.Context, err error) {
-	var e *models.Error
-	if !errors.As(err, &e) {
-		slog.ErrorContext(c.Request.Context(), "console error", "err", err, "request_id", requestID(c), "path", c.FullPath())
-		e = models.Errorf(models.EINTERNAL, "服务器内部错误，请稍后重试")
-	}
-	status, ok := errorStatus[e.Code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
+	e, status := publicError(c, err)
 	con.render(c, status, "error", &view{Title: "出错了", Error: e.Message, Errors: e.Fields})
 }
 
@@ -186,9 +178,9 @@ func (con *console) done(c *gin.Context, path string, err error, okText string) 
 		con.redirect(c, path, &flash{Text: okText})
 		return
 	}
-	var e *models.Error
-	if !errors.As(err, &e) || e.Code == models.EINTERNAL || e.Code == models.EUNAVAILABLE {
-		con.errorPage(c, err)
+	e, status := publicError(c, err)
+	if status >= http.StatusInternalServerError {
+		con.render(c, status, "error", &view{Title: "出错了", Error: e.Message})
 		return
 	}
 	text := e.Message
