@@ -112,7 +112,7 @@ func (con *console) issueAlert(c *gin.Context) {
 // alertPage is one warning's data.
 type alertPage struct {
 	*models.AlertDetail
-	Acks     *models.AlertStatusReport
+	Acks     *models.AlertProgress
 	Safety   []models.SafetySummary
 	CanIssue bool
 	Levels   []option
@@ -130,7 +130,7 @@ func (con *console) showAlert(c *gin.Context, status int, v *view) {
 	}
 	p := &alertPage{CanIssue: user.Can(models.IssueAlerts), Levels: alertLevelOptions}
 	if p.AlertDetail, err = con.store.Alert(ctx, user, id); err == nil {
-		if p.Acks, err = con.store.AlertStatus(ctx, user, id); err == nil {
+		if p.Acks, err = con.store.AlertProgress(ctx, user, id); err == nil {
 			p.Safety, err = con.store.SafetyRounds(ctx, user, id)
 		}
 	}

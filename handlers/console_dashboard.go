@@ -21,8 +21,9 @@ type dashboard struct {
 // alertProgress is an active warning with its acknowledgement count and its silent schools.
 type alertProgress struct {
 	models.Alert
-	Status *models.AlertStatusReport
-	Silent []string
+	Progress       *models.AlertProgress
+	Unacknowledged int
+	Silent         []string
 	// MoreSilent counts the silent schools not named on the dashboard.
 	MoreSilent int
 }
@@ -59,13 +60,13 @@ func (con *console) dashboard(c *gin.Context) {
 		return
 	}
 	for _, a := range alerts {
-		st, err := con.store.AlertStatus(ctx, user, a.ID)
+		progress, err := con.store.AlertProgress(ctx, user, a.ID)
 		if err != nil {
 			con.errorPage(c, err)
 			return
 		}
-		ap := alertProgress{Alert: a, Status: st}
-		for _, s := range st.PerSchool {
+		ap := alertProgress{Alert: a, Progress: progress, Unacknowledged: progress.Schools - progress.Acknowledged}
+		for _, s := range progress.PerSchool {
 			if s.AcknowledgedAt != nil {
 				continue
 			}
