@@ -202,6 +202,16 @@ func TestConsoleSession(t *testing.T) {
 			}
 		})
 
+		t.Run("ProgressWithinTheViewersScope", func(t *testing.T) {
+			a := issueRainstorm(t, h)
+			cc := newConsoleClient(t, h.router)
+			cc.login(h.dir.DistrictOfficer)
+			_, page := cc.get("/console/alerts/" + id(a.ID))
+			if !strings.Contains(page, "确认情况：0/2") || strings.Contains(page, h.dir.School2A.Name) {
+				t.Fatal("a district officer should see the two schools of its district only")
+			}
+		})
+
 		t.Run("RefusedActionsComeBackAsMessages", func(t *testing.T) {
 			inc := fileDrowning(t, h)
 			d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
