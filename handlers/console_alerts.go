@@ -94,19 +94,14 @@ func alertInputFromForm(c *gin.Context) (models.AlertInput, models.Problems) {
 func (con *console) issueAlert(c *gin.Context) {
 	in, p := alertInputFromForm(c)
 	err := p.Err()
-	var a *models.Alert
+	path := "/console/alerts"
 	if err == nil {
-		a, err = con.store.IssueAlert(c.Request.Context(), currentUser(c), in)
-	}
-	if err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showAlerts(c, status, v)
-			return
+		var a *models.Alert
+		if a, err = con.store.IssueAlert(c.Request.Context(), currentUser(c), in); err == nil {
+			path += "/" + models.FormatID(a.ID)
 		}
-		con.done(c, "/console/alerts", err, "")
-		return
 	}
-	con.redirect(c, "/console/alerts/"+models.FormatID(a.ID), &flash{Text: "预警已发布，正在通知各校"})
+	con.submitted(c, err, con.showAlerts, path, "预警已发布，正在通知各校")
 }
 
 // alertPage is one warning's data.
@@ -151,11 +146,7 @@ func (con *console) updateAlert(c *gin.Context) {
 	if err == nil {
 		_, err = con.store.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
 	}
-	if v, status, ok := invalidForm(c, err); ok {
-		con.showAlert(c, status, v)
-		return
-	}
-	con.done(c, "/console/alerts/"+models.FormatID(id), err, "预警已更新，正在通知各校")
+	con.submitted(c, err, con.showAlert, "/console/alerts/"+models.FormatID(id), "预警已更新，正在通知各校")
 }
 
 func (con *console) liftAlert(c *gin.Context) {

@@ -77,29 +77,15 @@ func (con *console) addDutyLogEntry(c *gin.Context) {
 		return
 	}
 	in.OccurredAt = t
-	if _, err := con.store.AddDutyLogEntry(c.Request.Context(), currentUser(c), in); err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showDutyLog(c, status, v)
-			return
-		}
-		con.done(c, "/console/dutylog", err, "")
-		return
-	}
-	con.redirect(c, "/console/dutylog", &flash{Text: "已记入值班日志"})
+	_, err := con.store.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
+	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "已记入值班日志")
 }
 
 func (con *console) submitHandover(c *gin.Context) {
 	shiftID, _ := strconv.ParseInt(c.PostForm("shift_id"), 10, 64)
 	in := models.HandoverInput{ShiftID: shiftID, Summary: c.PostForm("summary"), Notes: c.PostForm("notes")}
-	if _, err := con.store.SubmitHandover(c.Request.Context(), currentUser(c), in); err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showDutyLog(c, status, v)
-			return
-		}
-		con.done(c, "/console/dutylog", err, "")
-		return
-	}
-	con.redirect(c, "/console/dutylog", &flash{Text: "交接班已提交，等待接班人签收"})
+	_, err := con.store.SubmitHandover(c.Request.Context(), currentUser(c), in)
+	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "交接班已提交，等待接班人签收")
 }
 
 func (con *console) signHandover(c *gin.Context) {
