@@ -29,29 +29,34 @@ func (a *api) login(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	p := models.Problems{}
-	if strings.TrimSpace(req.Username) == "" {
-		p.Add("username", "请输入用户名")
-	}
-	if req.Password == "" {
-		p.Add("password", "请输入密码")
-	}
-	if err := p.Err(); err != nil {
-		respondError(c, err)
-		return
-	}
-	now := time.Now()
-	if !a.loginByUser.allow(strings.ToLower(req.Username), now) || !a.loginByAddr.allow(c.ClientIP(), now) {
-		c.Header("Retry-After", "60")
-		respondError(c, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试"))
-		return
-	}
-	token, sess, user, err := a.store.Login(c.Request.Context(), strings.TrimSpace(req.Username), req.Password)
+	token, sess, user, err := a.attemptLogin(c, req.Username, req.Password)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt, User: user})
+}
+
+// attemptLogin applies the rules the API's and the console's logins share: both fields are
+// required, attempts are limited per username and per client address, then Store.Login.
+// Errors: invalid, too_many_requests (with Retry-After set), unauthorized.
+func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *models.Session, *models.User, error) {
+	p := models.Problems{}
+	if strings.TrimSpace(username) == "" {
+		p.Add("username", "请输入用户名")
+	}
+	if password == "" {
+		p.Add("password", "请输入密码")
+	}
+	if err := p.Err(); err != nil {
+		return "", nil, nil, err
+	}
+	now := time.Now()
+	if !a.loginByUser.allow(strings.ToLower(username), now) || !a.loginByAddr.allow(c.ClientIP(), now) {
+		c.Header("Retry-After", "60")
+		return "", nil, nil, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试")
+	}
+	return a.store.Login(c.Request.Context(), strings.TrimSpace(username), password)
 }
 
 // logout revokes the token used for this request.

@@ -52,6 +52,13 @@ type errorBody struct {
 // respondError writes err as the JSON error envelope and aborts the request. Errors that are not a
 // *models.Error are logged once and shown to the client only as "internal error".
 func respondError(c *gin.Context, err error) {
+	e, status := publicError(c, err)
+	c.AbortWithStatusJSON(status, gin.H{"error": errorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
+}
+
+// publicError is err as users may see it, with its HTTP status: a *models.Error as it is, database
+// errors by their meaning, and anything else logged once and shown only as "internal error".
+func publicError(c *gin.Context, err error) (*models.Error, int) {
 	var e *models.Error
 	if !errors.As(err, &e) {
 		switch code := models.ErrCode(err); {
@@ -72,7 +79,7 @@ func respondError(c *gin.Context, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	c.AbortWithStatusJSON(status, gin.H{"error": errorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
+	return e, status
 }
 
 // unavailable tells whether err means the database could not be reached.

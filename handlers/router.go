@@ -177,6 +177,52 @@ func NewRouter(d Deps) *gin.Engine {
 	authed.GET("/outbox", a.listOutbox)
 	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
 
+	// The duty console: HTML pages with a session cookie; every POST checks the CSRF token.
+	con := newConsole(a)
+	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console/login") })
+	r.StaticFS("/static", con.static())
+	r.GET("/console/login", con.loginPage)
+	r.POST("/console/login", con.checkCSRF(), con.login)
+	pages := r.Group("/console", con.consoleAuth(), con.checkCSRF())
+	pages.POST("/logout", con.logout)
+	pages.GET("/", con.dashboard)
+	pages.GET("/incidents", con.incidents)
+	pages.GET("/incidents/:id", con.incident)
+	pages.POST("/incidents/:id/reports/:report_id/sign", con.signReport)
+	pages.POST("/incidents/:id/reports/:report_id/forward", con.forwardReport)
+	pages.POST("/incidents/:id/instructions", con.addInstruction)
+	pages.POST("/incidents/:id/instructions/:instruction_id/reply", con.replyInstruction)
+	pages.GET("/report", con.reportPage)
+	pages.POST("/report", con.fileReport)
+	pages.GET("/incidents/:id/report", con.reportPage)
+	pages.POST("/incidents/:id/reports", con.fileReport)
+	pages.GET("/roster", con.roster)
+	pages.GET("/roster/export.xlsx", a.exportRosterXLSX) // the API's exports, with the session
+	pages.GET("/roster/export.ics", a.exportRosterICS)
+	pages.POST("/roster/swaps", con.requestSwap)
+	pages.POST("/roster/swaps/:id/accept", con.swapAction((*models.Store).AcceptSwap, "已同意调班，等待领导批准"))
+	pages.POST("/roster/swaps/:id/decline", con.swapAction((*models.Store).DeclineSwap, "已拒绝调班"))
+	pages.POST("/roster/swaps/:id/cancel", con.swapAction((*models.Store).CancelSwap, "已撤回调班申请"))
+	pages.POST("/roster/swaps/:id/approve", con.swapAction((*models.Store).ApproveSwap, "已批准调班"))
+	pages.POST("/roster/swaps/:id/reject", con.swapAction((*models.Store).RejectSwap, "已驳回调班"))
+	pages.GET("/dutylog", con.dutyLog)
+	pages.POST("/dutylog", con.addDutyLogEntry)
+	pages.POST("/handovers", con.submitHandover)
+	pages.POST("/handovers/:id/sign", con.signHandover)
+	pages.GET("/alerts", con.alerts)
+	pages.GET("/alerts/preview", a.previewAlert) // the API's preview, with the session
+	pages.POST("/alerts", con.issueAlert)
+	pages.GET("/alerts/:id", con.alert)
+	pages.POST("/alerts/:id", con.updateAlert)
+	pages.POST("/alerts/:id/lift", con.liftAlert)
+
+	// The pages of e-mailed links (no login: the token is the credential).
+	links := r.Group("", con.checkCSRF())
+	links.GET("/a/:token", con.ackPage)
+	links.POST("/a/:token", con.acknowledge)
+	links.GET("/s/:token", con.safetyPage)
+	links.POST("/s/:token", con.fileSafety)
+
 	return r
 }
 

@@ -171,6 +171,13 @@ func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error 
 			fmt.Fprintf(stdout, "  %-17s %s\n", role, name)
 		}
 	}
+	roster, err := store.SeedDemoRoster(ctx)
+	if err != nil {
+		return fmt.Errorf("seed demo roster: %w", err)
+	}
+	if roster != nil {
+		fmt.Fprintf(stdout, "demo: roster of the coming four weeks generated (%d shifts)\n", roster.Created)
+	}
 	return nil
 }
 
@@ -241,6 +248,7 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 		where = "PostgreSQL"
 	}
 	fmt.Fprintf(stdout, "DutyDesk %s listening on %s (database: %s)\n", version, cfg.Addr, where)
+	fmt.Fprintf(stdout, "duty console: %s/console/\n", cfg.BaseURL)
 	fmt.Fprintf(stdout, "log in at %s/api/v1/auth/login as admin", cfg.BaseURL)
 	switch {
 	case demo && cfg.AdminPassword == demoAdminPassword:

@@ -4,14 +4,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"dutydesk/models"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -102,6 +108,29 @@ func TestServeDemo(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dataDir, "dutydesk.db")); err != nil {
 		t.Fatalf("no SQLite file in the data dir: %v", err)
+	}
+
+	// The console: / leads to the login form, and a demo duty officer lands on a dashboard that
+	// shows who is on duty, from the demo roster.
+	jar, _ := cookiejar.New(nil)
+	browser := &http.Client{Jar: jar}
+	page := func(resp *http.Response, err error) (string, string) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		return resp.Request.URL.Path, string(raw)
+	}
+	path, html := page(browser.Get(base + "/"))
+	token := regexp.MustCompile(`name="csrf" value="([^"]*)"`).FindStringSubmatch(html)
+	if path != "/console/login" || token == nil {
+		t.Fatalf("/ leads to %s", path)
+	}
+	path, html = page(browser.PostForm(base+"/console/login", url.Values{"username": {"duty01"}, "password": {models.DemoPassword}, "csrf": {token[1]}}))
+	if path != "/console/" || !strings.Contains(html, "带班领导：<strong>") || strings.Contains(html, "当前没有排班") {
+		t.Fatalf("after login a demo officer sees %s:\n%s", path, html)
 	}
 }
 

@@ -1,0 +1,158 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+// The warning pages: the list, issuing with a preview of the message, one warning with its
+// acknowledgement per school and its safety-report summaries, updating and lifting.
+
+var (
+	alertTypeOptions = []option{
+		{string(models.AlertRainstorm), models.AlertRainstorm.Name()}, {string(models.AlertTyphoon), models.AlertTyphoon.Name()},
+		{string(models.AlertHeat), models.AlertHeat.Name()}, {string(models.AlertThunderGale), models.AlertThunderGale.Name()},
+		{string(models.AlertFlood), models.AlertFlood.Name()}, {string(models.AlertGeological), models.AlertGeological.Name()},
+	}
+	alertLevelOptions = []option{
+		{string(models.LevelBlue), models.LevelBlue.Name()}, {string(models.LevelYellow), models.LevelYellow.Name()},
+		{string(models.LevelOrange), models.LevelOrange.Name()}, {string(models.LevelRed), models.LevelRed.Name()},
+	}
+)
+
+// alertsPage is the list's data.
+type alertsPage struct {
+	Items     []models.Alert
+	CanIssue  bool
+	Districts []option
+	Types     []option
+	Levels    []option
+}
+
+func (con *console) alerts(c *gin.Context) { con.showAlerts(c, http.StatusOK, &view{}) }
+
+func (con *console) showAlerts(c *gin.Context, status int, v *view) {
+	user := currentUser(c)
+	items, _, err := con.store.Alerts(c.Request.Context(), user, models.AlertFilter{Page: models.Page{Limit: 200}})
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	p := &alertsPage{Items: items, CanIssue: user.Can(models.IssueAlerts), Types: alertTypeOptions, Levels: alertLevelOptions}
+	if p.CanIssue {
+		districts, err := con.store.Districts(c.Request.Context())
+		if err != nil {
+			con.errorPage(c, err)
+			return
+		}
+		for _, d := range districts {
+			p.Districts = append(p.Districts, option{models.FormatID(d.ID), d.Name})
+		}
+	}
+	// Newest first reads better on a desk.
+	for i, j := 0, len(p.Items)-1; i < j; i, j = i+1, j-1 {
+		p.Items[i], p.Items[j] = p.Items[j], p.Items[i]
+	}
+	v.Title, v.Nav, v.Data = "预警", "alerts", p
+	con.render(c, status, "alerts", v)
+}
+
+// alertInputFromForm reads the issue/update form into the API's input; empty fields stay unset.
+func alertInputFromForm(c *gin.Context) (models.AlertInput, models.Problems) {
+	form := formValues(c)
+	var in models.AlertInput
+	p := models.Problems{}
+	set := func(name string) *string {
+		if v := form.Get(name); v != "" {
+			return &v
+		}
+		return nil
+	}
+	in.Type, in.Level, in.Headline, in.Instructions = set("type"), set("level"), set("headline"), set("instructions")
+	if _, ok := form["region"]; ok {
+		whole := form.Get("region") == "city"
+		in.WholeCity = &whole
+		if !whole {
+			ids := []int64{}
+			for _, raw := range form["district_ids"] {
+				id, err := strconv.ParseInt(raw, 10, 64)
+				if err != nil {
+					p.Add("district_ids", "请选择区县")
+				}
+				ids = append(ids, id)
+			}
+			in.DistrictIDs = &ids
+		}
+	}
+	return in, p
+}
+
+func (con *console) issueAlert(c *gin.Context) {
+	in, p := alertInputFromForm(c)
+	err := p.Err()
+	path := "/console/alerts"
+	if err == nil {
+		var a *models.Alert
+		if a, err = con.store.IssueAlert(c.Request.Context(), currentUser(c), in); err == nil {
+			path += "/" + models.FormatID(a.ID)
+		}
+	}
+	con.submitted(c, err, con.showAlerts, path, "预警已发布，正在通知各校")
+}
+
+// alertPage is one warning's data.
+type alertPage struct {
+	*models.AlertDetail
+	Acks     *models.AlertProgress
+	Safety   []models.SafetySummary
+	CanIssue bool
+	Levels   []option
+}
+
+func (con *console) alert(c *gin.Context) { con.showAlert(c, http.StatusOK, &view{}) }
+
+func (con *console) showAlert(c *gin.Context, status int, v *view) {
+	user := currentUser(c)
+	ctx := c.Request.Context()
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	p := &alertPage{CanIssue: user.Can(models.IssueAlerts), Levels: alertLevelOptions}
+	if p.AlertDetail, err = con.store.Alert(ctx, user, id); err == nil {
+		if p.Acks, err = con.store.AlertProgress(ctx, user, id); err == nil {
+			p.Safety, err = con.store.SafetyRounds(ctx, user, id)
+		}
+	}
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	v.Title, v.Nav, v.Data = p.Title(), "alerts", p
+	con.render(c, status, "alert", v)
+}
+
+func (con *console) updateAlert(c *gin.Context) {
+	in, p := alertInputFromForm(c)
+	id, err := pathID(c, "id")
+	if err == nil {
+		err = p.Err()
+	}
+	if err == nil {
+		_, err = con.store.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
+	}
+	con.submitted(c, err, con.showAlert, "/console/alerts/"+models.FormatID(id), "预警已更新，正在通知各校")
+}
+
+func (con *console) liftAlert(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		_, err = con.store.LiftAlert(c.Request.Context(), currentUser(c), id, c.PostForm("note"))
+	}
+	con.done(c, "/console/alerts/"+models.FormatID(id), err, "预警已解除")
+}

@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+// The duty log and handover page (值班日志 / 交接班): today's entries with a form to add one, the
+// recent handovers with their open items, a form to hand over the current shift, and signing.
+
+// dutyLogPage is the page's data.
+type dutyLogPage struct {
+	Entries   []models.DutyLogEntry
+	Handovers []models.Handover
+	// MyShift is the shift the viewer is on now as an officer (0: none), which a handover covers.
+	MyShift int64
+	OnShift bool
+	Names   map[int64]string
+}
+
+// dutyLogWindow and handoverWindow are how far back the page looks.
+const (
+	dutyLogWindow  = 24 * time.Hour
+	handoverWindow = 3 * 24 * time.Hour
+)
+
+func (con *console) dutyLog(c *gin.Context) { con.showDutyLog(c, http.StatusOK, &view{}) }
+
+func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
+	user := currentUser(c)
+	ctx := c.Request.Context()
+	now := con.store.Now()
+	p := &dutyLogPage{Names: map[int64]string{}}
+	var err error
+	if p.Entries, err = con.store.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	if p.Handovers, err = con.store.Handovers(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute)); err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	// The day ahead too, so that the incoming officers' names are known.
+	shifts, err := con.store.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	for _, sh := range shifts {
+		for _, a := range sh.Assignments {
+			if a.User != nil {
+				p.Names[a.UserID] = a.User.DisplayName
+			}
+			if a.UserID == user.ID && !sh.StartsAt.After(now) && now.Before(sh.EndsAt) {
+				p.OnShift = true
+				if a.Role != models.DutyLeader {
+					p.MyShift = sh.ID
+				}
+			}
+		}
+	}
+	v.Title, v.Nav, v.Data = "值班日志与交接班", "dutylog", p
+	con.render(c, status, "dutylog", v)
+}
+
+func (con *console) addDutyLogEntry(c *gin.Context) {
+	in := models.DutyLogInput{Source: c.PostForm("source"), Content: c.PostForm("content"), ActionTaken: c.PostForm("action_taken")}
+	t, ok := con.localInput(c.PostForm("occurred_at"))
+	if !ok {
+		con.showDutyLog(c, http.StatusUnprocessableEntity, &view{Error: "输入有误，请检查标出的字段", Form: formValues(c),
+			Errors: map[string]string{"occurred_at": "请按“年-月-日 时:分”填写"}})
+		return
+	}
+	in.OccurredAt = t
+	_, err := con.store.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
+	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "已记入值班日志")
+}
+
+func (con *console) submitHandover(c *gin.Context) {
+	shiftID, _ := strconv.ParseInt(c.PostForm("shift_id"), 10, 64)
+	in := models.HandoverInput{ShiftID: shiftID, Summary: c.PostForm("summary"), Notes: c.PostForm("notes")}
+	_, err := con.store.SubmitHandover(c.Request.Context(), currentUser(c), in)
+	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "交接班已提交，等待接班人签收")
+}
+
+func (con *console) signHandover(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err == nil {
+		_, err = con.store.SignHandover(c.Request.Context(), currentUser(c), id)
+	}
+	con.done(c, "/console/dutylog", err, "已签收交接班")
+}

@@ -1,0 +1,428 @@
+package handlers
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+)
+
+// Incident pages: the list (desk and schools alike, each within its scope), one incident with its
+// timeline and the desk's actions (sign, forward, instruct), and the schools' report forms.
+
+// incidentRow is an incident in the list, with its school's name.
+type incidentRow struct {
+	models.Incident
+	School, StatusName string
+}
+
+// incidentList is the list page's data.
+type incidentList struct {
+	Items     []incidentRow
+	Total     int64
+	Next      string // the query string of the next page, if any
+	Deadlines []models.OpenDeadlineItem
+	CanFile   bool
+	Statuses  []option
+	Category  []option
+	Severity  []option
+}
+
+var incidentStatusOptions = []option{
+	{string(models.IncidentDraft), "草稿"}, {string(models.IncidentOpen), "处置中"},
+	{string(models.IncidentResolved), "处置完毕待终报"}, {string(models.IncidentClosed), "已结案"},
+}
+
+// incidentStatusName names a status in Chinese.
+func incidentStatusName(s models.IncidentStatus) string {
+	for _, o := range incidentStatusOptions {
+		if o.Value == string(s) {
+			return o.Label
+		}
+	}
+	return string(s)
+}
+
+func categoryOptions() []option {
+	var opts []option
+	for _, c := range models.Categories {
+		opts = append(opts, option{string(c.Code), c.Name})
+	}
+	return opts
+}
+
+func subtypeOptions() []option {
+	var opts []option
+	for _, c := range models.Categories {
+		for _, s := range c.Subtypes {
+			opts = append(opts, option{s.Code, c.Name + " · " + s.Name})
+		}
+	}
+	return opts
+}
+
+func severityOptions() []option {
+	var opts []option
+	for s := models.SeverityI; s <= models.SeverityIV; s++ {
+		opts = append(opts, option{strconv.Itoa(int(s)), s.Name()})
+	}
+	return opts
+}
+
+// schoolNames looks up school names once per request.
+type schoolNames struct {
+	con   *console
+	ctx   context.Context
+	actor *models.User
+	names map[int64]string
+}
+
+func (n *schoolNames) name(id int64) string {
+	if name, ok := n.names[id]; ok {
+		return name
+	}
+	name := "学校" + models.FormatID(id)
+	if sc, err := n.con.store.School(n.ctx, n.actor, id); err == nil {
+		name = sc.Name
+	}
+	n.names[id] = name
+	return name
+}
+
+func (con *console) incidents(c *gin.Context) {
+	user := currentUser(c)
+	ctx := c.Request.Context()
+	v := &view{Title: "突发事件", Nav: "incidents", Form: c.Request.URL.Query()}
+	f, err := incidentFilter(c)
+	if err != nil {
+		con.fail(c, err, "", v)
+		return
+	}
+	items, next, total, err := con.store.Incidents(ctx, user, f)
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	list := &incidentList{Total: total, CanFile: user.Can(models.FileIncidents), Statuses: incidentStatusOptions,
+		Category: categoryOptions(), Severity: severityOptions()}
+	names := &schoolNames{con: con, ctx: ctx, actor: user, names: map[int64]string{}}
+	for _, inc := range items {
+		list.Items = append(list.Items, incidentRow{Incident: inc, School: names.name(inc.SchoolID), StatusName: incidentStatusName(inc.Status)})
+	}
+	if next > 0 {
+		q := c.Request.URL.Query()
+		q.Set("cursor", strconv.FormatInt(next, 10))
+		list.Next = q.Encode()
+	}
+	if !user.Can(models.ReadRoster) {
+		// A school sees what it owes (not what the desk owes) right above its incidents.
+		owed := []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp,
+			models.DeadlineFinalReport, models.DeadlineInstruction}
+		if list.Deadlines, err = con.store.OpenDeadlines(ctx, user, models.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
+			con.errorPage(c, err)
+			return
+		}
+	}
+	v.Data = list
+	con.render(c, http.StatusOK, "incidents", v)
+}
+
+// incidentPage is one incident's page data.
+type incidentPage struct {
+	*models.IncidentDetail
+	School       string
+	StatusName   string
+	CanHandle    bool // sign and forward
+	CanInstruct  bool
+	CanFile      bool // file follow-ups, the final report, answer instructions
+	Methods      []option
+	NextKind     models.ReportKind // the report the school files next ("" for none)
+	OpenDeadline []models.IncidentDeadline
+}
+
+func (con *console) incident(c *gin.Context) {
+	con.showIncident(c, http.StatusOK, &view{})
+}
+
+// showIncident renders the incident of the :id path with v's form state (after a failed action).
+func (con *console) showIncident(c *gin.Context, status int, v *view) {
+	user := currentUser(c)
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	d, err := con.store.IncidentDetail(c.Request.Context(), user, id)
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	p := &incidentPage{IncidentDetail: d, StatusName: incidentStatusName(d.Status),
+		CanHandle: user.Can(models.HandleIncidents), CanInstruct: user.Can(models.InstructIncidents),
+		CanFile: user.Can(models.FileIncidents),
+		Methods: []option{{string(models.ForwardPlatform), models.ForwardPlatform.Name()}, {string(models.ForwardPhone), models.ForwardPhone.Name()},
+			{string(models.ForwardFax), models.ForwardFax.Name()}, {string(models.ForwardEmail), models.ForwardEmail.Name()},
+			{string(models.ForwardDocument), models.ForwardDocument.Name()}}}
+	p.School = (&schoolNames{con: con, ctx: c.Request.Context(), actor: user, names: map[int64]string{}}).name(d.SchoolID)
+	for _, dl := range d.Deadlines {
+		if dl.DoneAt == nil && !dl.Missed {
+			p.OpenDeadline = append(p.OpenDeadline, dl)
+		}
+	}
+	p.NextKind = nextReportKind(d)
+	v.Title, v.Nav, v.Data = d.Title, "incidents", p
+	con.render(c, status, "incident", v)
+}
+
+// reportAction runs a desk action on the report of the :id/:report_id path and returns to the incident.
+func (con *console) reportAction(c *gin.Context, act func(ctx context.Context, user *models.User, incidentID, reportID int64) (string, error)) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	reportID, err := pathID(c, "report_id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	msg, err := act(c.Request.Context(), currentUser(c), id, reportID)
+	con.done(c, "/console/incidents/"+models.FormatID(id), err, msg)
+}
+
+func (con *console) signReport(c *gin.Context) {
+	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
+		r, inc, err := con.store.SignReport(ctx, user, id, reportID)
+		if err != nil {
+			return "", err
+		}
+		msg := "已签收" + r.Title()
+		if inc.Serial != nil {
+			msg += "（期号 " + *inc.Serial + "）"
+		}
+		return msg, nil
+	})
+}
+
+func (con *console) forwardReport(c *gin.Context) {
+	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
+		in := models.ForwardInput{Recipient: c.PostForm("recipient"), Method: models.ForwardMethod(c.PostForm("method")), Note: c.PostForm("note")}
+		if _, err := con.store.ForwardReport(ctx, user, id, reportID, in); err != nil {
+			return "", err
+		}
+		return "已记录上报", nil
+	})
+}
+
+func (con *console) addInstruction(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	_, err = con.store.AddInstruction(c.Request.Context(), currentUser(c), id, models.InstructionInput{Text: c.PostForm("text")})
+	con.done(c, "/console/incidents/"+models.FormatID(id), err, "批示已送达学校")
+}
+
+func (con *console) replyInstruction(c *gin.Context) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	instructionID, err := pathID(c, "instruction_id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	_, err = con.store.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, models.ReplyInput{Reply: c.PostForm("reply")})
+	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
+}
+
+// reportKindNames name the kinds of report on buttons and forms.
+var reportKindNames = map[models.ReportKind]string{models.ReportInitial: "首报", models.ReportFollowUp: "续报", models.ReportFinal: "终报"}
+
+// nextReportKind is the report a school files next on the incident: the written initial report
+// after the desk took one by phone, follow-ups while it is open, the final report once resolved;
+// "" when it takes none.
+func nextReportKind(d *models.IncidentDetail) models.ReportKind {
+	if d.Status != models.IncidentOpen && d.Status != models.IncidentResolved {
+		return ""
+	}
+	for _, r := range d.Reports {
+		if r.Kind == models.ReportInitial && r.Channel == models.ChannelWritten && r.Status != models.ReportDraft {
+			if d.Status == models.IncidentResolved {
+				return models.ReportFinal
+			}
+			return models.ReportFollowUp
+		}
+	}
+	return models.ReportInitial
+}
+
+// reportForm is the data of the report form (a new incident, or a follow-up/final report).
+type reportForm struct {
+	Kind       models.ReportKind
+	KindName   string
+	Incident   *models.Incident // nil for a new incident
+	Schools    []option         // for district officers, who file for any school of their district
+	Categories []option
+	Subtypes   []option
+	Severities []option
+}
+
+func (con *console) newReportForm(c *gin.Context, kind models.ReportKind, inc *models.Incident) (*reportForm, error) {
+	f := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
+		Subtypes: subtypeOptions(), Severities: severityOptions()}
+	user := currentUser(c)
+	if inc == nil && user.SchoolID == nil {
+		schools, _, _, err := con.store.Schools(c.Request.Context(), user, models.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}})
+		if err != nil {
+			return nil, err
+		}
+		for _, sc := range schools {
+			f.Schools = append(f.Schools, option{models.FormatID(sc.ID), sc.Name})
+		}
+	}
+	return f, nil
+}
+
+// reportPage shows the form for a new incident (no :id) or for the next report of incident :id.
+func (con *console) reportPage(c *gin.Context) {
+	con.showReportForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
+}
+
+func (con *console) showReportForm(c *gin.Context, status int, v *view) {
+	kind := models.ReportInitial
+	var inc *models.Incident
+	if c.Param("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			con.errorPage(c, err)
+			return
+		}
+		d, err := con.store.IncidentDetail(c.Request.Context(), currentUser(c), id)
+		if err != nil {
+			con.errorPage(c, err)
+			return
+		}
+		inc = &d.Incident
+		if kind = nextReportKind(d); kind == "" {
+			con.errorPage(c, models.Errorf(models.ECONFLICT, "该事件现在不接受新的报告"))
+			return
+		}
+		if v.Form.Get("severity") == "" {
+			v.Form.Set("severity", strconv.Itoa(int(inc.Severity)))
+		}
+	}
+	f, err := con.newReportForm(c, kind, inc)
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	v.Title, v.Nav, v.Data = "报送"+f.KindName, "report", f
+	con.render(c, status, "report", v)
+}
+
+// fileReport files the form: a new incident with its initial report, or the next report of :id.
+func (con *console) fileReport(c *gin.Context) {
+	user := currentUser(c)
+	ctx := c.Request.Context()
+	in, p := reportInputFromForm(c, con)
+	var incidentID int64
+	err := p.Err()
+	if err == nil && c.Param("id") == "" {
+		var inc *models.Incident
+		if inc, _, err = con.store.CreateIncident(ctx, user, in); err == nil {
+			incidentID = inc.ID
+		}
+	} else if err == nil {
+		if incidentID, err = pathID(c, "id"); err == nil {
+			_, err = con.store.FileReport(ctx, user, incidentID, models.ReportKind(c.PostForm("kind")), in)
+		}
+	}
+	if err != nil {
+		if v, status, ok := invalidForm(c, err); ok {
+			con.showReportForm(c, status, v)
+			return
+		}
+		con.errorPage(c, err)
+		return
+	}
+	con.redirect(c, "/console/incidents/"+models.FormatID(incidentID), &flash{Text: "报告已提交，请留意值班室签收"})
+}
+
+// reportInputFromForm reads the report form into the same input the API takes; numbers that do
+// not parse are reported on their fields.
+func reportInputFromForm(c *gin.Context, con *console) (models.ReportInput, models.Problems) {
+	form := formValues(c)
+	p := models.Problems{}
+	var in models.ReportInput
+	text := func(name string) *string {
+		if _, ok := form[name]; !ok {
+			return nil
+		}
+		s := form.Get(name)
+		return &s
+	}
+	number := func(name string) *int64 {
+		raw := strings.TrimSpace(form.Get(name))
+		if raw == "" {
+			return nil
+		}
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			p.Add(name, "请填写整数")
+			return nil
+		}
+		return &n
+	}
+	count := func(name string) *int {
+		if n := number(name); n != nil {
+			i := int(*n)
+			return &i
+		}
+		return nil
+	}
+	if raw := form.Get("school_id"); raw != "" {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			p.Add("school_id", "请选择学校")
+		}
+		in.SchoolID = &id
+	} else if c.Param("id") == "" && currentUser(c).SchoolID != nil {
+		in.SchoolID = currentUser(c).SchoolID
+	}
+	in.Title, in.Place = text("title"), text("place")
+	if cat := form.Get("category"); cat != "" {
+		in.Category = &cat
+	}
+	if sub := form.Get("subtype"); sub != "" {
+		in.Subtype = &sub
+	}
+	if sev := number("severity"); sev != nil {
+		s := models.Severity(*sev)
+		in.Severity = &s
+	}
+	if _, ok := form["occurred_at"]; ok {
+		t, ok := con.localInput(form.Get("occurred_at"))
+		if !ok {
+			p.Add("occurred_at", "请按“年-月-日 时:分”填写事发时间")
+		}
+		in.OccurredAt = t
+	}
+	in.Summary, in.Cause, in.Measures = text("summary"), text("cause"), text("measures")
+	in.LeadersOnSite, in.NextSteps = text("leaders_on_site"), text("next_steps")
+	in.ReporterName, in.ReporterPhone, in.LateReason = text("reporter_name"), text("reporter_phone"), text("late_reason")
+	in.Dead, in.Injured, in.Missing = count("dead"), count("injured"), count("missing")
+	in.PropertyLoss = number("property_loss")
+	if form.Get("kind") == string(models.ReportFollowUp) {
+		resolved := form.Get("resolved") == "true"
+		in.Resolved = &resolved
+	}
+	return in, p
+}
