@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"io/fs"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -30,7 +31,12 @@ func TestMigrationsUpOnEmptyDatabase(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := int64(len(pg)); v != want {
+		// The newest file's number: numbers are handed out per branch, so they may have gaps.
+		want, err := strconv.ParseInt(strings.SplitN(strings.TrimPrefix(pg[len(pg)-1], "postgres/"), "_", 2)[0], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v != want {
 			t.Fatalf("schema version %d, want %d", v, want)
 		}
 		// Migrating again is a no-op.

@@ -208,13 +208,28 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int) ([]OutboxMessage, er
 
 // MarkOutboxSent records that a claimed message was accepted by its channel.
 func (s *Store) MarkOutboxSent(ctx context.Context, m *OutboxMessage) error {
+	return s.MarkOutboxSentAll(ctx, []*OutboxMessage{m})
+}
+
+// MarkOutboxSentAll records, in one statement, that claimed messages were accepted by their
+// channel (the dispatcher records a fan-out's thousands of messages this way, not one commit each).
+func (s *Store) MarkOutboxSentAll(ctx context.Context, ms []*OutboxMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	now := s.Now()
-	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ?", m.ID, OutboxPending).
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id IN ? AND status = ?", ids, OutboxPending).
 		Updates(map[string]any{"status": OutboxSent, "sent_at": now, "last_error": ""}).Error
 	if err != nil {
-		return fmt.Errorf("mark message %d sent: %w", m.ID, err)
+		return fmt.Errorf("mark %d messages sent (first %d): %w", len(ms), ids[0], err)
 	}
-	m.Status, m.SentAt, m.LastError = OutboxSent, &now, ""
+	for _, m := range ms {
+		m.Status, m.SentAt, m.LastError = OutboxSent, &now, ""
+	}
 	return nil
 }
 
