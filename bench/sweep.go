@@ -39,8 +39,16 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 		        $1::timestamptz - interval '1 hour'
 		 FROM generate_series(1, %[1]d) g JOIN schools s ON s.id = 1 + g %% 100`, o.open, o.overdue),
 	}
-	for _, q := range setup {
-		if err := db.WithContext(ctx).Exec(q, now).Error; err != nil {
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	for i, q := range setup {
+		args := []any{now}
+		if i == 0 {
+			args = nil
+		}
+		if _, err := sqlDB.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("sweep setup: %w", err)
 		}
 	}
@@ -122,9 +130,13 @@ func loadHistory(ctx context.Context, db *models.DB, loaded *int, n int, now tim
 		 WHERE id >= $1 AND id % 10 = 0 AND done_at IS NOT NULL`,
 		`ANALYZE deadlines`, `ANALYZE escalations`,
 	}
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
 	args := [][]any{{now, *loaded, n}, {firstID}, nil, nil}
 	for i, q := range stmts {
-		if err := db.WithContext(ctx).Exec(q, args[i]...).Error; err != nil {
+		if _, err := sqlDB.ExecContext(ctx, q, args[i]...); err != nil {
 			return fmt.Errorf("load history: %w", err)
 		}
 	}
