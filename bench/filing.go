@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -99,46 +98,21 @@ func benchFiling(ctx context.Context, o options, bin string, r *report) error {
 
 	// Then the real thing: clients filing complete initial reports for schools in turn.
 	var n atomic.Int64
-	var mu sync.Mutex
-	var all latencies
-	var firstErr error
-	var wg sync.WaitGroup
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: o.filingClients}, Timeout: 30 * time.Second}
+	defer client.CloseIdleConnections()
 	occurred := time.Now().Add(-10 * time.Minute)
-	start := time.Now()
-	stop := start.Add(o.filingDuration)
-	for range o.filingClients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var mine latencies
-			var err error
-			for time.Now().Before(stop) && ctx.Err() == nil {
-				body, _ := json.Marshal(incidentBody(1+n.Add(1)%1000, occurred))
-				t := time.Now()
-				if err = post(ctx, client, srv.baseURL+"/api/v1/incidents", token, body); err != nil {
-					break
-				}
-				mine = append(mine, time.Since(t))
-			}
-			mu.Lock()
-			all = append(all, mine...)
-			if err != nil && firstErr == nil {
-				firstErr = err
-			}
-			mu.Unlock()
-		}()
+	got, err := runLoad(ctx, o.filingClients, o.filingDuration, func() error {
+		body, _ := json.Marshal(incidentBody(1+n.Add(1)%1000, occurred))
+		return post(ctx, client, srv.baseURL+"/api/v1/incidents", token, body)
+	})
+	if err != nil {
+		return err
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	if firstErr != nil {
-		return firstErr
-	}
-	rate := float64(len(all)) / elapsed.Seconds()
+	rate := got.rate
 	r.add(result{scenario: "filing", measure: fmt.Sprintf("POST /api/v1/incidents throughput (%d clients)", o.filingClients),
 		value: fmt.Sprintf("%.0f req/s", rate), baseline: fmt.Sprintf("%.0f tx/s (pgbench, same SQL)", pgTPS),
 		target: "≥ 50% of pgbench", ok: check(rate >= 0.5*pgTPS)})
-	r.add(result{scenario: "filing", measure: "POST /api/v1/incidents latency p50 / p99", value: ms(all.percentile(50)) + " / " + ms(all.percentile(99)),
+	r.add(result{scenario: "filing", measure: "POST /api/v1/incidents latency p50 / p99", value: ms(got.p50) + " / " + ms(got.p99),
 		baseline: fmt.Sprintf("%.2f ms average (pgbench)", pgLatency), target: "p99 reported"})
 	r.note("filing: the server answered at %.0f%% of pgbench's rate", 100*rate/pgTPS)
 	return nil

@@ -97,13 +97,19 @@ type loadResult struct {
 func load(ctx context.Context, url, token string, conns int, d time.Duration) (loadResult, error) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns, MaxConnsPerHost: conns}, Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
+	return runLoad(ctx, conns, d, func() error { return get(ctx, client, url, token) })
+}
+
+// runLoad calls request from workers goroutines, each as soon as its last call returned, for d;
+// the first error stops the run.
+func runLoad(ctx context.Context, workers int, d time.Duration, request func() error) (loadResult, error) {
 	var mu sync.Mutex
 	var all latencies
 	var firstErr error
 	var wg sync.WaitGroup
 	start := time.Now()
 	stop := start.Add(d)
-	for range conns {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -111,7 +117,7 @@ func load(ctx context.Context, url, token string, conns int, d time.Duration) (l
 			var err error
 			for time.Now().Before(stop) && ctx.Err() == nil {
 				t := time.Now()
-				if err = get(ctx, client, url, token); err != nil {
+				if err = request(); err != nil {
 					break
 				}
 				mine = append(mine, time.Since(t))
