@@ -235,14 +235,13 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 			continue
 		}
 		gaveUp, err := d.recordFailure(recordCtx, o.m, o.err)
-		switch {
-		case err != nil:
+		if err != nil {
 			errs = append(errs, err)
-		default:
-			res.Failed++
-			if gaveUp {
-				res.GaveUp++
-			}
+			continue
+		}
+		res.Failed++
+		if gaveUp {
+			res.GaveUp++
 		}
 	}
 	flush()
