@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -178,15 +179,26 @@ func (s *Store) enqueueWebhook(ctx context.Context, kind notify.Kind, r notify.R
 
 // ClaimOutbox takes up to limit pending messages that are due, oldest first, for this dispatcher:
 // it counts the attempt and leases them for Lease, so no other dispatcher takes them meanwhile.
-// On PostgreSQL rows locked by a concurrent claim are skipped (FOR UPDATE SKIP LOCKED); SQLite
-// has one writer.
+// On PostgreSQL it is one statement, and rows locked by a concurrent claim are skipped (FOR UPDATE
+// SKIP LOCKED); SQLite has one writer. The messages come back in id order.
 func (s *Store) ClaimOutbox(ctx context.Context, limit int) ([]OutboxMessage, error) {
 	opts := s.opts.Outbox.withDefaults()
 	var claimed []OutboxMessage
+	if s.dialect == Postgres {
+		now := s.Now()
+		err := s.conn(ctx).Raw(`UPDATE outbox_messages SET attempts = attempts + 1, next_attempt_at = ?
+			WHERE id IN (SELECT id FROM outbox_messages WHERE status = ? AND next_attempt_at <= ?
+			             ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)
+			RETURNING *`, now.Add(opts.Lease), OutboxPending, now, limit).Scan(&claimed).Error
+		if err != nil {
+			return nil, fmt.Errorf("claim outbox: %w", err)
+		}
+		sort.Slice(claimed, func(i, j int) bool { return claimed[i].ID < claimed[j].ID })
+		return claimed, nil
+	}
 	err := s.transact(ctx, func(tx *Store) error {
 		now := tx.Now()
-		err := tx.db.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"}).
-			Where("status = ? AND next_attempt_at <= ?", OutboxPending, now).
+		err := tx.db.Where("status = ? AND next_attempt_at <= ?", OutboxPending, now).
 			Order("next_attempt_at, id").Limit(limit).Find(&claimed).Error
 		if err != nil || len(claimed) == 0 {
 			return err
@@ -208,13 +220,28 @@ func (s *Store) ClaimOutbox(ctx context.Context, limit int) ([]OutboxMessage, er
 
 // MarkOutboxSent records that a claimed message was accepted by its channel.
 func (s *Store) MarkOutboxSent(ctx context.Context, m *OutboxMessage) error {
+	return s.MarkOutboxSentAll(ctx, []*OutboxMessage{m})
+}
+
+// MarkOutboxSentAll records, in one statement, that claimed messages were accepted by their
+// channel (the dispatcher records a fan-out's thousands of messages this way, not one commit each).
+func (s *Store) MarkOutboxSentAll(ctx context.Context, ms []*OutboxMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
 	now := s.Now()
-	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id = ? AND status = ?", m.ID, OutboxPending).
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id IN ? AND status = ?", ids, OutboxPending).
 		Updates(map[string]any{"status": OutboxSent, "sent_at": now, "last_error": ""}).Error
 	if err != nil {
-		return fmt.Errorf("mark message %d sent: %w", m.ID, err)
+		return fmt.Errorf("mark %d messages sent (first %d): %w", len(ms), ids[0], err)
 	}
-	m.Status, m.SentAt, m.LastError = OutboxSent, &now, ""
+	for _, m := range ms {
+		m.Status, m.SentAt, m.LastError = OutboxSent, &now, ""
+	}
 	return nil
 }
 

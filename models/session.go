@@ -74,20 +74,32 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Session
 	if token == "" {
 		return nil, nil, Errorf(EUNAUTHORIZED, "请先登录")
 	}
-	var sess Session
-	err := s.conn(ctx).Where("token_hash = ?", hashToken(token)).Take(&sess).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, nil, Errorf(EUNAUTHORIZED, "登录已失效，请重新登录")
-	} else if err != nil {
-		return nil, nil, fmt.Errorf("authenticate: %w", err)
+	// One query for both: every authenticated request pays for it.
+	hash := hashToken(token)
+	var row struct {
+		User
+		SessionID        int64
+		SessionCreatedAt time.Time
+		SessionExpiresAt time.Time
+		SessionRevokedAt *time.Time
 	}
+	res := s.conn(ctx).Table("sessions").
+		Select("users.*, sessions.id AS session_id, sessions.created_at AS session_created_at, "+
+			"sessions.expires_at AS session_expires_at, sessions.revoked_at AS session_revoked_at").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.token_hash = ?", hash).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return nil, nil, fmt.Errorf("authenticate: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return nil, nil, Errorf(EUNAUTHORIZED, "登录已失效，请重新登录")
+	}
+	sess := Session{ID: row.SessionID, TokenHash: hash, UserID: row.ID, CreatedAt: row.SessionCreatedAt,
+		ExpiresAt: row.SessionExpiresAt, RevokedAt: row.SessionRevokedAt}
 	if sess.RevokedAt != nil || !s.Now().Before(sess.ExpiresAt) {
 		return nil, nil, Errorf(EUNAUTHORIZED, "登录已失效，请重新登录")
 	}
-	var u User
-	if err := s.conn(ctx).Take(&u, sess.UserID).Error; err != nil {
-		return nil, nil, fmt.Errorf("authenticate: %w", err)
-	}
+	u := row.User
 	if u.Disabled {
 		return nil, nil, Errorf(EUNAUTHORIZED, "账号已停用")
 	}

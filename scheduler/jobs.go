@@ -170,66 +170,113 @@ func NewDispatcher(store *models.Store, senders map[notify.Channel]notify.Sender
 	return d, nil
 }
 
-// Dispatch sends due messages, batch after batch, until none is due or ctx ends.
+// Dispatch sends due messages until none is due or ctx ends. It is a pipeline: one goroutine
+// claims batch after batch, parallel workers send, and this goroutine records the outcomes as they
+// come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
+// for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
+	claimed := make(chan *models.OutboxMessage, dispatchBatch)
+	claimErr := make(chan error, 1)
+	go func() {
+		defer close(claimed)
+		for ctx.Err() == nil {
+			batch, err := d.store.ClaimOutbox(ctx, dispatchBatch)
+			if err != nil {
+				claimErr <- err
+				return
+			}
+			for i := range batch {
+				claimed <- &batch[i]
+			}
+			if len(batch) < dispatchBatch {
+				return
+			}
+		}
+	}()
+	outcomes := make(chan sendOutcome, dispatchBatch)
+	var wg sync.WaitGroup
+	for range d.parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range claimed {
+				outcomes <- sendOutcome{m, d.deliver(ctx, m)}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(outcomes) }()
+
 	var res DispatchResult
-	var mu sync.Mutex
 	var errs []error
-	for ctx.Err() == nil {
-		batch, err := d.store.ClaimOutbox(ctx, dispatchBatch)
+	// Outcomes are recorded even when ctx has just ended, so a message that went out is not sent again.
+	recordCtx := context.WithoutCancel(ctx)
+	var sent []*models.OutboxMessage
+	flush := func() {
+		if len(sent) == 0 {
+			return
+		}
+		markCtx, cancel := context.WithTimeout(recordCtx, 10*time.Second)
+		defer cancel()
+		if err := d.store.MarkOutboxSentAll(markCtx, sent); err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Sent += len(sent)
+		}
+		sent = sent[:0]
+	}
+	for o := range outcomes {
+		if o.err == nil {
+			d.sent.WithLabelValues(string(o.m.Channel)).Inc()
+			sent = append(sent, o.m)
+			// Record when a group is full or nothing else is waiting: groups grow with the rate.
+			if len(sent) >= dispatchBatch || len(outcomes) == 0 {
+				flush()
+			}
+			continue
+		}
+		gaveUp, err := d.recordFailure(recordCtx, o.m, o.err)
 		if err != nil {
 			errs = append(errs, err)
-			break
+			continue
 		}
-		sem := make(chan struct{}, d.parallel)
-		var wg sync.WaitGroup
-		for i := range batch {
-			sem <- struct{}{}
-			wg.Add(1)
-			go func(m *models.OutboxMessage) {
-				defer func() { <-sem; wg.Done() }()
-				sent, gaveUp, err := d.send(ctx, m)
-				mu.Lock()
-				defer mu.Unlock()
-				switch {
-				case err != nil:
-					errs = append(errs, err)
-				case sent:
-					res.Sent++
-				default:
-					res.Failed++
-					if gaveUp {
-						res.GaveUp++
-					}
-				}
-			}(&batch[i])
-		}
-		wg.Wait()
-		if len(batch) < dispatchBatch {
-			break
+		res.Failed++
+		if gaveUp {
+			res.GaveUp++
 		}
 	}
-	if pending, failed, err := d.store.OutboxBacklog(context.WithoutCancel(ctx)); err == nil {
+	flush()
+	select {
+	case err := <-claimErr:
+		errs = append(errs, err)
+	default:
+	}
+	if pending, failed, err := d.store.OutboxBacklog(recordCtx); err == nil {
 		d.backlog.WithLabelValues(string(models.OutboxPending)).Set(float64(pending))
 		d.backlog.WithLabelValues(string(models.OutboxFailed)).Set(float64(failed))
 	}
 	return res, errors.Join(errs...)
 }
 
-// send delivers one claimed message and records the outcome. The outcome is recorded even when
-// ctx has just ended, so a message that went out is not sent again.
-func (d *Dispatcher) send(ctx context.Context, m *models.OutboxMessage) (sent, gaveUp bool, err error) {
-	sendErr := fmt.Errorf("no sender for channel %q is configured", m.Channel)
-	if sender, ok := d.senders[m.Channel]; ok {
-		sendErr = sender.Send(ctx, m.Message())
+// sendOutcome is the result of one attempt at a claimed message.
+type sendOutcome struct {
+	m   *models.OutboxMessage
+	err error
+}
+
+// deliver sends one claimed message through the sender of its channel.
+func (d *Dispatcher) deliver(ctx context.Context, m *models.OutboxMessage) error {
+	sender, ok := d.senders[m.Channel]
+	if !ok {
+		return fmt.Errorf("no sender for channel %q is configured", m.Channel)
 	}
-	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	return sender.Send(ctx, m.Message())
+}
+
+// recordFailure records a failed attempt: retried after the backoff, or given up for good.
+func (d *Dispatcher) recordFailure(ctx context.Context, m *models.OutboxMessage, sendErr error) (gaveUp bool, err error) {
+	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	channel := string(m.Channel)
-	if sendErr == nil {
-		d.sent.WithLabelValues(channel).Inc()
-		return true, false, d.store.MarkOutboxSent(markCtx, m)
-	}
 	d.attemptFailed.WithLabelValues(channel).Inc()
 	gaveUp, err = d.store.MarkOutboxFailed(markCtx, m, sendErr)
 	if gaveUp {
@@ -237,5 +284,5 @@ func (d *Dispatcher) send(ctx context.Context, m *models.OutboxMessage) (sent, g
 		slog.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
 			"channel", m.Channel, "recipient", m.Recipient, "attempts", m.Attempts, "err", sendErr)
 	}
-	return false, gaveUp, err
+	return gaveUp, err
 }

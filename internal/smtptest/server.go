@@ -10,6 +10,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"io"
 	"math/big"
@@ -43,6 +44,9 @@ type Options struct {
 	NoTLS bool
 	// ImplicitTLS makes the server speak TLS from the first byte (smtps://, port 465 style).
 	ImplicitTLS bool
+	// CountOnly keeps no message, only the count and the time of the first and last (benchmarks
+	// send tens of thousands).
+	CountOnly bool
 }
 
 // Server is a running in-process SMTP server. Safe for concurrent use.
@@ -58,21 +62,38 @@ type Server struct {
 	srv      *smtp.Server
 	received []Received
 	sessions int
+	count    int
+	first    time.Time
+	last     time.Time
 }
 
 // Start runs a server on a free local port until the test ends.
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
-	s := &Server{t: t, opts: opts}
-	s.cert, s.pool = selfSigned(t)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	s, err := Listen(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Addr = l.Addr().String()
-	s.serve(l)
+	s.t = t
 	t.Cleanup(s.Stop)
 	return s
+}
+
+// Listen runs a server on a free loopback port until Stop, for programs without a testing.TB
+// (the benchmarks). Restart needs a server from Start.
+func Listen(opts Options) (*Server, error) {
+	s := &Server{opts: opts}
+	var err error
+	if s.cert, s.pool, err = selfSigned(); err != nil {
+		return nil, err
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	s.Addr = l.Addr().String()
+	s.serve(l)
+	return s, nil
 }
 
 // URL is the DUTYDESK_SMTP_URL for this server.
@@ -142,6 +163,19 @@ func (s *Server) Received() []Received {
 	return append([]Received(nil), s.received...)
 }
 
+// Count returns how many messages were accepted, and when the first and the last were.
+func (s *Server) Count() (n int, first, last time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count, s.first, s.last
+}
+
+// CertPEM is the server's certificate in PEM, for a client in another process to trust
+// (SSL_CERT_FILE).
+func (s *Server) CertPEM() []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cert.Certificate[0]})
+}
+
 // Sessions counts the SMTP sessions begun (STARTTLS begins a new one on the same connection).
 func (s *Server) Sessions() int {
 	s.mu.Lock()
@@ -191,6 +225,20 @@ func (ss *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (ss *session) Data(r io.Reader) error {
+	srv := ss.server
+	if srv.opts.CountOnly {
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return err
+		}
+		srv.mu.Lock()
+		srv.count++
+		srv.last = time.Now()
+		if srv.count == 1 {
+			srv.first = srv.last
+		}
+		srv.mu.Unlock()
+		return nil
+	}
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return err
@@ -199,9 +247,14 @@ func (ss *session) Data(r io.Reader) error {
 	if msg, err := mail.ReadMessage(bytes.NewReader(data)); err == nil {
 		rec.MessageID = msg.Header.Get("Message-Id")
 	}
-	ss.server.mu.Lock()
-	ss.server.received = append(ss.server.received, rec)
-	ss.server.mu.Unlock()
+	srv.mu.Lock()
+	srv.received = append(srv.received, rec)
+	srv.count++
+	srv.last = time.Now()
+	if srv.count == 1 {
+		srv.first = srv.last
+	}
+	srv.mu.Unlock()
 	return nil
 }
 
@@ -209,11 +262,10 @@ func (ss *session) Reset()        { ss.from, ss.to = "", nil }
 func (ss *session) Logout() error { return nil }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, and a pool that trusts it.
-func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
-	t.Helper()
+func selfSigned() (tls.Certificate, *x509.CertPool, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
@@ -229,13 +281,13 @@ func selfSigned(t testing.TB) (tls.Certificate, *x509.CertPool) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	leaf, err := x509.ParseCertificate(der)
 	if err != nil {
-		t.Fatal(err)
+		return tls.Certificate{}, nil, err
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(leaf)
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool, nil
 }

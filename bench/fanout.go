@@ -1,0 +1,186 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"dutydesk/internal/smtptest"
+	"dutydesk/models"
+	"dutydesk/notify"
+)
+
+// seedCity adds 10 districts, schools schools spread over them, and contacts contacts per school,
+// each with an e-mail address.
+func seedCity(ctx context.Context, db *models.DB, schools, contacts int) error {
+	stmts := []string{
+		`INSERT INTO districts (code, name, created_at, updated_at)
+		 SELECT 'D' || g, '测试区' || g, now(), now() FROM generate_series(1, 10) g`,
+		`INSERT INTO schools (district_id, name, type, created_at, updated_at)
+		 SELECT (SELECT id FROM districts ORDER BY id OFFSET g % 10 LIMIT 1), '第' || g || '学校',
+		        (ARRAY['kindergarten','primary','middle','high'])[1 + g % 4], now(), now()
+		 FROM generate_series(1, ` + strconv.Itoa(schools) + `) g`,
+		`INSERT INTO contacts (school_id, name, role, email, mobile, is_primary, created_at, updated_at)
+		 SELECT s.id, '联系人' || c, '安全专干', 'c' || c || '.s' || s.id || '@school.bench.test', '1380000' || lpad(c::text, 4, '0'), c = 1, now(), now()
+		 FROM schools s, generate_series(1, ` + strconv.Itoa(contacts) + `) c`,
+		`ANALYZE`,
+	}
+	for _, q := range stmts {
+		if err := db.WithContext(ctx).Exec(q).Error; err != nil {
+			return fmt.Errorf("seed city: %w", err)
+		}
+	}
+	return nil
+}
+
+// benchFanout: a typhoon warning to every contact of every school, queued by POST /api/v1/alerts
+// on the real server and delivered by its outbox dispatcher to an SMTP server on loopback; the
+// baseline is notify.SMTPSender with the same pool size sending the same messages to the same
+// server, in this process.
+func benchFanout(ctx context.Context, o options, bin string, r *report) error {
+	db, dbURL, cleanup, err := freshDatabase(ctx, o, "fanout")
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if err := seedCity(ctx, db, o.schools, o.contacts); err != nil {
+		return err
+	}
+	smtpServer, err := smtptest.Listen(smtptest.Options{CountOnly: true})
+	if err != nil {
+		return err
+	}
+	defer smtpServer.Stop()
+	certDir, err := os.MkdirTemp("", "dutydesk-bench-cert-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(certDir)
+	certFile := filepath.Join(certDir, "smtp.pem")
+	if err := os.WriteFile(certFile, smtpServer.CertPEM(), 0o600); err != nil {
+		return err
+	}
+	srv, err := startServer(ctx, bin, dbURL,
+		"DUTYDESK_SMTP_URL="+smtpServer.URL(), "SSL_CERT_FILE="+certFile, // STARTTLS + AUTH, trusting the test certificate
+		"DUTYDESK_SMTP_POOL_SIZE="+strconv.Itoa(o.poolSize), "DUTYDESK_SCHEDULE_OUTBOX=@every 1s")
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	token, err := srv.login(ctx)
+	if err != nil {
+		return err
+	}
+
+	// Queue: one POST, which the store handles in one transaction.
+	body := map[string]any{"type": "typhoon", "level": o.alertLevel, "whole_city": true, "headline": "台风预警（基准测试）"}
+	start := time.Now()
+	if _, err := srv.call(ctx, "POST", "/api/v1/alerts", token, body, nil); err != nil {
+		return err
+	}
+	queueTime := time.Since(start)
+	var queued, transactions int64
+	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*), COUNT(DISTINCT xmin::text) FROM outbox_messages WHERE channel = 'email'`).
+		Row().Scan(&queued, &transactions); err != nil {
+		return err
+	}
+	r.add(result{scenario: "fanout", measure: fmt.Sprintf("queue %d messages (POST /api/v1/alerts, %d schools × %d contacts)", queued, o.schools, o.contacts),
+		value: ms(queueTime), target: "< 1 s, one transaction", ok: check(queueTime < time.Second && transactions == 1)})
+	r.note("fanout: the %d outbox rows were written by %d transaction(s) (distinct xmin)", queued, transactions)
+
+	fmt.Fprintf(os.Stderr, "fanout: %d messages queued in %s; waiting for delivery\n", queued, queueTime)
+	// Deliver: wait until the SMTP server has accepted them all.
+	var n int
+	var first, last time.Time
+	for wait := time.Now().Add(o.fanoutWait); ; {
+		n, first, last = smtpServer.Count()
+		if int64(n) >= queued || time.Now().After(wait) || ctx.Err() != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if int64(n) < queued {
+		return fmt.Errorf("only %d of %d messages accepted after %s", n, queued, o.fanoutWait)
+	}
+	endToEnd := last.Sub(start)
+	dispatchRate := float64(n-1) / last.Sub(first).Seconds()
+	rss, err := srv.peakRSS()
+	if err != nil {
+		return err
+	}
+	srv.stop()
+	fmt.Fprintf(os.Stderr, "fanout: delivered %d in %s; baseline next\n", n, endToEnd)
+
+	// Baseline: the same messages, composed and sent by a bare pooled client.
+	var rows []models.OutboxMessage
+	if err := db.WithContext(ctx).Where("channel = ?", notify.ChannelEmail).Order("id").Find(&rows).Error; err != nil {
+		return err
+	}
+	msgs := make([]notify.Message, len(rows))
+	for i := range rows {
+		msgs[i] = rows[i].Message()
+	}
+	rows = nil
+	baseRate, err := bareSMTP(ctx, smtpServer, o.poolSize, msgs)
+	if err != nil {
+		return err
+	}
+	r.add(result{scenario: "fanout", measure: "all accepted by the SMTP server, from the POST", value: fmt.Sprintf("%.2f s", endToEnd.Seconds()),
+		target: "< 10 s", ok: check(endToEnd < 10*time.Second)})
+	r.add(result{scenario: "fanout", measure: fmt.Sprintf("delivery rate (outbox dispatcher, SMTP pool %d)", o.poolSize),
+		value: fmt.Sprintf("%.0f msg/s", dispatchRate), baseline: fmt.Sprintf("%.0f msg/s (bare SMTPSender)", baseRate),
+		target: "≥ 80% of baseline", ok: check(dispatchRate >= 0.8*baseRate)})
+	r.note("fanout: dispatcher at %.0f%% of the bare client", 100*dispatchRate/baseRate)
+	r.add(result{scenario: "fanout", measure: "peak RSS of dutydesk serve (VmHWM)", value: fmt.Sprintf("%.1f MB", float64(rss)/(1<<20)),
+		target: "< 150 MB", ok: check(rss < 150<<20)})
+	return nil
+}
+
+// bareSMTP sends msgs through a notify.SMTPSender with pool size parallel senders and returns
+// the rate in messages per second.
+func bareSMTP(ctx context.Context, server *smtptest.Server, pool int, msgs []notify.Message) (float64, error) {
+	sender, err := notify.NewSMTPSender(notify.SMTPConfig{URL: server.URL(), From: "值班室 <duty@bench.test>", PoolSize: pool,
+		Timeout: 30 * time.Second, TLSConfig: server.ClientTLS()})
+	if err != nil {
+		return 0, err
+	}
+	defer sender.Close()
+	next := make(chan notify.Message)
+	errs := make(chan error, pool)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range pool {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range next {
+				if err := sender.Send(ctx, m); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for _, m := range msgs {
+		select {
+		case next <- m:
+		case err := <-errs:
+			close(next)
+			wg.Wait()
+			return 0, err
+		}
+	}
+	close(next)
+	wg.Wait()
+	elapsed := time.Since(start)
+	select {
+	case err := <-errs:
+		return 0, err
+	default:
+	}
+	return float64(len(msgs)) / elapsed.Seconds(), nil
+}
