@@ -64,6 +64,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", a.openAPI)
 
 	v1 := r.Group("/api/v1")
 	v1.POST("/auth/login", a.login)
