@@ -72,6 +72,10 @@ type Config struct {
 	OutboxMaxAttempts int           `yaml:"outbox_max_attempts" env:"DUTYDESK_OUTBOX_MAX_ATTEMPTS"`
 	OutboxRetryBase   time.Duration `yaml:"outbox_retry_base" env:"DUTYDESK_OUTBOX_RETRY_BASE"`
 	OutboxRetryMax    time.Duration `yaml:"outbox_retry_max" env:"DUTYDESK_OUTBOX_RETRY_MAX"`
+	// OutboxLease is how long a dispatcher's claim on a message lasts: after a crash, the messages
+	// it had claimed but not sent wait this long before another dispatcher takes them. It must
+	// exceed SMTPTimeout.
+	OutboxLease time.Duration `yaml:"outbox_lease" env:"DUTYDESK_OUTBOX_LEASE"`
 	// Schedule* are cron specs (5 fields, or @every 30s, @daily…) in Timezone, checked by the
 	// scheduler at start-up.
 	ScheduleEscalation    string `yaml:"schedule_escalation" env:"DUTYDESK_SCHEDULE_ESCALATION"`
@@ -127,6 +131,7 @@ func Defaults() Config {
 		OutboxMaxAttempts:     8,
 		OutboxRetryBase:       30 * time.Second,
 		OutboxRetryMax:        time.Hour,
+		OutboxLease:           5 * time.Minute,
 		ScheduleEscalation:    "@every 30s",
 		ScheduleOutbox:        "@every 2s",
 		ScheduleDutyReminders: "0 18 * * *", // the day before a shift
@@ -316,6 +321,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OutboxRetryBase < time.Second || c.OutboxRetryMax < c.OutboxRetryBase {
 		bad("DUTYDESK_OUTBOX_RETRY_BASE", "must be at least 1s and not above DUTYDESK_OUTBOX_RETRY_MAX")
+	}
+	if c.OutboxLease < 2*c.SMTPTimeout {
+		bad("DUTYDESK_OUTBOX_LEASE", "must be at least twice DUTYDESK_SMTP_TIMEOUT (%s)", c.SMTPTimeout)
 	}
 	for _, s := range [][2]string{
 		{"DUTYDESK_SCHEDULE_ESCALATION", c.ScheduleEscalation}, {"DUTYDESK_SCHEDULE_OUTBOX", c.ScheduleOutbox},

@@ -143,7 +143,7 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	}
 	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
 		Outbox: models.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
-			Webhook: cfg.WebhookURL != ""},
+			Lease: cfg.OutboxLease, Webhook: cfg.WebhookURL != ""},
 		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
 		BaseURL: cfg.BaseURL, Links: models.NewLinkSigner(cfg.Secret),
 		Alerts:      models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
