@@ -48,6 +48,9 @@ type Config struct {
 	// MaxBodyBytes bounds JSON request bodies; MaxUploadBytes bounds file uploads.
 	MaxBodyBytes   int64 `yaml:"max_body_bytes" env:"DUTYDESK_MAX_BODY_BYTES"`
 	MaxUploadBytes int64 `yaml:"max_upload_bytes" env:"DUTYDESK_MAX_UPLOAD_BYTES"`
+	// RequestTimeout bounds the work of one API request; a database that stops answering then
+	// costs the client a 503 after this long instead of a hanging request.
+	RequestTimeout time.Duration `yaml:"request_timeout" env:"DUTYDESK_REQUEST_TIMEOUT"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
 	// Reports are the incident report deadlines per severity and category (YAML only).
@@ -123,6 +126,7 @@ func Defaults() Config {
 		LoginRatePerMinute: 10,
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     10 << 20,
+		RequestTimeout:     30 * time.Second,
 		LogLevel:           "info",
 
 		MailFrom:              "DutyDesk 应急值守 <dutydesk@localhost>",
@@ -267,6 +271,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxUploadBytes < 1024 {
 		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
+	}
+	if c.RequestTimeout < time.Second {
+		bad("DUTYDESK_REQUEST_TIMEOUT", "must be at least 1s")
 	}
 	if !ValidClock(c.DayShiftStart) {
 		bad("DUTYDESK_DAY_SHIFT_START", "%q is not a time of day like 08:30", c.DayShiftStart)

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -140,6 +141,22 @@ func securityHeaders(hsts bool) gin.HandlerFunc {
 		if hsts {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
+		c.Next()
+	}
+}
+
+// timeout bounds the work of each request: the store's queries share the request's context, so a
+// database that stops answering ends in a 503 after d instead of a request that hangs. A zero d
+// (a Config not from Defaults) leaves requests unbounded.
+func timeout(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if d <= 0 {
+			c.Next()
+			return
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), d)
+		defer cancel()
+		c.Request = c.Request.WithContext(ctx)
 		c.Next()
 	}
 }

@@ -66,7 +66,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", a.openAPI)
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", timeout(d.Config.RequestTimeout))
 	v1.POST("/auth/login", a.login)
 
 	authed := v1.Group("", requireAuth(a.store))
