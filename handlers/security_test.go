@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -221,5 +220,4 @@ func TestHostileBodiesAreRefused(t *testing.T) {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
 	})
-	_ = fmt.Sprint()
 }
