@@ -60,7 +60,7 @@ func FuzzJSONBodies(f *testing.F) {
 		tokens[i] = tok
 	}
 	ids := strings.NewReplacer(":id", fmt.Sprint(dir.School1A.ID), ":contact_id", "1", ":report_id", "1",
-		":instruction_id", "1", ":role", "officer", ":kind", "report_initial", ":date", "2026-10-01", ":token", "x")
+		":instruction_id", "1", ":role", "officer", ":kind", "initial_report", ":date", "2026-10-01", ":token", "x")
 
 	seeds := []string{`{}`, `null`, `[]`, `{"name":"东湖区","code":"330102"}`, `{"type":"typhoon","level":"red","whole_city":true}`,
 		`{"school_id":1,"title":"t","category":"accident","severity":4,"occurred_at":"2026-10-08T01:00:00Z"}`,
