@@ -11,7 +11,7 @@ import (
 
 func readCAP(t *testing.T, name string) []byte {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("..", "..", "shared", "testdata", "cap", name))
+	raw, err := os.ReadFile(filepath.Join("testdata", "cap", name))
 	if err != nil {
 		t.Fatal(err)
 	}
