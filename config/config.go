@@ -48,6 +48,9 @@ type Config struct {
 	// MaxBodyBytes bounds JSON request bodies; MaxUploadBytes bounds file uploads.
 	MaxBodyBytes   int64 `yaml:"max_body_bytes" env:"DUTYDESK_MAX_BODY_BYTES"`
 	MaxUploadBytes int64 `yaml:"max_upload_bytes" env:"DUTYDESK_MAX_UPLOAD_BYTES"`
+	// RequestTimeout bounds the work of one API request; a database that stops answering then
+	// costs the client a 503 after this long instead of a hanging request.
+	RequestTimeout time.Duration `yaml:"request_timeout" env:"DUTYDESK_REQUEST_TIMEOUT"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level" env:"DUTYDESK_LOG_LEVEL"`
 	// Reports are the incident report deadlines per severity and category (YAML only).
@@ -72,6 +75,10 @@ type Config struct {
 	OutboxMaxAttempts int           `yaml:"outbox_max_attempts" env:"DUTYDESK_OUTBOX_MAX_ATTEMPTS"`
 	OutboxRetryBase   time.Duration `yaml:"outbox_retry_base" env:"DUTYDESK_OUTBOX_RETRY_BASE"`
 	OutboxRetryMax    time.Duration `yaml:"outbox_retry_max" env:"DUTYDESK_OUTBOX_RETRY_MAX"`
+	// OutboxLease is how long a dispatcher's claim on a message lasts: after a crash, the messages
+	// it had claimed but not sent wait this long before another dispatcher takes them. It must
+	// exceed SMTPTimeout.
+	OutboxLease time.Duration `yaml:"outbox_lease" env:"DUTYDESK_OUTBOX_LEASE"`
 	// Schedule* are cron specs (5 fields, or @every 30s, @daily…) in Timezone, checked by the
 	// scheduler at start-up.
 	ScheduleEscalation    string `yaml:"schedule_escalation" env:"DUTYDESK_SCHEDULE_ESCALATION"`
@@ -119,6 +126,7 @@ func Defaults() Config {
 		LoginRatePerMinute: 10,
 		MaxBodyBytes:       1 << 20,
 		MaxUploadBytes:     10 << 20,
+		RequestTimeout:     30 * time.Second,
 		LogLevel:           "info",
 
 		MailFrom:              "DutyDesk 应急值守 <dutydesk@localhost>",
@@ -127,6 +135,7 @@ func Defaults() Config {
 		OutboxMaxAttempts:     8,
 		OutboxRetryBase:       30 * time.Second,
 		OutboxRetryMax:        time.Hour,
+		OutboxLease:           5 * time.Minute,
 		ScheduleEscalation:    "@every 30s",
 		ScheduleOutbox:        "@every 2s",
 		ScheduleDutyReminders: "0 18 * * *", // the day before a shift
@@ -263,6 +272,9 @@ func (c *Config) Validate() error {
 	if c.MaxUploadBytes < 1024 {
 		bad("DUTYDESK_MAX_UPLOAD_BYTES", "must be at least 1024")
 	}
+	if c.RequestTimeout < time.Second {
+		bad("DUTYDESK_REQUEST_TIMEOUT", "must be at least 1s")
+	}
 	if !ValidClock(c.DayShiftStart) {
 		bad("DUTYDESK_DAY_SHIFT_START", "%q is not a time of day like 08:30", c.DayShiftStart)
 	}
@@ -316,6 +328,9 @@ func (c *Config) Validate() error {
 	}
 	if c.OutboxRetryBase < time.Second || c.OutboxRetryMax < c.OutboxRetryBase {
 		bad("DUTYDESK_OUTBOX_RETRY_BASE", "must be at least 1s and not above DUTYDESK_OUTBOX_RETRY_MAX")
+	}
+	if c.OutboxLease < 2*c.SMTPTimeout {
+		bad("DUTYDESK_OUTBOX_LEASE", "must be at least twice DUTYDESK_SMTP_TIMEOUT (%s)", c.SMTPTimeout)
 	}
 	for _, s := range [][2]string{
 		{"DUTYDESK_SCHEDULE_ESCALATION", c.ScheduleEscalation}, {"DUTYDESK_SCHEDULE_OUTBOX", c.ScheduleOutbox},

@@ -82,12 +82,19 @@ func publicError(c *gin.Context, err error) (*models.Error, int) {
 	return e, status
 }
 
-// unavailable tells whether err means the database could not be reached.
+// unavailable tells whether err means the database could not be reached: refused or failed
+// connections, a connection dropped mid-query (a restarting server: unexpected EOF), a timeout, or
+// PostgreSQL saying it is shutting down or starting up (SQLSTATE classes 08 and 57P).
 func unavailable(err error) bool {
 	var netErr net.Error
 	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
 	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) || errors.As(err, &connErr) ||
-		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err)
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // bindJSON decodes the request body into v, refusing invalid UTF-8, unknown fields, wrong types,

@@ -5,6 +5,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -53,7 +54,7 @@ func NewRouter(d Deps) *gin.Engine {
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
 	_ = r.SetTrustedProxies(nil)
-	r.Use(withRequestID(), logAndMeasure(newHTTPMetrics(reg)), recoverPanics(), securityHeaders(),
+	r.Use(withRequestID(), logAndMeasure(newHTTPMetrics(reg)), recoverPanics(), securityHeaders(strings.HasPrefix(d.Config.BaseURL, "https://")),
 		limitBody(d.Config.MaxBodyBytes, d.Config.MaxUploadBytes))
 	r.NoRoute(func(c *gin.Context) { respondError(c, models.Errorf(models.ENOTFOUND, "没有这个接口")) })
 	r.NoMethod(func(c *gin.Context) {
@@ -63,8 +64,9 @@ func NewRouter(d Deps) *gin.Engine {
 	r.GET("/healthz", a.healthz)
 	r.GET("/readyz", a.readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", a.openAPI)
 
-	v1 := r.Group("/api/v1")
+	v1 := r.Group("/api/v1", timeout(d.Config.RequestTimeout))
 	v1.POST("/auth/login", a.login)
 
 	authed := v1.Group("", requireAuth(a.store))

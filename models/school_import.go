@@ -62,6 +62,11 @@ type ImportResult struct {
 	ContactsDeleted int `json:"contacts_deleted"`
 }
 
+// maxImportUnzipped bounds what an .xlsx upload may inflate to. A list of a city's ~1,000 schools
+// and their contacts unpacks to a few megabytes; without a bound a 10 MB upload crafted as a zip
+// bomb would unpack gigabytes (excelize's own default limit is 16 GB).
+const maxImportUnzipped = 64 << 20
+
 // ReadImportRows reads a CSV (UTF-8, with or without BOM, or GB18030 as older Excel writes it) or
 // an XLSX file (first sheet) into rows of cells. name's extension chooses the format.
 func ReadImportRows(name string, r io.Reader) ([][]string, error) {
@@ -72,7 +77,7 @@ func ReadImportRows(name string, r io.Reader) ([][]string, error) {
 	lower := strings.ToLower(name)
 	switch {
 	case strings.HasSuffix(lower, ".xlsx"):
-		f, err := excelize.OpenReader(bytes.NewReader(raw))
+		f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: maxImportUnzipped, UnzipXMLSizeLimit: maxImportUnzipped})
 		if err != nil {
 			return nil, importFileError("无法读取 XLSX 文件：" + err.Error())
 		}

@@ -40,6 +40,8 @@ commands:
   migrate                 apply database migrations and exit
   import schools FILE     import schools and contacts from a .csv or .xlsx file
   demo                    seed the demo city into an empty database and exit
+  backup FILE             write a consistent copy of the SQLite database to FILE (the service may run)
+  restore FILE            replace the SQLite database with the backup FILE (stop the service first)
   version                 print the version
 
 every command takes --config FILE (YAML); DUTYDESK_* environment variables override it.
@@ -96,6 +98,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		}
 		defer db.Close()
 		return seedDemo(ctx, store, stdout)
+	case "backup", "restore":
+		if flags.NArg() != 1 {
+			return fmt.Errorf("usage: dutydesk %s FILE", cmd)
+		}
+		if cmd == "backup" {
+			return backup(ctx, cfg, flags.Arg(0), stdout)
+		}
+		return restore(ctx, cfg, flags.Arg(0), stdout)
 	case "import":
 		if flags.NArg() != 2 || flags.Arg(0) != "schools" {
 			return errors.New("usage: dutydesk import schools FILE")
@@ -143,7 +153,7 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	}
 	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
 		Outbox: models.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
-			Webhook: cfg.WebhookURL != ""},
+			Lease: cfg.OutboxLease, Webhook: cfg.WebhookURL != ""},
 		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
 		BaseURL: cfg.BaseURL, Links: models.NewLinkSigner(cfg.Secret),
 		Alerts:      models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
@@ -215,6 +225,11 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 	if demo && cfg.AdminPassword == "" {
 		cfg.AdminPassword = demoAdminPassword
 	}
+	unlock, err := lockDataDir(cfg) // restore waits for the service to stop
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	db, store, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

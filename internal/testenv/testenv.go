@@ -100,6 +100,13 @@ func OpenDBPair(t testing.TB, dialect models.Dialect, clock models.Clock) (*mode
 	return dbs[0], dbs[1]
 }
 
+// PostgresURL returns the URL of a fresh PostgreSQL schema of this test's own, dropped when the
+// test ends, for a database opened by another process (the fault tests run the real binary).
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	return freshSchema(t)
+}
+
 // freshSchema creates a schema of its own for this test and returns a URL whose search_path is it.
 func freshSchema(t testing.TB) string {
 	t.Helper()
