@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"gorm.io/gorm/clause"
 )
 
 // AlertStatus is where an alert stands in its lifecycle.
@@ -298,7 +300,7 @@ func (s *Store) updateAlert(ctx context.Context, actor *User, id int64, in Alert
 	var a *Alert
 	err := s.transact(ctx, func(tx *Store) error {
 		var err error
-		if a, err = tx.loadAlert(ctx, id); err != nil {
+		if a, err = tx.lockAlert(ctx, id); err != nil {
 			return err
 		}
 		if a.Status != AlertActive {
@@ -393,7 +395,7 @@ func (s *Store) liftAlert(ctx context.Context, actor *User, id int64, note strin
 	var a *Alert
 	err := s.transact(ctx, func(tx *Store) error {
 		var err error
-		if a, err = tx.loadAlert(ctx, id); err != nil {
+		if a, err = tx.lockAlert(ctx, id); err != nil {
 			return err
 		}
 		if a.Status != AlertActive {
@@ -434,8 +436,22 @@ func (s *Store) liftAlert(ctx context.Context, actor *User, id int64, note strin
 
 // loadAlert reads an alert with its districts. Errors: not_found.
 func (s *Store) loadAlert(ctx context.Context, id int64) (*Alert, error) {
+	return s.readAlert(ctx, id, false)
+}
+
+// lockAlert reads an alert for a change, locking its row until the transaction ends (PostgreSQL;
+// SQLite has one writer), so that an update and a lifting at the same moment cannot both apply.
+func (s *Store) lockAlert(ctx context.Context, id int64) (*Alert, error) {
+	return s.readAlert(ctx, id, true)
+}
+
+func (s *Store) readAlert(ctx context.Context, id int64, forUpdate bool) (*Alert, error) {
 	var a Alert
-	if err := s.conn(ctx).Take(&a, id).Error; err != nil {
+	q := s.conn(ctx)
+	if forUpdate {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	if err := q.Take(&a, id).Error; err != nil {
 		return nil, notFound("预警", err)
 	}
 	if err := s.conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", id).Order("district_id").Pluck("district_id", &a.DistrictIDs).Error; err != nil {
