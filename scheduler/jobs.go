@@ -124,6 +124,12 @@ func SendersFromConfig(cfg config.Config) (map[notify.Channel]notify.Sender, fun
 // dispatchBatch is how many messages a dispatcher claims at a time.
 const dispatchBatch = 50
 
+// MaxUnrecorded bounds how many messages a dispatcher with that many workers may have sent but not
+// yet recorded as sent: the group being recorded, the outcomes queued behind it, and one held by
+// each worker. If the process dies, these and only these go out again after the restart, with the
+// same Message-ID — the price of recording sent messages in groups rather than one commit each.
+func MaxUnrecorded(parallel int) int { return 2*dispatchBatch + max(parallel, 1) }
+
 // Dispatcher drains the outbox: it claims due messages, sends them, and marks each sent or
 // failed (to be retried with backoff, or given up after the configured attempts).
 type Dispatcher struct {
