@@ -38,6 +38,9 @@ func TestAlertAPI(t *testing.T) {
 		if len(list.Items) != 1 {
 			t.Fatalf("a retried issue created %d alerts", len(list.Items))
 		}
+		if ids := list.Items[0].DistrictIDs; len(ids) != 1 || ids[0] != d.District1.ID {
+			t.Fatalf("listed alert's region %v, want [%d]", ids, d.District1.ID)
+		}
 		path := "/api/v1/alerts/" + id(a.ID)
 
 		t.Run("PreviewShowsDefaultInstructions", func(t *testing.T) {

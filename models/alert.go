@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -494,22 +495,13 @@ func (s *Store) alertConcerns(ctx context.Context, actor *User, a *Alert) (bool,
 	case a.WholeCity:
 		return actor.Role == RoleDistrictOfficer || actor.Role == RoleSchoolReporter, nil
 	case actor.Role == RoleDistrictOfficer && actor.DistrictID != nil:
-		return containsID(a.DistrictIDs, *actor.DistrictID), nil
+		return slices.Contains(a.DistrictIDs, *actor.DistrictID), nil
 	case actor.Role == RoleSchoolReporter && actor.SchoolID != nil:
 		var n int64
 		err := s.conn(ctx).Model(&AlertSchool{}).Where("alert_id = ? AND school_id = ?", a.ID, *actor.SchoolID).Count(&n).Error
 		return n > 0, err
 	}
 	return false, nil
-}
-
-func containsID(ids []int64, id int64) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // AlertFilter narrows a list of alerts.
@@ -543,10 +535,22 @@ func (s *Store) Alerts(ctx context.Context, actor *User, f AlertFilter) ([]Alert
 		return nil, 0, fmt.Errorf("list alerts: %w", err)
 	}
 	alerts, next := pageResult(alerts, page, func(a Alert) int64 { return a.ID })
+	// The page's regions in one query, not one per alert.
+	ids := make([]int64, len(alerts))
 	for i := range alerts {
-		if err := s.conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", alerts[i].ID).Order("district_id").Pluck("district_id", &alerts[i].DistrictIDs).Error; err != nil {
-			return nil, 0, err
-		}
+		ids[i] = alerts[i].ID
+	}
+	var regions []AlertDistrict
+	if err := s.conn(ctx).Where("alert_id IN ?", ids).Order("alert_id, district_id").Find(&regions).Error; err != nil {
+		return nil, 0, fmt.Errorf("alert districts: %w", err)
+	}
+	index := make(map[int64]int, len(alerts))
+	for i := range alerts {
+		index[alerts[i].ID] = i
+	}
+	for _, r := range regions {
+		a := &alerts[index[r.AlertID]]
+		a.DistrictIDs = append(a.DistrictIDs, r.DistrictID)
 	}
 	return alerts, next, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -277,7 +278,7 @@ func (s *Store) responsibleDistricts(ctx context.Context, d Deadline) ([]int64, 
 	pending, err := s.pendingSchools(ctx, d)
 	var ids []int64
 	for _, sc := range pending {
-		if !containsID(ids, sc.DistrictID) {
+		if !slices.Contains(ids, sc.DistrictID) {
 			ids = append(ids, sc.DistrictID)
 		}
 	}

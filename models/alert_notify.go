@@ -164,9 +164,3 @@ func (s *Store) acknowledgedSchools(ctx context.Context, alertID int64) (map[int
 	}
 	return m, nil
 }
-
-func (s *Store) hasOpenDeadline(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) (bool, error) {
-	var n int64
-	err := s.conn(ctx).Model(&Deadline{}).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID).Count(&n).Error
-	return n > 0, err
-}

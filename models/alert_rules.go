@@ -2,6 +2,7 @@ package models
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -143,21 +144,12 @@ func SchoolActionFor(rules []SuspensionRule, t AlertType, l AlertLevel, st Schoo
 		if (r.FromHour != 0 || r.ToHour != 0) && (hour < r.FromHour || hour >= r.ToHour) {
 			continue
 		}
-		if len(r.SchoolTypes) > 0 && !containsSchoolType(r.SchoolTypes, st) {
+		if len(r.SchoolTypes) > 0 && !slices.Contains(r.SchoolTypes, st) {
 			continue
 		}
 		return r.Action
 	}
 	return ActionNone
-}
-
-func containsSchoolType(types []SchoolType, st SchoolType) bool {
-	for _, t := range types {
-		if t == st {
-			return true
-		}
-	}
-	return false
 }
 
 // DefaultInstructions writes the instructions an alert carries unless the desk edits them: what

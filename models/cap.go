@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -143,7 +144,7 @@ func (a *CAPAlert) validate() error {
 		}
 	}
 	if len(missing) > 0 {
-		return capError("CAP 缺少必填元素：" + strings.Join(sortedStrings(missing), ", "))
+		return capError("CAP 缺少必填元素：" + strings.Join(slices.Sorted(slices.Values(missing)), ", "))
 	}
 	if !capStatuses[a.Status] {
 		return capError("CAP status 无效：" + a.Status)

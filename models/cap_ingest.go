@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -231,7 +232,7 @@ func (s *Store) capRegion(ctx context.Context, msg *CAPAlert, info *CAPInfo) (bo
 	city := s.opts.CAP
 	var ids []int64
 	add := func(id int64) {
-		if !containsID(ids, id) {
+		if !slices.Contains(ids, id) {
 			ids = append(ids, id)
 		}
 	}

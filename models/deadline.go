@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // DeadlineKind names an awaited action.
@@ -78,10 +80,22 @@ func (s *Store) MissDeadlines(ctx context.Context, kind DeadlineKind, subjectTyp
 	return s.finishDeadlines(ctx, kind, subjectType, subjectID, true)
 }
 
+// openDeadlines selects the open deadlines of kind on a subject.
+func (s *Store) openDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) *gorm.DB {
+	return s.conn(ctx).Model(&Deadline{}).
+		Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID)
+}
+
+// hasOpenDeadline tells whether a subject has an open deadline of kind.
+func (s *Store) hasOpenDeadline(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) (bool, error) {
+	var n int64
+	err := s.openDeadlines(ctx, kind, subjectType, subjectID).Count(&n).Error
+	return n > 0, err
+}
+
 func (s *Store) finishDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64, missed bool) ([]Deadline, error) {
 	var open []Deadline
-	q := s.conn(ctx).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID)
-	if err := q.Find(&open).Error; err != nil {
+	if err := s.openDeadlines(ctx, kind, subjectType, subjectID).Find(&open).Error; err != nil {
 		return nil, fmt.Errorf("find deadlines %s %s/%d: %w", kind, subjectType, subjectID, err)
 	}
 	now := s.Now()
@@ -98,9 +112,7 @@ func (s *Store) finishDeadlines(ctx context.Context, kind DeadlineKind, subjectT
 // RescheduleDeadlines moves the open deadlines of kind on a subject to dueAt (e.g. after a change
 // of severity). An escalation already fired stays fired.
 func (s *Store) RescheduleDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64, dueAt time.Time) error {
-	err := s.conn(ctx).Model(&Deadline{}).
-		Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID).
-		Update("due_at", dueAt.UTC()).Error
+	err := s.openDeadlines(ctx, kind, subjectType, subjectID).Update("due_at", dueAt.UTC()).Error
 	if err != nil {
 		return fmt.Errorf("reschedule deadlines %s %s/%d: %w", kind, subjectType, subjectID, err)
 	}

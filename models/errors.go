@@ -90,8 +90,3 @@ func (p Problems) Err() error {
 	}
 	return &Error{Code: EINVALID, Message: "输入有误，请检查标出的字段", Fields: p}
 }
-
-func sortedStrings(s []string) []string {
-	sort.Strings(s)
-	return s
-}
