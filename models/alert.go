@@ -237,7 +237,7 @@ func (s *Store) issueAlert(ctx context.Context, actor *User, in AlertInput, sour
 		if err := tx.saveAlertDistricts(a); err != nil {
 			return err
 		}
-		queued, err := tx.notifyAlert(ctx, a, "issued", now)
+		queued, schools, err := tx.notifyAlert(ctx, a, "issued", now)
 		if err != nil {
 			return err
 		}
@@ -245,7 +245,7 @@ func (s *Store) issueAlert(ctx context.Context, actor *User, in AlertInput, sour
 			return err
 		}
 		if a.Level.NeedsSafetyReports() && !a.Drill {
-			if _, err := tx.openSafetyRound(ctx, a, "发布时", now); err != nil {
+			if _, err := tx.openSafetyRound(ctx, a, "发布时", now, schools); err != nil {
 				return err
 			}
 		}
@@ -344,7 +344,7 @@ func (s *Store) updateAlert(ctx context.Context, actor *User, id int64, in Alert
 				return err
 			}
 		}
-		queued, err := tx.notifyAlert(ctx, a, "updated", now)
+		queued, schools, err := tx.notifyAlert(ctx, a, "updated", now)
 		if err != nil {
 			return err
 		}
@@ -353,7 +353,7 @@ func (s *Store) updateAlert(ctx context.Context, actor *User, id int64, in Alert
 			return err
 		}
 		if raised && a.Level.NeedsSafetyReports() && !before.Level.NeedsSafetyReports() && !a.Drill {
-			if _, err := tx.openSafetyRound(ctx, a, fmt.Sprintf("升级为%s时", a.Level.Name()), now); err != nil {
+			if _, err := tx.openSafetyRound(ctx, a, fmt.Sprintf("升级为%s时", a.Level.Name()), now, schools); err != nil {
 				return err
 			}
 		}
@@ -411,7 +411,7 @@ func (s *Store) liftAlert(ctx context.Context, actor *User, id int64, note strin
 		if _, err := tx.CloseDeadlines(ctx, DeadlineAlertAck, "alert", a.ID); err != nil {
 			return err
 		}
-		queued, err := tx.notifyAlert(ctx, a, "lifted", now)
+		queued, schools, err := tx.notifyAlert(ctx, a, "lifted", now)
 		if err != nil {
 			return err
 		}
@@ -423,7 +423,7 @@ func (s *Store) liftAlert(ctx context.Context, actor *User, id int64, note strin
 			return err
 		}
 		if a.Level.NeedsSafetyReports() && !a.Drill {
-			if _, err := tx.openSafetyRound(ctx, a, "解除时", now); err != nil {
+			if _, err := tx.openSafetyRound(ctx, a, "解除时", now, schools); err != nil {
 				return err
 			}
 		}

@@ -61,38 +61,39 @@ func (s *Store) regionName(ctx context.Context, a *Alert) (string, error) {
 // notifyAlert records every school of the region in alert_schools, (re)opens the acknowledgement
 // deadline while the alert is active, and queues one message per contact: the warning with a
 // personal acknowledgement link, its update, or its lifting. Drills send nothing. It returns the
-// number of messages queued.
-func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now time.Time) (int, error) {
+// number of messages queued and the region's schools, which a safety round opened in the same
+// transaction reuses rather than reading them again.
+func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now time.Time) (int, []regionSchool, error) {
 	opts := s.opts.Alerts.withDefaults()
 	schools, err := s.regionSchools(ctx, a)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	if action != "lifted" {
 		if err := s.ensureAlertSchools(ctx, a, schools, now); err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		open, err := s.hasOpenDeadline(ctx, DeadlineAlertAck, "alert", a.ID)
 		if err != nil {
-			return 0, err
+			return 0, nil, err
 		}
 		if !open && !a.Drill {
 			d := &Deadline{Kind: DeadlineAlertAck, SubjectType: "alert", SubjectID: a.ID, Label: a.Title() + "（" + a.Headline + "）", DueAt: now.Add(opts.AckDue)}
 			if err := s.OpenDeadline(ctx, d); err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 		}
 	}
 	if a.Drill {
-		return 0, nil
+		return 0, schools, nil
 	}
 	region, err := s.regionName(ctx, a)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	acked, err := s.acknowledgedSchools(ctx, a.ID)
 	if err != nil {
-		return 0, err
+		return 0, nil, err
 	}
 	loc := s.opts.Location
 	ackBy := now.Add(opts.AckDue)
@@ -111,7 +112,7 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 			}
 			r, err := notify.Render(notify.KindAlertIssued, data)
 			if err != nil {
-				return 0, err
+				return 0, nil, err
 			}
 			msgs = append(msgs, notify.Message{
 				ID:      notify.MessageID("alert", FormatID(a.ID), fmt.Sprint(a.Version), action, "contact", FormatID(c.ID)),
@@ -120,7 +121,8 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 			})
 		}
 	}
-	return s.EnqueueMessages(ctx, msgs)
+	queued, err := s.EnqueueMessages(ctx, msgs)
+	return queued, schools, err
 }
 
 // link returns the absolute URL of a signed link under path.

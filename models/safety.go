@@ -87,8 +87,9 @@ func (in SafetyReportInput) validate() Problems {
 
 // openSafetyRound opens a round for alert a unless one with the same label exists, queues a
 // request with a personal link to every contact of the region, and opens the round's deadline.
-// It returns the round, or nil when it already existed.
-func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now time.Time) (*SafetyRound, error) {
+// schools are the region's schools when the caller has them; nil reads them (only once the round
+// is known to be new). It returns the round, or nil when it already existed.
+func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now time.Time, schools []regionSchool) (*SafetyRound, error) {
 	opts := s.opts.Alerts.withDefaults()
 	var n int64
 	if err := s.conn(ctx).Model(&SafetyRound{}).Where("alert_id = ? AND label = ?", a.ID, label).Count(&n).Error; err != nil {
@@ -108,9 +109,11 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 		Label: a.Title() + " 平安报（" + label + "）", DueAt: r.DueAt}); err != nil {
 		return nil, err
 	}
-	schools, err := s.regionSchools(ctx, a)
-	if err != nil {
-		return nil, err
+	if schools == nil {
+		var err error
+		if schools, err = s.regionSchools(ctx, a); err != nil {
+			return nil, err
+		}
 	}
 	loc := s.opts.Location
 	var msgs []notify.Message
@@ -157,7 +160,7 @@ func (s *Store) OpenScheduledSafetyRounds(ctx context.Context, now time.Time) (i
 			if err != nil {
 				return err
 			}
-			r, err := tx.openSafetyRound(ctx, a, slot.Format("2006-01-02 15:04"), now)
+			r, err := tx.openSafetyRound(ctx, a, slot.Format("2006-01-02 15:04"), now, nil)
 			if r != nil {
 				opened++
 			}
