@@ -38,6 +38,10 @@ const sqlitePragmas = "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pr
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	// url is the PostgreSQL URL, for WatchChanges' own connection.
+	url string
+	// cache is the read cache (readcache.go), nil on SQLite.
+	cache *readCache
 }
 
 // OpenPostgres opens a PostgreSQL database by URL.
@@ -53,7 +57,11 @@ func OpenPostgres(url string, clock Clock) (*DB, error) {
 	sqlDB.SetMaxOpenConns(25)
 	sqlDB.SetMaxIdleConns(10)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
-	return &DB{DB: db, Dialect: Postgres}, nil
+	cache := newReadCache(clock)
+	if err := cache.registerCallbacks(db); err != nil {
+		return nil, err
+	}
+	return &DB{DB: db, Dialect: Postgres, url: url, cache: cache}, nil
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path.

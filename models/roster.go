@@ -388,19 +388,33 @@ type OnDuty struct {
 // other parts of the system (the escalation engine). It is one indexed query. It does not check
 // permissions: callers are the system itself.
 func (s *Store) OnDuty(ctx context.Context, at time.Time) (*OnDuty, error) {
+	od, _, err := s.onDuty(ctx, at, 0)
+	return od, err
+}
+
+// onDuty is OnDuty, also saying until when its answer holds, looking as far as horizon ahead:
+// till is the earliest of at+horizon, the end of an assignment on duty at at, and the start of
+// one beginning after at.
+func (s *Store) onDuty(ctx context.Context, at time.Time, horizon time.Duration) (od *OnDuty, till time.Time, err error) {
 	var as []Assignment
 	// Bounding ends_at on both sides keeps the scan of assignments_ends_at to one shift's length.
-	err := s.conn(ctx).Joins("User").
+	err = s.conn(ctx).Joins("User").
 		Where("assignments.ends_at > ? AND assignments.ends_at <= ? AND assignments.starts_at <= ?",
-			at.UTC(), at.Add(maxShiftLength).UTC(), at.UTC()).
+			at.UTC(), at.Add(horizon+maxShiftLength).UTC(), at.Add(horizon).UTC()).
 		Order("assignments.starts_at, assignments.id").Find(&as).Error
 	if err != nil {
-		return nil, fmt.Errorf("on duty at %s: %w", at.Format(time.RFC3339), err)
+		return nil, till, fmt.Errorf("on duty at %s: %w", at.Format(time.RFC3339), err)
 	}
-	od := &OnDuty{At: at, Officers: []*User{}}
+	od = &OnDuty{At: at, Officers: []*User{}}
+	till = at.Add(horizon)
 	var leaderEnd time.Time
 	for i := range as {
 		a := &as[i]
+		if a.StartsAt.After(at) {
+			till = earliest(till, a.StartsAt)
+			continue
+		}
+		till = earliest(till, a.EndsAt)
 		switch {
 		case a.Role == DutyLeader && od.Leader == nil:
 			od.Leader, leaderEnd = a.User, a.EndsAt
@@ -414,16 +428,35 @@ func (s *Store) OnDuty(ctx context.Context, at time.Time) (*OnDuty, error) {
 	if od.EndsAt.IsZero() {
 		od.EndsAt = leaderEnd
 	}
-	return od, nil
+	return od, till, nil
+}
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
 }
 
 // RosterNow returns who is on duty now: the desk's people and phones. Every role may read it.
+// The answer may come from the read cache (readcache.go): callers must not modify it.
 // Errors: forbidden.
 func (s *Store) RosterNow(ctx context.Context, actor *User) (*OnDuty, error) {
 	if !actor.Can(ReadOnDuty) {
 		return nil, errForbidden
 	}
-	return s.OnDuty(ctx, s.Now())
+	now := s.Now()
+	if od, ok := s.cache.onDutyAt(now); ok {
+		od.At = now
+		return &od, nil
+	}
+	gen, _ := s.cache.generation()
+	od, till, err := s.onDuty(ctx, now, s.cache.horizon())
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putOnDuty(gen, *od, till)
+	return od, nil
 }
 
 // ConfirmShifts marks the shifts starting in [from, to) confirmed, so that generation leaves them

@@ -74,24 +74,15 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Session
 	if token == "" {
 		return nil, nil, Errorf(EUNAUTHORIZED, "请先登录")
 	}
-	// One query for both: every authenticated request pays for it.
 	hash := hashToken(token)
-	var row struct {
-		User
-		SessionID        int64
-		SessionCreatedAt time.Time
-		SessionExpiresAt time.Time
-		SessionRevokedAt *time.Time
+	row, ok := s.cache.session(hash)
+	if !ok {
+		var err error
+		if row, ok, err = s.readSession(ctx, hash); err != nil {
+			return nil, nil, err
+		}
 	}
-	res := s.conn(ctx).Table("sessions").
-		Select("users.*, sessions.id AS session_id, sessions.created_at AS session_created_at, "+
-			"sessions.expires_at AS session_expires_at, sessions.revoked_at AS session_revoked_at").
-		Joins("JOIN users ON users.id = sessions.user_id").
-		Where("sessions.token_hash = ?", hash).Limit(1).Scan(&row)
-	if res.Error != nil {
-		return nil, nil, fmt.Errorf("authenticate: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
+	if !ok {
 		return nil, nil, Errorf(EUNAUTHORIZED, "登录已失效，请重新登录")
 	}
 	sess := Session{ID: row.SessionID, TokenHash: hash, UserID: row.ID, CreatedAt: row.SessionCreatedAt,
@@ -104,6 +95,34 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*User, *Session
 		return nil, nil, Errorf(EUNAUTHORIZED, "账号已停用")
 	}
 	return &u, &sess, nil
+}
+
+// authRow is a session and its user, as Authenticate reads them (and the read cache keeps them).
+type authRow struct {
+	User
+	SessionID        int64
+	SessionCreatedAt time.Time
+	SessionExpiresAt time.Time
+	SessionRevokedAt *time.Time
+}
+
+// readSession reads the session with the token hash and its user, in one query: every
+// authenticated request the read cache cannot answer pays for it. ok is false if there is none.
+func (s *Store) readSession(ctx context.Context, hash string) (row authRow, ok bool, err error) {
+	gen, _ := s.cache.generation()
+	res := s.conn(ctx).Table("sessions").
+		Select("users.*, sessions.id AS session_id, sessions.created_at AS session_created_at, "+
+			"sessions.expires_at AS session_expires_at, sessions.revoked_at AS session_revoked_at").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.token_hash = ?", hash).Limit(1).Scan(&row)
+	if res.Error != nil {
+		return row, false, fmt.Errorf("authenticate: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return row, false, nil
+	}
+	s.cache.putSession(gen, hash, row)
+	return row, true, nil
 }
 
 // Logout revokes a session at once.

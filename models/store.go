@@ -44,6 +44,7 @@ type Store struct {
 	dialect Dialect
 	clock   Clock
 	opts    Options
+	cache   *readCache
 }
 
 // NewStore returns a Store over db, telling time by clock.
@@ -76,7 +77,7 @@ func NewStore(db *DB, clock Clock, opts Options) *Store {
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()
 	}
-	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts}
+	return &Store{db: db.DB, dialect: db.Dialect, clock: clock, opts: opts, cache: db.cache}
 }
 
 // Now returns the Store's current time.
@@ -92,10 +93,19 @@ func (s *Store) Location() *time.Location { return s.opts.Location }
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // transact runs fn in one transaction on a Store bound to it; an error rolls everything back.
+// If it emptied the read cache, it empties it again after commit, so that no answer read from
+// before the commit, by a request racing this one, outlives it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, clock: s.clock, opts: s.opts})
+	gen, _ := s.cache.generation()
+	err := s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
+		tx := *s
+		tx.db = gtx
+		return fn(&tx)
 	})
+	if now, _ := s.cache.generation(); now != gen {
+		s.cache.empty()
+	}
+	return err
 }
 
 // isUniqueViolation tells whether err is a unique-key conflict on either dialect.

@@ -70,7 +70,30 @@ func OpenDB(t testing.TB, dialect models.Dialect, clock models.Clock) *models.DB
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", dialect, err)
 	}
+	WatchChanges(t, db)
 	return db
+}
+
+// WatchChanges turns the read cache of a PostgreSQL database on, as serve does, and waits until
+// it is on, so that tests on PostgreSQL run with it; it is turned off when the test ends. On
+// SQLite it does nothing.
+func WatchChanges(t testing.TB, db *models.DB) {
+	t.Helper()
+	if db.Dialect != models.Postgres {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = db.WatchChanges(ctx, models.DefaultReadCacheTTL, func(err error) { t.Logf("read cache: %v", err) })
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	for deadline := time.Now().Add(30 * time.Second); !db.ReadCacheOn(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("read cache: the change listener did not connect within 30 s")
+		}
+	}
 }
 
 // OpenDBPair opens two handles (two connection pools) on one fresh, migrated database of the
@@ -97,6 +120,8 @@ func OpenDBPair(t testing.TB, dialect models.Dialect, clock models.Clock) (*mode
 	if err := dbs[0].Migrate(context.Background()); err != nil {
 		t.Fatalf("migrate %s: %v", dialect, err)
 	}
+	WatchChanges(t, dbs[0])
+	WatchChanges(t, dbs[1])
 	return dbs[0], dbs[1]
 }
 

@@ -1,0 +1,267 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgxlisten"
+	"gorm.io/gorm"
+)
+
+// The read cache keeps, for a few seconds, the two answers read on nearly every request: whom a
+// session token belongs to, and who is on duty now. Without it each request is two round trips
+// to PostgreSQL before any work; with it, none.
+//
+// Staleness is what matters here — a revoked session must be refused at once, on every replica —
+// so the cache is emptied whenever the rows behind it change, and it is only on while that can be
+// known:
+//   - Triggers (migration 00013) NOTIFY cacheChannel in the transaction of every write to users,
+//     sessions (other than a new login) and assignments, whoever writes — any replica, a CLI
+//     command, psql. PostgreSQL delivers the notification at commit, and every replica's listener
+//     (WatchChanges) empties its cache.
+//   - Writes through this process's GORM empty it at once, before commit (a callback), and again
+//     after commit (Store.transact), so that this replica refuses a logout on the very next
+//     request without waiting for its own notification.
+//   - Each fill carries the generation it read under; a fill that raced an emptying is dropped.
+//   - While the listener is not connected (starting, PostgreSQL restarting) the cache is off and
+//     every request reads the database; on reconnecting it starts empty.
+//
+// On SQLite there is no listener (and other processes may write the file), so the cache stays off.
+
+// cacheChannel is the PostgreSQL notification channel of migration 00013's triggers.
+const cacheChannel = "dutydesk_cache"
+
+// cachedTables are the tables the cached answers are read from.
+var cachedTables = []string{"users", "sessions", "assignments"}
+
+// DefaultReadCacheTTL bounds how long an answer is kept even if no change is heard of.
+const DefaultReadCacheTTL = 5 * time.Second
+
+// maxCachedSessions bounds the session map; past it the map starts over.
+const maxCachedSessions = 10000
+
+type readCache struct {
+	clock Clock
+
+	mu       sync.Mutex
+	on       bool
+	listener uint32 // the listening connection's backend PID, for diagnostics and tests
+	ttl      time.Duration
+	gen      uint64
+	sessions map[string]cachedSession
+	onDuty   *cachedOnDuty
+}
+
+type cachedSession struct {
+	row      authRow
+	storedAt time.Time
+}
+
+type cachedOnDuty struct {
+	od         OnDuty
+	from, till time.Time
+}
+
+func newReadCache(clock Clock) *readCache {
+	return &readCache{clock: clock, ttl: DefaultReadCacheTTL, sessions: map[string]cachedSession{}}
+}
+
+// generation returns the current generation and whether the cache is on. A nil cache is off.
+func (c *readCache) generation() (uint64, bool) {
+	if c == nil {
+		return 0, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen, c.on
+}
+
+// empty drops every answer and starts a new generation, so that fills read before now are dropped.
+func (c *readCache) empty() {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.emptyLocked()
+}
+
+func (c *readCache) emptyLocked() {
+	c.gen++
+	clear(c.sessions)
+	c.onDuty = nil
+}
+
+// setOn switches the cache on or off; either way it starts empty.
+func (c *readCache) setOn(on bool, ttl time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.emptyLocked()
+	c.on = on && ttl > 0
+	c.ttl = ttl
+}
+
+func (c *readCache) session(hash string) (authRow, bool) {
+	if c == nil {
+		return authRow{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.sessions[hash]
+	if !ok || !c.on || !c.fresh(e.storedAt) {
+		return authRow{}, false
+	}
+	return e.row, true
+}
+
+func (c *readCache) putSession(gen uint64, hash string, row authRow) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.on || gen != c.gen {
+		return
+	}
+	if len(c.sessions) >= maxCachedSessions {
+		clear(c.sessions)
+	}
+	c.sessions[hash] = cachedSession{row: row, storedAt: c.clock.Now()}
+}
+
+// onDutyAt returns the cached on-duty answer if it holds at the moment at.
+func (c *readCache) onDutyAt(at time.Time) (OnDuty, bool) {
+	if c == nil {
+		return OnDuty{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.onDuty
+	if e == nil || !c.on || at.Before(e.from) || !at.Before(e.till) {
+		return OnDuty{}, false
+	}
+	return e.od, true
+}
+
+// putOnDuty keeps od as the answer for [od.At, till); till is at most the TTL ahead (horizon).
+func (c *readCache) putOnDuty(gen uint64, od OnDuty, till time.Time) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.on || gen != c.gen {
+		return
+	}
+	c.onDuty = &cachedOnDuty{od: od, from: od.At, till: till}
+}
+
+func (c *readCache) fresh(storedAt time.Time) bool {
+	now := c.clock.Now()
+	return !now.Before(storedAt) && now.Sub(storedAt) < c.ttl
+}
+
+// horizon is how far ahead an on-duty answer may be kept.
+func (c *readCache) horizon() time.Duration {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ttl
+}
+
+// registerCallbacks empties the cache after any GORM write that may touch its tables.
+func (c *readCache) registerCallbacks(db *gorm.DB) error {
+	after := func(write string) func(*gorm.DB) {
+		return func(tx *gorm.DB) {
+			if touchesCache(write, tx.Statement.Table, tx.Statement.SQL.String()) {
+				c.empty()
+			}
+		}
+	}
+	cb, name := db.Callback(), "dutydesk:read_cache"
+	return errors.Join(
+		cb.Create().After("gorm:create").Register(name, after("create")),
+		cb.Update().After("gorm:update").Register(name, after("update")),
+		cb.Delete().After("gorm:delete").Register(name, after("delete")),
+		cb.Raw().After("gorm:raw").Register(name, after("raw")),
+	)
+}
+
+// touchesCache tells whether a GORM write (create, update, delete, or raw SQL) may change a
+// cached answer. A new session cannot: only sessions that were found are kept.
+func touchesCache(write, table, sql string) bool {
+	if write == "raw" {
+		sql = strings.ToLower(sql)
+		for _, t := range cachedTables {
+			if strings.Contains(sql, t) {
+				return true
+			}
+		}
+		return false
+	}
+	if write == "create" && table == "sessions" {
+		return false
+	}
+	for _, t := range cachedTables {
+		if table == t {
+			return true
+		}
+	}
+	return false
+}
+
+// WatchChanges turns the read cache on, keeping answers at most ttl, for as long as it holds a
+// LISTEN on PostgreSQL: it returns only when ctx ends, reconnecting after a lost connection (the
+// cache is off until then). logf hears of connection errors. On SQLite, or with ttl ≤ 0, it
+// returns at once and the cache stays off.
+func (db *DB) WatchChanges(ctx context.Context, ttl time.Duration, logf func(error)) error {
+	if db.Dialect != Postgres || ttl <= 0 || db.cache == nil {
+		return nil
+	}
+	l := &pgxlisten.Listener{
+		Connect: func(ctx context.Context) (*pgx.Conn, error) { return pgx.Connect(ctx, db.url) },
+		LogError: func(ctx context.Context, err error) {
+			db.cache.setOn(false, ttl)
+			if ctx.Err() == nil && logf != nil {
+				logf(err)
+			}
+		},
+		ReconnectDelay: time.Second,
+	}
+	l.Handle(cacheChannel, cacheListener{cache: db.cache, ttl: ttl})
+	defer db.cache.setOn(false, ttl)
+	return l.Listen(ctx)
+}
+
+// ReadCacheOn tells whether the read cache is on (WatchChanges is connected).
+func (db *DB) ReadCacheOn() bool {
+	_, on := db.cache.generation()
+	return on
+}
+
+type cacheListener struct {
+	cache *readCache
+	ttl   time.Duration
+}
+
+// HandleBacklog runs once LISTEN is in place after each (re)connect: changes missed while not
+// listening are unknown, so the cache starts empty.
+func (h cacheListener) HandleBacklog(_ context.Context, _ string, conn *pgx.Conn) error {
+	h.cache.setOn(true, h.ttl)
+	h.cache.mu.Lock()
+	h.cache.listener = conn.PgConn().PID()
+	h.cache.mu.Unlock()
+	return nil
+}
+
+func (h cacheListener) HandleNotification(context.Context, *pgconn.Notification, *pgx.Conn) error {
+	h.cache.empty()
+	return nil
+}
