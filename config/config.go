@@ -41,6 +41,10 @@ type Config struct {
 	BaseURL string `yaml:"base_url" env:"DUTYDESK_BASE_URL"`
 	// SessionTTL is how long a login token stays valid.
 	SessionTTL time.Duration `yaml:"session_ttl" env:"DUTYDESK_SESSION_TTL"`
+	// ReadCacheTTL is how long, on PostgreSQL, a replica keeps a session or the on-duty answer
+	// before reading it again; changes empty the cache at once (models/readcache.go). 0 turns
+	// the cache off.
+	ReadCacheTTL time.Duration `yaml:"read_cache_ttl" env:"DUTYDESK_READ_CACHE_TTL"`
 	// PasswordCost is the bcrypt cost for stored passwords.
 	PasswordCost int `yaml:"password_cost" env:"DUTYDESK_PASSWORD_COST"`
 	// LoginRatePerMinute bounds login attempts per username and per client address.
@@ -122,6 +126,7 @@ func Defaults() Config {
 		Timezone:           "Asia/Shanghai",
 		BaseURL:            "http://localhost:8080",
 		SessionTTL:         12 * time.Hour,
+		ReadCacheTTL:       5 * time.Second,
 		PasswordCost:       12,
 		LoginRatePerMinute: 10,
 		MaxBodyBytes:       1 << 20,
@@ -259,6 +264,9 @@ func (c *Config) Validate() error {
 	}
 	if c.SessionTTL < time.Minute {
 		bad("DUTYDESK_SESSION_TTL", "must be at least 1m")
+	}
+	if c.ReadCacheTTL < 0 || c.ReadCacheTTL > time.Minute {
+		bad("DUTYDESK_READ_CACHE_TTL", "must be between 0 (off) and 1m")
 	}
 	if c.PasswordCost < 4 || c.PasswordCost > 16 {
 		bad("DUTYDESK_PASSWORD_COST", "must be between 4 and 16")

@@ -1,7 +1,9 @@
 package faults_test
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"sort"
@@ -25,7 +27,8 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 	}
 	srv := smtptest.Start(t, smtptest.Options{NoTLS: true})
 	database := testenv.PostgresURL(t)
-	env := append(serviceEnv(database, t.TempDir(), srv.URL()), "DUTYDESK_LEADERSHIP_EMAILS=局长 <chief@bureau.example.org>")
+	env := append(serviceEnv(database, t.TempDir(), srv.URL()), "DUTYDESK_LEADERSHIP_EMAILS=局长 <chief@bureau.example.org>",
+		"DUTYDESK_READ_CACHE_TTL=1m") // long, so that only invalidation can refuse a revoked session in time
 	a := startService(t, env, "--demo")
 	b := startService(t, env) // the demo city is there already
 	procs := []*service{a, b}
@@ -153,5 +156,28 @@ func TestTwoProcessesOnePostgres(t *testing.T) {
 		t.Errorf("outbox %v", byStatus)
 	}
 	checkDelivery(t, deliveries(srv), want, 0)
+
+	// Each process keeps sessions in its read cache; a logout through one is refused by the other.
+	for i, p := range procs {
+		resp, err := http.Get(p.url("/metrics"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !bytes.Contains(metrics, []byte("\ndutydesk_read_cache_on 1\n")) {
+			t.Errorf("process %d: the read cache is not on:\n%s", i, metrics)
+		}
+	}
+	token := a.login()
+	if st := b.call("GET", "/api/v1/roster/now", token, nil, nil); st != http.StatusOK {
+		t.Fatalf("roster/now through B: %d", st)
+	}
+	if st := a.call("POST", "/api/v1/auth/logout", token, nil, nil); st != http.StatusNoContent {
+		t.Fatalf("logout through A: %d", st)
+	}
+	waitFor(t, 10*time.Second, "process B to refuse a token logged out through A", func() bool {
+		return b.call("GET", "/api/v1/roster/now", token, nil, nil) == http.StatusUnauthorized
+	})
 	t.Logf("%d escalation steps, %d e-mails, serials %s…%s", len(steps), len(want), serials[0], serials[len(serials)-1])
 }

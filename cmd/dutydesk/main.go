@@ -165,6 +165,19 @@ func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Stor
 	return db, store, nil
 }
 
+// watchChanges keeps the read cache on, on PostgreSQL, until the returned stop is called.
+func watchChanges(ctx context.Context, db *models.DB, ttl time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = db.WatchChanges(ctx, ttl, func(err error) {
+			slog.Warn("read cache off until the change listener reconnects", "err", err)
+		})
+	}()
+	return func() { cancel(); <-done }
+}
+
 func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error {
 	info, err := store.SeedDemo(ctx)
 	if err != nil {
@@ -235,6 +248,8 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 		return err
 	}
 	defer db.Close()
+	stopWatching := watchChanges(ctx, db, cfg.ReadCacheTTL)
+	defer stopWatching()
 	adminPassword, err := store.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		return err
@@ -245,7 +260,15 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 		}
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "dutydesk_read_cache_on",
+			Help: "1 while the read cache is on (PostgreSQL, change listener connected), else 0."},
+			func() float64 {
+				if db.ReadCacheOn() {
+					return 1
+				}
+				return 0
+			}))
 	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db, Log: slog.Default(), Registry: reg})
 	if err != nil {
 		return err
