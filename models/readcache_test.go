@@ -43,7 +43,10 @@ func TestReadCacheSessions(t *testing.T) {
 	a, b, dbA, _, _ := replicas(t)
 	dir := testenv.SeedDirectory(t, a)
 	refused := func(s *models.Store, token string) func() bool {
-		return func() bool { _, _, err := s.Authenticate(ctx, token); return models.ErrCode(err) == models.EUNAUTHORIZED }
+		return func() bool {
+			_, _, err := s.Authenticate(ctx, token)
+			return models.ErrCode(err) == models.EUNAUTHORIZED
+		}
 	}
 	login := func() (string, *models.Session, *models.User) {
 		t.Helper()
