@@ -164,8 +164,16 @@ func TestRosterSwap(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
-		rosterGenerate(t, h, "2026-10-09", "2026-10-16")
+		rosterGenerate(t, h, "2026-10-08", "2026-10-16")
 		from, to := cst(10, 9, 8, 30), cst(10, 17, 8, 30)
+		var now struct{ Leader struct{ ID int64 } }
+		r := h.do(http.MethodGet, "/api/v1/roster/now", h.dir.Officer, nil)
+		expect(t, r, http.StatusOK)
+		r.JSON(t, &now)
+		leader := userByID(append(d.Leaders, d.Bureau...), now.Leader.ID) // the leader on duty approves
+		if leader == nil {
+			t.Fatalf("no leader of the desk on duty: %s", r.Body)
+		}
 		shifts := rosterShifts(t, h, from, to)
 		// Pick two shifts and two officers whose exchange breaks no rule (the pure check decides),
 		// so that the test is about the swap, not about the rotation's arithmetic.
@@ -230,21 +238,26 @@ func TestRosterSwap(t *testing.T) {
 			expect(t, r, http.StatusUnprocessableEntity)
 		})
 
-		r := h.do(http.MethodPost, "/api/v1/roster/swaps", x, map[string]any{
+		r = h.do(http.MethodPost, "/api/v1/roster/swaps", x, map[string]any{
 			"assignment_id": mine.ID, "target_user_id": y.ID, "target_assignment_id": theirs.ID, "reason": "家中有事"})
 		expect(t, r, http.StatusCreated)
 		var sw models.Swap
 		r.JSON(t, &sw)
 		path := fmt.Sprintf("/api/v1/roster/swaps/%d/", sw.ID)
 
-		expect(t, h.do(http.MethodPost, path+"approve", h.dir.Leader, nil), http.StatusConflict) // not accepted yet
-		expect(t, h.do(http.MethodPost, path+"accept", x, nil), http.StatusForbidden)            // only the other person
+		expect(t, h.do(http.MethodPost, path+"approve", leader, nil), http.StatusConflict) // not accepted yet
+		expect(t, h.do(http.MethodPost, path+"accept", x, nil), http.StatusForbidden)      // only the other person
 		expect(t, h.do(http.MethodPost, path+"accept", y, nil), http.StatusOK)
 		expect(t, h.do(http.MethodPost, path+"approve", x, nil), http.StatusForbidden) // officers do not approve
-		r = h.do(http.MethodPost, path+"approve", h.dir.Leader, nil)
+		r = h.do(http.MethodPost, path+"approve", h.dir.Leader, nil)                   // a leader not on duty
+		expect(t, r, http.StatusForbidden)
+		if e := r.Err(t); !strings.Contains(e.Error.Message, "当班") {
+			t.Errorf("message %q", e.Error.Message)
+		}
+		r = h.do(http.MethodPost, path+"approve", leader, nil)
 		expect(t, r, http.StatusOK)
 		r.JSON(t, &sw)
-		if sw.Status != models.SwapApproved || sw.DecidedBy == nil || *sw.DecidedBy != h.dir.Leader.ID {
+		if sw.Status != models.SwapApproved || sw.DecidedBy == nil || *sw.DecidedBy != leader.ID {
 			t.Fatalf("swap after approval: %+v", sw)
 		}
 		expect(t, h.do(http.MethodPost, path+"approve", h.dir.Admin, nil), http.StatusConflict) // once only

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -126,20 +127,16 @@ func (s *Store) Swaps(ctx context.Context, actor *User, status SwapStatus, page 
 
 // swapStep changes a swap's status when it is in one of from, after check approves actor.
 func (s *Store) swapStep(ctx context.Context, actor *User, id int64, from []SwapStatus, to SwapStatus,
-	check func(sw *Swap) error, apply func(tx *Store, sw *Swap) error) (*Swap, error) {
+	check func(tx *Store, sw *Swap) error, apply func(tx *Store, sw *Swap) error) (*Swap, error) {
 	var sw Swap
 	err := s.transact(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Take(&sw, id).Error; err != nil {
 			return notFound("调班申请", err)
 		}
-		if err := check(&sw); err != nil {
+		if err := check(tx, &sw); err != nil {
 			return err
 		}
-		ok := false
-		for _, st := range from {
-			ok = ok || sw.Status == st
-		}
-		if !ok {
+		if !slices.Contains(from, sw.Status) {
 			return Errorf(ECONFLICT, "调班申请当前状态为 %s，不能进行此操作", sw.Status)
 		}
 		now := tx.Now()
@@ -169,17 +166,17 @@ func (s *Store) swapStep(ctx context.Context, actor *User, id int64, from []Swap
 
 // AcceptSwap is the other person's agreement. Errors: forbidden, not_found, conflict.
 func (s *Store) AcceptSwap(ctx context.Context, actor *User, id int64) (*Swap, error) {
-	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested}, SwapAccepted, s.onlyTarget(actor), nil)
+	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested}, SwapAccepted, onlyTarget(actor), nil)
 }
 
 // DeclineSwap is the other person's refusal. Errors: forbidden, not_found, conflict.
 func (s *Store) DeclineSwap(ctx context.Context, actor *User, id int64) (*Swap, error) {
-	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested}, SwapDeclined, s.onlyTarget(actor), nil)
+	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested}, SwapDeclined, onlyTarget(actor), nil)
 }
 
 // CancelSwap withdraws one's own request. Errors: forbidden, not_found, conflict.
 func (s *Store) CancelSwap(ctx context.Context, actor *User, id int64) (*Swap, error) {
-	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested, SwapAccepted}, SwapCancelled, func(sw *Swap) error {
+	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested, SwapAccepted}, SwapCancelled, func(_ *Store, sw *Swap) error {
 		if !actor.Can(RequestSwaps) || sw.RequesterID != actor.ID {
 			return Errorf(EFORBIDDEN, "只有申请人可以撤回调班申请")
 		}
@@ -187,23 +184,24 @@ func (s *Store) CancelSwap(ctx context.Context, actor *User, id int64) (*Swap, e
 	}, nil)
 }
 
-// RejectSwap is the approver's refusal. Leaders and admins may. Errors: forbidden, not_found, conflict.
+// RejectSwap is the approver's refusal. The leader on duty and admins may. Errors: forbidden,
+// not_found, conflict.
 func (s *Store) RejectSwap(ctx context.Context, actor *User, id int64) (*Swap, error) {
-	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested, SwapAccepted}, SwapRejected, onlyApprover(actor), nil)
+	return s.swapStep(ctx, actor, id, []SwapStatus{SwapRequested, SwapAccepted}, SwapRejected, onlyApprover(ctx, actor), nil)
 }
 
 // ApproveSwap approves an accepted swap and applies it: the two people trade places. The result
 // must keep the desk covered and may not double-book anyone or cut their rest short; neither
-// shift may have started. Leaders and admins may, but not for a swap they are party to.
+// shift may have started. The leader on duty and admins may, but not for a swap they are party to.
 // Errors: forbidden, not_found, conflict.
 func (s *Store) ApproveSwap(ctx context.Context, actor *User, id int64) (*Swap, error) {
-	return s.swapStep(ctx, actor, id, []SwapStatus{SwapAccepted}, SwapApproved, onlyApprover(actor), func(tx *Store, sw *Swap) error {
+	return s.swapStep(ctx, actor, id, []SwapStatus{SwapAccepted}, SwapApproved, onlyApprover(ctx, actor), func(tx *Store, sw *Swap) error {
 		return tx.applySwap(ctx, sw)
 	})
 }
 
-func (s *Store) onlyTarget(actor *User) func(sw *Swap) error {
-	return func(sw *Swap) error {
+func onlyTarget(actor *User) func(tx *Store, sw *Swap) error {
+	return func(_ *Store, sw *Swap) error {
 		if !actor.Can(RequestSwaps) || sw.TargetID != actor.ID {
 			return Errorf(EFORBIDDEN, "只有被申请调班的人可以接受或拒绝")
 		}
@@ -211,13 +209,25 @@ func (s *Store) onlyTarget(actor *User) func(sw *Swap) error {
 	}
 }
 
-func onlyApprover(actor *User) func(sw *Swap) error {
-	return func(sw *Swap) error {
+// onlyApprover lets admins and the leader on duty at the moment decide a swap (domain.md: swaps
+// are approved by the leader on duty), unless they are party to it.
+func onlyApprover(ctx context.Context, actor *User) func(tx *Store, sw *Swap) error {
+	return func(tx *Store, sw *Swap) error {
 		if !actor.Can(ApproveSwaps) {
 			return Errorf(EFORBIDDEN, "只有带班领导或管理员可以审批调班")
 		}
 		if actor.ID == sw.RequesterID || actor.ID == sw.TargetID {
 			return Errorf(EFORBIDDEN, "不能审批自己参与的调班")
+		}
+		if actor.Role == RoleAdmin {
+			return nil
+		}
+		od, err := tx.OnDuty(ctx, tx.Now())
+		if err != nil {
+			return err
+		}
+		if od.Leader == nil || od.Leader.ID != actor.ID {
+			return Errorf(EFORBIDDEN, "只有当班的带班领导可以审批调班")
 		}
 		return nil
 	}
