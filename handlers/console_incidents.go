@@ -268,6 +268,7 @@ func nextReportKind(d *models.IncidentDetail) models.ReportKind {
 type reportForm struct {
 	Kind       models.ReportKind
 	KindName   string
+	Phone      bool             // the desk takes the initial report down from a call (电话接报)
 	Incident   *models.Incident // nil for a new incident
 	Schools    []option         // for district officers, who file for any school of their district
 	Categories []option
@@ -276,19 +277,27 @@ type reportForm struct {
 }
 
 func (con *console) newReportForm(c *gin.Context, kind models.ReportKind, inc *models.Incident) (*reportForm, error) {
-	f := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
+	form := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
 		Subtypes: subtypeOptions(), Severities: severityOptions()}
 	user := currentUser(c)
 	if inc == nil && user.SchoolID == nil {
-		schools, _, _, err := con.store.Schools(c.Request.Context(), user, models.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}})
-		if err != nil {
-			return nil, err
-		}
-		for _, sc := range schools {
-			f.Schools = append(f.Schools, option{models.FormatID(sc.ID), sc.Name})
+		// Every school in the user's scope: a city has about a thousand, more than one page.
+		f := models.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}}
+		for {
+			schools, next, _, err := con.store.Schools(c.Request.Context(), user, f)
+			if err != nil {
+				return nil, err
+			}
+			for _, sc := range schools {
+				form.Schools = append(form.Schools, option{models.FormatID(sc.ID), sc.Name})
+			}
+			if next == 0 {
+				break
+			}
+			f.Page.Cursor = next
 		}
 	}
-	return f, nil
+	return form, nil
 }
 
 // reportPage shows the form for a new incident (no :id) or for the next report of incident :id.
@@ -354,6 +363,50 @@ func (con *console) fileReport(c *gin.Context) {
 		return
 	}
 	con.redirect(c, "/console/incidents/"+models.FormatID(incidentID), &flash{Text: "报告已提交，请留意值班室签收"})
+}
+
+// phoneIntakePage shows the desk's form for an initial report taken down from a call.
+func (con *console) phoneIntakePage(c *gin.Context) {
+	con.showPhoneIntakeForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
+}
+
+func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
+	f, err := con.newReportForm(c, models.ReportInitial, nil)
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	f.Phone, f.KindName = true, "电话接报"
+	v.Title, v.Nav, v.Data = "电话接报", "phone", f
+	con.render(c, status, "report", v)
+}
+
+// recordPhoneIntake records the call as the API's POST /phone-intakes does; the school still
+// owes the written initial report.
+func (con *console) recordPhoneIntake(c *gin.Context) {
+	in, p := reportInputFromForm(c, con)
+	form := formValues(c)
+	phone := models.PhoneReportInput{ReportInput: in, CallerUnit: form.Get("caller_unit"), CallerName: form.Get("caller_name"),
+		CallerTitle: form.Get("caller_title"), CallerPhone: form.Get("caller_phone"), AlsoNotified: form.Get("also_notified")}
+	received, ok := con.localInput(form.Get("received_at"))
+	if !ok {
+		p.Add("received_at", "请按“年-月-日 时:分”填写来电时间")
+	}
+	phone.ReceivedAt = received
+	err := p.Err()
+	var inc *models.Incident
+	if err == nil {
+		inc, _, err = con.store.RecordPhoneReport(c.Request.Context(), currentUser(c), phone)
+	}
+	if err != nil {
+		if v, status, ok := invalidForm(c, err); ok {
+			con.showPhoneIntakeForm(c, status, v)
+			return
+		}
+		con.errorPage(c, err)
+		return
+	}
+	con.redirect(c, "/console/incidents/"+models.FormatID(inc.ID), &flash{Text: "电话接报已记录，学校仍须报送书面首报"})
 }
 
 // reportInputFromForm reads the report form into the same input the API takes; numbers that do

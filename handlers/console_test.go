@@ -484,3 +484,63 @@ func TestConsoleDutyLogAndHandover(t *testing.T) {
 		}
 	})
 }
+
+func TestConsolePhoneIntake(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect) // now: 2026-10-08 10:00
+		cc := newConsoleClient(t, h.router)
+		cc.login(h.dir.Officer)
+		resp, page := cc.get("/console/phone-intake")
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, `name="caller_name"`) ||
+			!strings.Contains(page, `<option value="`+id(h.dir.School2A.ID)+`"`) || strings.Contains(page, `name="late_reason"`) {
+			t.Fatalf("phone intake form: %d\n%s", resp.StatusCode, page)
+		}
+		call := url.Values{"kind": {"initial"}, "school_id": {id(h.dir.School1B.ID)}, "title": {"东湖区第二小学食堂疑似食物中毒"},
+			"category": {"public_health"}, "severity": {"4"}, "occurred_at": {"2026-10-08T09:20"}, "place": {"学校食堂"},
+			"summary": {"午餐后12名学生腹痛，已送医观察。"}, "received_at": {"2026-10-08T09:40"},
+			"caller_unit": {"东湖区第二小学"}, "caller_name": {"李校长"}, "caller_title": {"校长"}, "caller_phone": {"phone"}}
+		resp, page = cc.post("/console/phone-intake", call)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-caller_phone">电话号码格式不正确</p>`) ||
+			!strings.Contains(page, `value="李校长"`) {
+			t.Fatalf("a bad caller phone: %d\n%s", resp.StatusCode, page)
+		}
+		call.Set("received_at", "9:40")
+		call.Set("caller_phone", "13900000002")
+		if resp, page = cc.post("/console/phone-intake", call); resp.StatusCode != http.StatusUnprocessableEntity ||
+			!strings.Contains(page, `id="e-received_at">`) {
+			t.Fatalf("a bad time of the call: %d", resp.StatusCode)
+		}
+		incidents, _, _, err := h.store.Incidents(context.Background(), h.dir.Admin, models.IncidentFilter{})
+		if err != nil || len(incidents) != 0 {
+			t.Fatalf("refused calls left incidents: %v %v", incidents, err)
+		}
+		call.Set("received_at", "2026-10-08T09:40")
+		resp, _ = cc.post("/console/phone-intake", call)
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/incidents/") {
+			t.Fatalf("phone intake: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		incidents, _, _, err = h.store.Incidents(context.Background(), h.dir.Admin, models.IncidentFilter{})
+		if err != nil || len(incidents) != 1 {
+			t.Fatalf("after the call: %v %v", incidents, err)
+		}
+		d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, incidents[0].ID)
+		if err != nil || len(d.Reports) != 1 {
+			t.Fatalf("detail: %+v %v", d, err)
+		}
+		r := d.Reports[0]
+		if r.Channel != models.ChannelPhone || r.CallerName != "李校长" || r.CallerPhone != "13900000002" ||
+			r.ReceivedAt == nil || !r.ReceivedAt.Equal(time.Date(2026, 10, 8, 9, 40, 0, 0, testenv.Shanghai)) || d.SchoolID != h.dir.School1B.ID {
+			t.Fatalf("the phone report: %+v", r)
+		}
+		if _, page := cc.get(resp.Header.Get("Location")); !strings.Contains(page, "电话接报已记录") {
+			t.Fatal("no confirmation after the call was recorded")
+		}
+
+		// A school cannot take calls for the desk.
+		school := newConsoleClient(t, h.router)
+		school.login(h.dir.Reporter)
+		if resp, _ := school.post("/console/phone-intake", call); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a school recording a phone intake: %d", resp.StatusCode)
+		}
+	})
+}

@@ -198,6 +198,8 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/report", con.fileReport)
 	pages.GET("/incidents/:id/report", con.reportPage)
 	pages.POST("/incidents/:id/reports", con.fileReport)
+	pages.GET("/phone-intake", con.phoneIntakePage)
+	pages.POST("/phone-intake", con.recordPhoneIntake)
 	pages.GET("/roster", con.roster)
 	pages.GET("/roster/export.xlsx", a.exportRosterXLSX) // the API's exports, with the session
 	pages.GET("/roster/export.ics", a.exportRosterICS)
