@@ -188,6 +188,7 @@ var consolePages = func() map[string]bool {
 		"POST /console/incidents/:id/reports/:report_id/sign", "POST /console/incidents/:id/reports/:report_id/forward",
 		"POST /console/incidents/:id/instructions", "POST /console/incidents/:id/instructions/:instruction_id/reply",
 		"GET /console/report", "POST /console/report", "GET /console/incidents/:id/report", "POST /console/incidents/:id/reports",
+		"GET /console/incidents/:id/reports/:report_id/edit", "POST /console/incidents/:id/reports/:report_id",
 		"GET /console/phone-intake", "POST /console/phone-intake",
 		"GET /console/roster", "GET /console/roster/export.xlsx", "GET /console/roster/export.ics", "POST /console/roster/swaps",
 		"POST /console/roster/swaps/:id/accept", "POST /console/roster/swaps/:id/decline", "POST /console/roster/swaps/:id/cancel",

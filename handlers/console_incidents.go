@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -141,6 +142,7 @@ type incidentPage struct {
 	CanFile      bool // file follow-ups, the final report, answer instructions
 	Methods      []option
 	NextKind     models.ReportKind // the report the school files next ("" for none)
+	Draft        *models.Report    // a report saved as a draft, to go on with
 	OpenDeadline []models.IncidentDeadline
 }
 
@@ -174,6 +176,11 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 		}
 	}
 	p.NextKind = nextReportKind(d)
+	for i := range d.Reports {
+		if d.Reports[i].Status == models.ReportDraft {
+			p.Draft = &d.Reports[i]
+		}
+	}
 	v.Title, v.Nav, v.Data = d.Title, "incidents", p
 	con.render(c, status, "incident", v)
 }
@@ -269,7 +276,8 @@ type reportForm struct {
 	Kind       models.ReportKind
 	KindName   string
 	Phone      bool             // the desk takes the initial report down from a call (电话接报)
-	Incident   *models.Incident // nil for a new incident
+	Action     string           // where the form posts
+	Incident   *models.Incident // nil for a new incident (or a draft one, whose facts are open)
 	Schools    []option         // for district officers, who file for any school of their district
 	Categories []option
 	Subtypes   []option
@@ -333,6 +341,10 @@ func (con *console) showReportForm(c *gin.Context, status int, v *view) {
 		con.errorPage(c, err)
 		return
 	}
+	f.Action = "/console/report"
+	if inc != nil {
+		f.Action = "/console/incidents/" + models.FormatID(inc.ID) + "/reports"
+	}
 	v.Title, v.Nav, v.Data = "报送"+f.KindName, "report", f
 	con.render(c, status, "report", v)
 }
@@ -362,7 +374,104 @@ func (con *console) fileReport(c *gin.Context) {
 		con.errorPage(c, err)
 		return
 	}
-	con.redirect(c, "/console/incidents/"+models.FormatID(incidentID), &flash{Text: "报告已提交，请留意值班室签收"})
+	con.redirect(c, "/console/incidents/"+models.FormatID(incidentID), filedFlash(in.Draft))
+}
+
+func filedFlash(draft bool) *flash {
+	if draft {
+		return &flash{Text: "草稿已保存，可随时继续填写并提交"}
+	}
+	return &flash{Text: "报告已提交，请留意值班室签收"}
+}
+
+// draftPage shows the form of the draft report :report_id of incident :id, filled in as saved.
+func (con *console) draftPage(c *gin.Context) {
+	con.showDraftForm(c, http.StatusOK, nil)
+}
+
+func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	reportID, err := pathID(c, "report_id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	d, err := con.store.IncidentDetail(c.Request.Context(), currentUser(c), id)
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	var r *models.Report
+	for i := range d.Reports {
+		if d.Reports[i].ID == reportID && d.Reports[i].Status == models.ReportDraft {
+			r = &d.Reports[i]
+		}
+	}
+	if r == nil {
+		con.errorPage(c, models.Errorf(models.ENOTFOUND, "草稿不存在或已提交"))
+		return
+	}
+	var inc *models.Incident // a draft incident's facts stay open
+	if d.Status != models.IncidentDraft {
+		inc = &d.Incident
+	}
+	f := &reportForm{Kind: r.Kind, KindName: reportKindNames[r.Kind] + "（草稿）", Incident: inc, Categories: categoryOptions(),
+		Subtypes: subtypeOptions(), Severities: severityOptions(),
+		Action: "/console/incidents/" + models.FormatID(id) + "/reports/" + models.FormatID(reportID)}
+	if v == nil {
+		v = &view{Form: con.draftValues(&d.Incident, r)}
+	}
+	v.Title, v.Nav, v.Data = "继续填写"+f.KindName, "report", f
+	con.render(c, status, "report", v)
+}
+
+// draftValues fills the report form with a saved draft.
+func (con *console) draftValues(inc *models.Incident, r *models.Report) url.Values {
+	n := func(i int64) string { return strconv.FormatInt(i, 10) }
+	form := url.Values{"kind": {string(r.Kind)}, "title": {inc.Title}, "category": {string(inc.Category)}, "subtype": {inc.Subtype},
+		"place": {inc.Place}, "severity": {n(int64(r.Severity))}, "summary": {r.Summary},
+		"dead": {n(int64(r.Dead))}, "injured": {n(int64(r.Injured))}, "missing": {n(int64(r.Missing))}, "property_loss": {n(r.PropertyLoss)},
+		"cause": {r.Cause}, "measures": {r.Measures}, "leaders_on_site": {r.LeadersOnSite}, "next_steps": {r.NextSteps},
+		"reporter_name": {r.ReporterName}, "reporter_phone": {r.ReporterPhone}, "late_reason": {r.LateReason}}
+	if !inc.OccurredAt.IsZero() {
+		form.Set("occurred_at", inc.OccurredAt.In(con.store.Location()).Format("2006-01-02T15:04"))
+	}
+	if r.Severity == 0 {
+		form.Del("severity")
+	}
+	if r.Resolved {
+		form.Set("resolved", "true")
+	}
+	return form
+}
+
+// saveDraft saves the draft report :report_id again, or submits it.
+func (con *console) saveDraft(c *gin.Context) {
+	in, p := reportInputFromForm(c, con)
+	id, err := pathID(c, "id")
+	var reportID int64
+	if err == nil {
+		reportID, err = pathID(c, "report_id")
+	}
+	if err == nil {
+		err = p.Err()
+	}
+	if err == nil {
+		_, err = con.store.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, !in.Draft)
+	}
+	if err != nil {
+		if v, status, ok := invalidForm(c, err); ok {
+			con.showDraftForm(c, status, v)
+			return
+		}
+		con.errorPage(c, err)
+		return
+	}
+	con.redirect(c, "/console/incidents/"+models.FormatID(id), filedFlash(in.Draft))
 }
 
 // phoneIntakePage shows the desk's form for an initial report taken down from a call.
@@ -376,7 +485,7 @@ func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
 		con.errorPage(c, err)
 		return
 	}
-	f.Phone, f.KindName = true, "电话接报"
+	f.Phone, f.KindName, f.Action = true, "电话接报", "/console/phone-intake"
 	v.Title, v.Nav, v.Data = "电话接报", "phone", f
 	con.render(c, status, "report", v)
 }
@@ -473,6 +582,7 @@ func reportInputFromForm(c *gin.Context, con *console) (models.ReportInput, mode
 	in.ReporterName, in.ReporterPhone, in.LateReason = text("reporter_name"), text("reporter_phone"), text("late_reason")
 	in.Dead, in.Injured, in.Missing = count("dead"), count("injured"), count("missing")
 	in.PropertyLoss = number("property_loss")
+	in.Draft = form.Get("draft") == "true"
 	if form.Get("kind") == string(models.ReportFollowUp) {
 		resolved := form.Get("resolved") == "true"
 		in.Resolved = &resolved

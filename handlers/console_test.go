@@ -544,3 +544,68 @@ func TestConsolePhoneIntake(t *testing.T) {
 		}
 	})
 }
+
+func TestConsoleDrafts(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect) // now: 2026-10-08 10:00
+		ctx := context.Background()
+		cc := newConsoleClient(t, h.router)
+		cc.login(h.dir.Reporter)
+
+		// Half a report, saved in a storm: nothing is required yet, and the desk is not told.
+		if _, page := cc.get("/console/report"); !strings.Contains(page, `name="draft" value="true"`) {
+			t.Fatal("the report form has no button to save a draft")
+		}
+		resp, _ := cc.post("/console/report", url.Values{"kind": {"initial"}, "draft": {"true"}, "title": {"东湖区第一小学围墙倒塌"},
+			"category": {"natural_disaster"}, "occurred_at": {"2026-10-08T09:30"}, "injured": {"1"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving a draft: %d", resp.StatusCode)
+		}
+		path := resp.Header.Get("Location")
+		_, page := cc.get(path)
+		if !strings.Contains(page, "草稿已保存") || !strings.Contains(page, "继续填写草稿") {
+			t.Fatalf("the incident page does not offer the draft:\n%s", page)
+		}
+		incidents, _, _, err := h.store.Incidents(ctx, h.dir.Reporter, models.IncidentFilter{})
+		if err != nil || len(incidents) != 1 || incidents[0].Status != models.IncidentDraft {
+			t.Fatalf("after saving a draft: %+v %v", incidents, err)
+		}
+		if desk, _, _, err := h.store.Incidents(ctx, h.dir.Officer, models.IncidentFilter{}); err != nil || len(desk) != 0 {
+			t.Fatalf("the desk sees a school's draft: %+v %v", desk, err)
+		}
+		d, err := h.store.IncidentDetail(ctx, h.dir.Reporter, incidents[0].ID)
+		if err != nil || len(d.Reports) != 1 || d.Reports[0].Status != models.ReportDraft {
+			t.Fatalf("the draft: %+v %v", d, err)
+		}
+		edit := path + "/reports/" + id(d.Reports[0].ID)
+		if _, page := cc.get(edit + "/edit"); !strings.Contains(page, `value="东湖区第一小学围墙倒塌"`) ||
+			!strings.Contains(page, `value="2026-10-08T09:30"`) || !strings.Contains(page, `action="`+edit+`"`) {
+			t.Fatalf("the draft's form is not filled in as saved:\n%s", page)
+		}
+
+		// Submitting checks completeness; the draft stays a draft until it passes.
+		form := url.Values{"kind": {"initial"}, "title": {"东湖区第一小学围墙倒塌"}, "category": {"natural_disaster"},
+			"occurred_at": {"2026-10-08T09:30"}, "injured": {"1"}, "severity": {"4"}}
+		resp, page = cc.post(edit, form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `id="e-summary">`) || !strings.Contains(page, `action="`+edit+`"`) {
+			t.Fatalf("submitting an incomplete draft: %d\n%s", resp.StatusCode, page)
+		}
+		form.Set("place", "学校北侧围墙")
+		form.Set("summary", "暴雨致北侧围墙倒塌约10米，一名学生擦伤，已疏散。")
+		form.Set("reporter_name", "张老师")
+		form.Set("reporter_phone", "13800000001")
+		if resp, _ = cc.post(edit, form); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+			t.Fatalf("submitting the draft: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		d, err = h.store.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
+		if err != nil || d.Status != models.IncidentOpen || d.Reports[0].Status != models.ReportSubmitted || d.Reports[0].Summary == "" {
+			t.Fatalf("after submitting: %+v %v", d, err)
+		}
+		if resp, _ := cc.get(edit + "/edit"); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("a submitted report is still offered as a draft: %d", resp.StatusCode)
+		}
+		if resp, _ := cc.post(edit, form); resp.StatusCode != http.StatusConflict {
+			t.Fatalf("saving a submitted report again: %d", resp.StatusCode)
+		}
+	})
+}

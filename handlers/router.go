@@ -198,6 +198,8 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/report", con.fileReport)
 	pages.GET("/incidents/:id/report", con.reportPage)
 	pages.POST("/incidents/:id/reports", con.fileReport)
+	pages.GET("/incidents/:id/reports/:report_id/edit", con.draftPage)
+	pages.POST("/incidents/:id/reports/:report_id", con.saveDraft)
 	pages.GET("/phone-intake", con.phoneIntakePage)
 	pages.POST("/phone-intake", con.recordPhoneIntake)
 	pages.GET("/roster", con.roster)
