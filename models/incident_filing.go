@@ -449,5 +449,5 @@ func (c fixedClock) Now() time.Time { return time.Time(c) }
 // at returns the Store as if it were t, for recording an action that happened earlier than it is
 // written down (a phone call taken down after hanging up).
 func (s *Store) at(t time.Time) *Store {
-	return &Store{db: s.db, dialect: s.dialect, clock: fixedClock(t.UTC()), opts: s.opts}
+	return &Store{db: s.db, dialect: s.dialect, clock: fixedClock(t.UTC()), opts: s.opts, txConn: s.txConn}
 }

@@ -2,11 +2,14 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"dutydesk/config"
@@ -44,6 +47,9 @@ type Store struct {
 	dialect Dialect
 	clock   Clock
 	opts    Options
+	// txConn is the connection of the PostgreSQL transaction the Store is bound to, nil outside
+	// one: a fan-out COPYs its outbox rows over it (copyOutbox), which database/sql cannot do.
+	txConn *sql.Conn
 }
 
 // NewStore returns a Store over db, telling time by clock.
@@ -92,9 +98,22 @@ func (s *Store) Location() *time.Location { return s.opts.Location }
 func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
 
 // transact runs fn in one transaction on a Store bound to it; an error rolls everything back.
+// On PostgreSQL a transaction that is not nested runs on a connection taken from the pool for
+// it, which the bound Store keeps (txConn); a nested one is a savepoint on the same connection.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
-		return fn(&Store{db: gtx, dialect: s.dialect, clock: s.clock, opts: s.opts})
+	if s.dialect != Postgres || s.txConn != nil {
+		return s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
+			return fn(&Store{db: gtx, dialect: s.dialect, clock: s.clock, opts: s.opts, txConn: s.txConn})
+		})
+	}
+	return s.conn(ctx).Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("transaction: connection is a %T, not a *sql.Conn", c.Statement.ConnPool)
+		}
+		return c.Transaction(func(gtx *gorm.DB) error {
+			return fn(&Store{db: gtx, dialect: s.dialect, clock: s.clock, opts: s.opts, txConn: conn})
+		})
 	})
 }
 
@@ -102,6 +121,10 @@ func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
 func isUniqueViolation(err error) bool {
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return true
+	}
+	// PostgreSQL errors that did not pass through GORM (a COPY) are not translated either.
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
+		return pgErr.Code == "23505" // unique_violation
 	}
 	// The pure-Go SQLite driver's errors are not translated by GORM's dialector.
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
