@@ -97,21 +97,25 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 	}
 	loc := s.opts.Location
 	ackBy := now.Add(opts.AckDue)
-	// Rendered as they are queued, so the fan-out holds a few of its messages at a time, not all.
+	// Rendered as they are queued, so the fan-out holds a few of its messages at a time, not all;
+	// the renderer runs the templates once for the whole alert and fills in each contact.
+	renderers := map[bool]*notify.AlertRenderer{} // by whether the school has acknowledged
+	for _, acknowledged := range []bool{false, true} {
+		renderers[acknowledged] = notify.NewAlertRenderer(notify.AlertData{Action: action, Title: a.Title(), Headline: a.Headline,
+			Region: region, Instructions: a.Instructions, IssuedAt: now.In(loc), AckBy: ackBy.In(loc), Acknowledged: acknowledged})
+	}
 	msgs := func(yield func(notify.Message, error) bool) {
 		for _, sc := range schools {
+			renderer := renderers[acked[sc.ID]]
 			for _, c := range sc.Contacts {
 				if c.Email == "" {
 					continue
 				}
-				data := notify.AlertData{
-					Action: action, Contact: c.Name, School: sc.Name, Title: a.Title(), Headline: a.Headline, Region: region,
-					Instructions: a.Instructions, IssuedAt: now.In(loc), AckBy: ackBy.In(loc), Acknowledged: acked[sc.ID],
-				}
+				link := ""
 				if action != "lifted" && !acked[sc.ID] {
-					data.AckLink = s.link("/a/", LinkClaims{Purpose: LinkAlertAck, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: a.ID, ExpiresAt: now.Add(opts.LinkTTL)})
+					link = s.link("/a/", LinkClaims{Purpose: LinkAlertAck, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: a.ID, ExpiresAt: now.Add(opts.LinkTTL)})
 				}
-				r, err := notify.Render(notify.KindAlertIssued, data)
+				r, err := renderer.Render(c.Name, sc.Name, link)
 				if err != nil {
 					yield(notify.Message{}, err)
 					return
