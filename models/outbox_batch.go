@@ -17,6 +17,9 @@ import (
 // inside the caller's transaction, or in one of its own when there is none. Messages whose
 // Message-ID is already queued are skipped; it returns how many rows were added.
 func (s *Store) EnqueueMessages(ctx context.Context, msgs []notify.Message) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
 	return s.enqueueMessages(ctx, func(yield func(notify.Message, error) bool) {
 		for _, m := range msgs {
 			if !yield(m, nil) {
@@ -27,7 +30,8 @@ func (s *Store) EnqueueMessages(ctx context.Context, msgs []notify.Message) (int
 }
 
 // enqueueMessages queues the messages msgs yields as it yields them, so a fan-out need not hold
-// all of its rendered messages at once; msgs stops at its first error, and may be read twice. On
+// all of its rendered messages at once; msgs stops at its first error, may be read twice, and must
+// not use the database (on PostgreSQL it runs while the COPY holds the connection). On
 // PostgreSQL the rows are COPYed in a savepoint; should one of them already be queued, the COPY
 // fails as a whole, the savepoint is rolled back and the messages are inserted again with
 // ON CONFLICT DO NOTHING, as they are on SQLite.
