@@ -97,31 +97,40 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 	}
 	loc := s.opts.Location
 	ackBy := now.Add(opts.AckDue)
-	var msgs []notify.Message
-	for _, sc := range schools {
-		for _, c := range sc.Contacts {
-			if c.Email == "" {
-				continue
+	// Rendered as they are queued, so the fan-out holds a few of its messages at a time, not all;
+	// the renderer runs the templates once for the whole alert and fills in each contact.
+	renderers := map[bool]*notify.AlertRenderer{} // by whether the school has acknowledged
+	for _, acknowledged := range []bool{false, true} {
+		renderers[acknowledged] = notify.NewAlertRenderer(notify.AlertData{Action: action, Title: a.Title(), Headline: a.Headline,
+			Region: region, Instructions: a.Instructions, IssuedAt: now.In(loc), AckBy: ackBy.In(loc), Acknowledged: acknowledged})
+	}
+	msgs := func(yield func(notify.Message, error) bool) {
+		for _, sc := range schools {
+			renderer := renderers[acked[sc.ID]]
+			for _, c := range sc.Contacts {
+				if c.Email == "" {
+					continue
+				}
+				link := ""
+				if action != "lifted" && !acked[sc.ID] {
+					link = s.link("/a/", LinkClaims{Purpose: LinkAlertAck, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: a.ID, ExpiresAt: now.Add(opts.LinkTTL)})
+				}
+				r, err := renderer.Render(c.Name, sc.Name, link)
+				if err != nil {
+					yield(notify.Message{}, err)
+					return
+				}
+				if !yield(notify.Message{
+					ID:      notify.MessageID("alert", FormatID(a.ID), fmt.Sprint(a.Version), action, "contact", FormatID(c.ID)),
+					Channel: notify.ChannelEmail, Kind: notify.KindAlertIssued, To: c.Email, ToName: c.Name,
+					Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: "alert", SubjectID: a.ID,
+				}, nil) {
+					return
+				}
 			}
-			data := notify.AlertData{
-				Action: action, Contact: c.Name, School: sc.Name, Title: a.Title(), Headline: a.Headline, Region: region,
-				Instructions: a.Instructions, IssuedAt: now.In(loc), AckBy: ackBy.In(loc), Acknowledged: acked[sc.ID],
-			}
-			if action != "lifted" && !acked[sc.ID] {
-				data.AckLink = s.link("/a/", LinkClaims{Purpose: LinkAlertAck, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: a.ID, ExpiresAt: now.Add(opts.LinkTTL)})
-			}
-			r, err := notify.Render(notify.KindAlertIssued, data)
-			if err != nil {
-				return 0, nil, err
-			}
-			msgs = append(msgs, notify.Message{
-				ID:      notify.MessageID("alert", FormatID(a.ID), fmt.Sprint(a.Version), action, "contact", FormatID(c.ID)),
-				Channel: notify.ChannelEmail, Kind: notify.KindAlertIssued, To: c.Email, ToName: c.Name,
-				Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: "alert", SubjectID: a.ID,
-			})
 		}
 	}
-	queued, err := s.EnqueueMessages(ctx, msgs)
+	queued, err := s.enqueueMessages(ctx, msgs)
 	return queued, schools, err
 }
 

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -43,6 +44,62 @@ func TestEnqueueMessageOncePerMessageID(t *testing.T) {
 		}
 		if _, err := e.store.EnqueueMessage(ctx, notify.Message{ID: "<x@y>", Channel: "pigeon", To: "a@b.cn", Subject: "s"}); err == nil {
 			t.Fatal("a message on an unknown channel was queued")
+		}
+	})
+}
+
+// TestEnqueueMessagesSkipsQueuedMessageIDs queues a batch (on PostgreSQL, the COPY path) that
+// repeats a Message-ID already queued and one of its own: the batch adds only the new messages,
+// and a batch in a transaction that rolls back adds nothing.
+func TestEnqueueMessagesSkipsQueuedMessageIDs(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		e := newEscalationEnv(t, dialect)
+		ctx := context.Background()
+		queued := func() []string {
+			t.Helper()
+			msgs, _, err := e.store.OutboxMessages(ctx, e.dir.Admin, models.OutboxFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, m := range msgs {
+				ids = append(ids, m.MessageID)
+			}
+			return ids
+		}
+		t.Run("NewBatch", func(t *testing.T) {
+			added, err := e.store.EnqueueMessages(ctx, []notify.Message{testMessage("1"), testMessage("2")})
+			if err != nil || added != 2 {
+				t.Fatalf("added %d (%v), want 2", added, err)
+			}
+		})
+		t.Run("BatchRepeatingQueuedAndOwnIDs", func(t *testing.T) {
+			err := e.store.InTx(ctx, func(tx *models.Store) error {
+				added, err := tx.EnqueueMessages(ctx, []notify.Message{testMessage("3"), testMessage("2"), testMessage("4"), testMessage("3")})
+				if err != nil || added != 2 {
+					t.Fatalf("added %d (%v), want 2 (3 and 4)", added, err)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("RolledBack", func(t *testing.T) {
+			rollback := errors.New("rollback")
+			err := e.store.InTx(ctx, func(tx *models.Store) error {
+				if added, err := tx.EnqueueMessages(ctx, []notify.Message{testMessage("5"), testMessage("6")}); err != nil || added != 2 {
+					t.Fatalf("added %d (%v), want 2", added, err)
+				}
+				return rollback
+			})
+			if !errors.Is(err, rollback) {
+				t.Fatal(err)
+			}
+		})
+		want := []string{testMessage("1").ID, testMessage("2").ID, testMessage("3").ID, testMessage("4").ID}
+		if got := queued(); !slices.Equal(got, want) {
+			t.Fatalf("queued %v, want %v", got, want)
 		}
 	})
 }

@@ -116,25 +116,30 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 		}
 	}
 	loc := s.opts.Location
-	var msgs []notify.Message
-	for _, sc := range schools {
-		for _, c := range sc.Contacts {
-			if c.Email == "" {
-				continue
+	// Rendered as they are queued, so the round holds a few of its requests at a time, not all.
+	msgs := func(yield func(notify.Message, error) bool) {
+		for _, sc := range schools {
+			for _, c := range sc.Contacts {
+				if c.Email == "" {
+					continue
+				}
+				link := s.link("/s/", LinkClaims{Purpose: LinkSafetyReport, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: r.ID, ExpiresAt: now.Add(opts.LinkTTL)})
+				rendered, err := notify.Render(notify.KindSafetyRequest, notify.SafetyRequestData{Contact: c.Name, School: sc.Name, Alert: a.Title(), DueAt: r.DueAt.In(loc), Link: link})
+				if err != nil {
+					yield(notify.Message{}, err)
+					return
+				}
+				if !yield(notify.Message{
+					ID:      notify.MessageID("safety", FormatID(r.ID), "contact", FormatID(c.ID)),
+					Channel: notify.ChannelEmail, Kind: notify.KindSafetyRequest, To: c.Email, ToName: c.Name,
+					Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, SubjectType: "safety_round", SubjectID: r.ID,
+				}, nil) {
+					return
+				}
 			}
-			link := s.link("/s/", LinkClaims{Purpose: LinkSafetyReport, RecipientID: c.ID, SchoolID: sc.ID, SubjectID: r.ID, ExpiresAt: now.Add(opts.LinkTTL)})
-			rendered, err := notify.Render(notify.KindSafetyRequest, notify.SafetyRequestData{Contact: c.Name, School: sc.Name, Alert: a.Title(), DueAt: r.DueAt.In(loc), Link: link})
-			if err != nil {
-				return nil, err
-			}
-			msgs = append(msgs, notify.Message{
-				ID:      notify.MessageID("safety", FormatID(r.ID), "contact", FormatID(c.ID)),
-				Channel: notify.ChannelEmail, Kind: notify.KindSafetyRequest, To: c.Email, ToName: c.Name,
-				Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, SubjectType: "safety_round", SubjectID: r.ID,
-			})
 		}
 	}
-	if _, err := s.EnqueueMessages(ctx, msgs); err != nil {
+	if _, err := s.enqueueMessages(ctx, msgs); err != nil {
 		return nil, err
 	}
 	return r, nil

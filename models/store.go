@@ -2,11 +2,14 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"dutydesk/config"
@@ -45,6 +48,9 @@ type Store struct {
 	clock   Clock
 	opts    Options
 	cache   *readCache
+	// txConn is the connection of the PostgreSQL transaction the Store is bound to, nil outside
+	// one: a fan-out COPYs its outbox rows over it (copyOutbox), which database/sql cannot do.
+	txConn *sql.Conn
 }
 
 // NewStore returns a Store over db, telling time by clock.
@@ -97,21 +103,42 @@ func (s *Store) conn(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx
 // before the commit, by a request racing this one, outlives it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
 	gen, _ := s.cache.generation()
-	err := s.conn(ctx).Transaction(func(gtx *gorm.DB) error {
-		tx := *s
-		tx.db = gtx
-		return fn(&tx)
-	})
+	err := s.inTransaction(ctx, fn)
 	if now, _ := s.cache.generation(); now != gen {
 		s.cache.empty()
 	}
 	return err
 }
 
+// inTransaction runs fn in a transaction. On PostgreSQL a transaction that is not nested runs on
+// a connection taken from the pool for it, which the bound Store keeps (txConn); a nested one is
+// a savepoint on the same connection.
+func (s *Store) inTransaction(ctx context.Context, fn func(tx *Store) error) error {
+	bound := func(gtx *gorm.DB, conn *sql.Conn) error {
+		tx := *s
+		tx.db, tx.txConn = gtx, conn
+		return fn(&tx)
+	}
+	if s.dialect != Postgres || s.txConn != nil {
+		return s.conn(ctx).Transaction(func(gtx *gorm.DB) error { return bound(gtx, s.txConn) })
+	}
+	return s.conn(ctx).Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("transaction: connection is a %T, not a *sql.Conn", c.Statement.ConnPool)
+		}
+		return c.Transaction(func(gtx *gorm.DB) error { return bound(gtx, conn) })
+	})
+}
+
 // isUniqueViolation tells whether err is a unique-key conflict on either dialect.
 func isUniqueViolation(err error) bool {
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
 		return true
+	}
+	// PostgreSQL errors that did not pass through GORM (a COPY) are not translated either.
+	if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) {
+		return pgErr.Code == "23505" // unique_violation
 	}
 	// The pure-Go SQLite driver's errors are not translated by GORM's dialector.
 	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")

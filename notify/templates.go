@@ -1,11 +1,9 @@
 package notify
 
 import (
-	"bytes"
 	"embed"
 	"fmt"
 	htmltemplate "html/template"
-	"strings"
 	texttemplate "text/template"
 	"time"
 )
@@ -62,25 +60,11 @@ var templates = func() map[Kind]kindTemplates {
 
 // Render fills the templates of kind with data (EscalationData, DutyReminderData, …).
 func Render(kind Kind, data any) (Rendered, error) {
-	t, ok := templates[kind]
-	if !ok {
-		return Rendered{}, fmt.Errorf("render: no templates for kind %q", kind)
+	raw, err := renderRaw(kind, data)
+	if err != nil {
+		return Rendered{}, err
 	}
-	var subject, text, html bytes.Buffer
-	if err := t.text.ExecuteTemplate(&subject, "subject", data); err != nil {
-		return Rendered{}, fmt.Errorf("render %s subject: %w", kind, err)
-	}
-	if err := t.text.ExecuteTemplate(&text, "text", data); err != nil {
-		return Rendered{}, fmt.Errorf("render %s text: %w", kind, err)
-	}
-	if err := t.html.ExecuteTemplate(&html, "html", data); err != nil {
-		return Rendered{}, fmt.Errorf("render %s html: %w", kind, err)
-	}
-	return Rendered{
-		Subject: strings.Join(strings.Fields(subject.String()), " "),
-		Text:    strings.TrimSpace(text.String()) + "\n",
-		HTML:    strings.TrimSpace(html.String()) + "\n",
-	}, nil
+	return tidy(raw.subject, raw.text, raw.html), nil
 }
 
 // EscalationData fills the escalation templates: one step of an overdue deadline's ladder.

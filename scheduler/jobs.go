@@ -121,14 +121,19 @@ func SendersFromConfig(cfg config.Config) (map[notify.Channel]notify.Sender, fun
 	return senders, closeFn, nil
 }
 
-// dispatchBatch is how many messages a dispatcher claims at a time.
-const dispatchBatch = 50
+// claimBatch is how many messages a dispatcher claims at a time. Each claim is a statement and a
+// commit; at 100 rather than 50 a fan-out's claims cost PostgreSQL about a fifth less CPU, and a
+// larger batch saved nothing more.
+const claimBatch = 100
+
+// recordGroup is how many sent messages a dispatcher records at most in one statement.
+const recordGroup = 50
 
 // MaxUnrecorded bounds how many messages a dispatcher with that many workers may have sent but not
 // yet recorded as sent: the group being recorded, the outcomes queued behind it, and one held by
 // each worker. If the process dies, these and only these go out again after the restart, with the
 // same Message-ID — the price of recording sent messages in groups rather than one commit each.
-func MaxUnrecorded(parallel int) int { return 2*dispatchBatch + max(parallel, 1) }
+func MaxUnrecorded(parallel int) int { return 2*recordGroup + max(parallel, 1) }
 
 // Dispatcher drains the outbox: it claims due messages, sends them, and marks each sent or
 // failed (to be retried with backoff, or given up after the configured attempts).
@@ -181,12 +186,12 @@ func NewDispatcher(store *models.Store, senders map[notify.Channel]notify.Sender
 // come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
 // for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
-	claimed := make(chan *models.OutboxMessage, dispatchBatch)
+	claimed := make(chan *models.OutboxMessage, claimBatch)
 	claimErr := make(chan error, 1)
 	go func() {
 		defer close(claimed)
 		for ctx.Err() == nil {
-			batch, err := d.store.ClaimOutbox(ctx, dispatchBatch)
+			batch, err := d.store.ClaimOutbox(ctx, claimBatch)
 			if err != nil {
 				claimErr <- err
 				return
@@ -194,12 +199,12 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 			for i := range batch {
 				claimed <- &batch[i]
 			}
-			if len(batch) < dispatchBatch {
+			if len(batch) < claimBatch {
 				return
 			}
 		}
 	}()
-	outcomes := make(chan sendOutcome, dispatchBatch)
+	outcomes := make(chan sendOutcome, recordGroup)
 	var wg sync.WaitGroup
 	for range d.parallel {
 		wg.Add(1)
@@ -235,7 +240,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 			d.sent.WithLabelValues(string(o.m.Channel)).Inc()
 			sent = append(sent, o.m)
 			// Record when a group is full or nothing else is waiting: groups grow with the rate.
-			if len(sent) >= dispatchBatch || len(outcomes) == 0 {
+			if len(sent) >= recordGroup || len(outcomes) == 0 {
 				flush()
 			}
 			continue
