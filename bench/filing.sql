@@ -3,8 +3,8 @@
 -- deadlines and an audit entry in one transaction, then read the incident back for the answer.
 -- pgbench -D token_hash=… -D user_id=… supplies the session; the school varies.
 \set school random(1, 1000)
-SELECT * FROM sessions WHERE token_hash = :token_hash LIMIT 1;
-SELECT * FROM users WHERE users.id = :user_id LIMIT 1;
+SELECT users.*, sessions.id AS session_id, sessions.created_at AS session_created_at, sessions.expires_at AS session_expires_at, sessions.revoked_at AS session_revoked_at
+  FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = :token_hash LIMIT 1;
 SELECT * FROM schools WHERE schools.id = :school LIMIT 1;
 BEGIN;
 INSERT INTO incidents (school_id, district_id, title, category, subtype, sensitive, severity, occurred_at, place, status, serial, last_report_at, resolved_at, closed_at, late_reports, missed_reports, created_by, created_at, updated_at)
@@ -26,7 +26,7 @@ INSERT INTO deadlines (kind, subject_type, subject_id, school_id, district_id, l
 UPDATE incident_reports SET number = 0, status = 'submitted', severity = 4, late = false, submitted_at = now(), updated_at = now() WHERE id = :report;
 UPDATE incidents SET title = '学生在体育课上摔伤', category = 'accident', subtype = 'other_accident', sensitive = false, severity = 4, occurred_at = now() - interval '10 minutes', place = '操场', status = 'open', serial = NULL, last_report_at = now(), resolved_at = NULL, closed_at = NULL, late_reports = 0, missed_reports = 0, updated_at = now() WHERE id = :incident;
 INSERT INTO audit_entries (at, actor_id, actor_name, action, subject_type, subject_id, summary, request_id)
-  VALUES (now(), :user_id, 'admin', 'incident.create', 'incident', :incident, '学生在体育课上摔伤 事故灾难 Ⅳ级（一般）', 'pgbench') RETURNING id;
+  VALUES (now(), :user_id, 'admin', 'incident.create', 'incident', :incident, '学生在体育课上摔伤 事故灾难 Ⅳ级（一般）（第' || :school || '学校）', 'pgbench') RETURNING id;
 COMMIT;
 SELECT * FROM incidents WHERE incidents.id = :incident LIMIT 1;
 SELECT * FROM incident_reports WHERE incident_id = :incident ORDER BY id;
