@@ -62,6 +62,12 @@ func (d *Deadline) State(now time.Time) string {
 // creates the awaited action.
 func (s *Store) OpenDeadline(ctx context.Context, d *Deadline) error {
 	d.ID, d.DoneAt, d.Late, d.Missed = 0, nil, false, false
+	return s.insertDeadline(ctx, d)
+}
+
+// insertDeadline writes d as it is: open, or already closed when the change that opens it also
+// fulfils it.
+func (s *Store) insertDeadline(ctx context.Context, d *Deadline) error {
 	if err := s.conn(ctx).Create(d).Error; err != nil {
 		return fmt.Errorf("open deadline %s %s/%d: %w", d.Kind, d.SubjectType, d.SubjectID, err)
 	}

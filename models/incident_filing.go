@@ -1,9 +1,11 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,14 +31,16 @@ func canFile(actor *User, schoolID, districtID int64) bool {
 
 // CreateIncident files a new incident with its initial report (首报), or saves both as a draft
 // when in.Draft is set. A school reporter files for its own school (school_id may be left out), a
-// district officer for the schools of its district. Errors: forbidden, invalid.
-func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput) (*Incident, *Report, error) {
+// district officer for the schools of its district. It returns the new incident as
+// IncidentDetail shows it, built from what it wrote: everything about the incident is. Errors:
+// forbidden, invalid.
+func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput) (*IncidentDetail, error) {
 	if !actor.Can(FileIncidents) {
-		return nil, nil, errForbidden
+		return nil, errForbidden
 	}
 	sc, err := s.fileableSchool(ctx, actor, in.SchoolID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	inc := &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
 	r := &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
@@ -47,8 +51,9 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		checkComplete(inc, r, s.Now(), p)
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	var deadlines []Deadline
 	err = s.transact(ctx, func(tx *Store) error {
 		if err := tx.conn(ctx).Create(inc).Error; err != nil {
 			return fmt.Errorf("create incident: %w", err)
@@ -60,7 +65,8 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		action := "incident.draft"
 		if !in.Draft {
 			action = "incident.create"
-			if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
+			var err error
+			if deadlines, err = tx.submitReport(ctx, inc, r, inc.class()); err != nil {
 				return err
 			}
 			if err := tx.saveIncident(ctx, inc); err != nil {
@@ -70,9 +76,21 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		return tx.audit(ctx, actor, action, subjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return inc, r, nil
+	// A new incident has no forwards, instructions or escalations yet, and its only deadlines are
+	// those its initial report opened.
+	d := newIncidentDetail(*inc)
+	d.Reports = append(d.Reports, *r)
+	slices.SortStableFunc(deadlines, func(a, b Deadline) int { // as IncidentDetail orders them
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	d.setDeadlines(deadlines, s.Now())
+	d.Timeline = d.timeline(s.opts.Location)
+	return d, nil
 }
 
 // fileableSchool returns the school actor files for: the one given, or the reporter's own.
@@ -134,7 +152,7 @@ func (s *Store) FileReport(ctx context.Context, actor *User, incidentID int64, k
 		action := "report.draft"
 		if !in.Draft {
 			action = "report.submit"
-			if err := tx.submitReport(ctx, inc, r, before); err != nil {
+			if _, err := tx.submitReport(ctx, inc, r, before); err != nil {
 				return err
 			}
 		}
@@ -220,7 +238,7 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, report
 		action := "report.update"
 		if submit {
 			action = "report.submit"
-			if err := tx.submitReport(ctx, inc, &r, before); err != nil {
+			if _, err := tx.submitReport(ctx, inc, &r, before); err != nil {
 				return err
 			}
 		}
@@ -242,8 +260,10 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, report
 // it closes the deadlines the report fulfils, judging lateness by the deadlines as they stood
 // before the report; records 迟报 and 漏报; moves the remaining deadlines to the incident's new
 // class if the report changed it; and opens what the report makes due. A late written report
-// must explain itself in late_reason. The caller saves inc.
-func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) error {
+// must explain itself in late_reason. The caller saves inc. It returns the deadlines it opened, as
+// it left them (besides the follow-ups it records as missed on the way), so that a caller filing a
+// new incident knows all of that incident's deadlines without reading them back.
+func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) ([]Deadline, error) {
 	now := s.Now()
 	at := now // when the report reached the desk
 	if r.ReceivedAt != nil {
@@ -256,7 +276,13 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 		r.Status = ReportRecorded
 	}
 
-	var fulfilled []Deadline
+	var fulfilled, opened []Deadline
+	open := func(d *Deadline, err error) error {
+		if d != nil {
+			opened = append(opened, *d)
+		}
+		return err
+	}
 	closeAt := s.at(at)
 	closeKind := func(kind DeadlineKind) ([]Deadline, error) {
 		ds, err := closeAt.CloseDeadlines(ctx, kind, subjectIncident, inc.ID)
@@ -266,56 +292,71 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	switch r.Kind {
 	case ReportInitial:
 		if first {
+			// The first report opens both initial deadlines and fulfils at once those its channel
+			// meets: they are written closed rather than opened and closed again.
 			for _, kind := range []DeadlineKind{DeadlineInitialReport, DeadlineWrittenReport} {
-				if err := s.openIncidentDeadline(ctx, inc, kind, inc.OccurredAt); err != nil {
-					return err
+				d, ok := s.incidentDeadline(inc, kind, inc.OccurredAt)
+				if !ok {
+					continue
+				}
+				if kind == DeadlineInitialReport || r.Channel == ChannelWritten {
+					done := at.UTC()
+					d.DoneAt, d.Late = &done, done.After(d.DueAt)
+				}
+				if err := s.insertDeadline(ctx, &d); err != nil {
+					return nil, err
+				}
+				opened = append(opened, d)
+				if d.DoneAt != nil {
+					fulfilled = append(fulfilled, d)
 				}
 			}
-		}
-		if _, err := closeKind(DeadlineInitialReport); err != nil {
-			return err
-		}
-		if r.Channel == ChannelWritten {
-			if _, err := closeKind(DeadlineWrittenReport); err != nil {
-				return err
+		} else {
+			if _, err := closeKind(DeadlineInitialReport); err != nil {
+				return nil, err
+			}
+			if r.Channel == ChannelWritten {
+				if _, err := closeKind(DeadlineWrittenReport); err != nil {
+					return nil, err
+				}
 			}
 		}
 	case ReportFollowUp:
 		closed, err := closeKind(DeadlineFollowUp)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for _, d := range closed {
 			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		var last int
 		err = s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
 			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
 		if err != nil {
-			return fmt.Errorf("number follow-up: %w", err)
+			return nil, fmt.Errorf("number follow-up: %w", err)
 		}
 		r.Number = last + 1
 		if r.Resolved && inc.Status == IncidentOpen {
 			inc.Status, inc.ResolvedAt = IncidentResolved, &at
-			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
-				return err
+			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
+				return nil, err
 			}
 		}
 	case ReportFinal:
 		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
 		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
-			return err
+			return nil, err
 		}
 		if inc.ResolvedAt == nil {
 			inc.ResolvedAt = &at
-			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
-				return err
+			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
+				return nil, err
 			}
 		}
 		if _, err := closeKind(DeadlineFinalReport); err != nil {
-			return err
+			return nil, err
 		}
 		inc.Status = IncidentResolved
 	}
@@ -334,31 +375,42 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if r.Late {
 		inc.LateReports++
 		if r.Channel == ChannelWritten && r.LateReason == "" {
-			return &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
+			return nil, &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
 				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
 		}
 	}
 
 	if inc.class() != before {
 		if err := s.rescheduleIncident(ctx, inc); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if inc.Status == IncidentDraft {
 		inc.Status = IncidentOpen
 	}
 	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
-		if err := s.openIncidentDeadline(ctx, inc, DeadlineFollowUp, at); err != nil {
-			return err
+		if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFollowUp, at)); err != nil {
+			return nil, err
 		}
 	}
 	if r.Channel == ChannelWritten {
-		if err := s.openReportDeadline(ctx, inc, r, DeadlineSignature, now); err != nil {
-			return err
+		if err := open(s.openReportDeadline(ctx, inc, r, DeadlineSignature, now)); err != nil {
+			return nil, err
 		}
 	}
 	inc.LastReportAt = &at
-	return s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error
+	// A deadline opened above and closed by this same report (the final report's) is left closed.
+	for i := range opened {
+		for _, d := range fulfilled {
+			if d.ID == opened[i].ID {
+				opened[i] = d
+			}
+		}
+	}
+	if err := s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
+		return nil, fmt.Errorf("submit report %d: %w", r.ID, err)
+	}
+	return opened, nil
 }
 
 // supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:
@@ -420,24 +472,43 @@ func (s *Store) rescheduleIncident(ctx context.Context, inc *Incident) error {
 	return nil
 }
 
-// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from.
-func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind DeadlineKind, from time.Time) error {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from,
+// and returns it (nil when the rules set none).
+func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind DeadlineKind, from time.Time) (*Deadline, error) {
+	d, ok := s.incidentDeadline(inc, kind, from)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectIncident, SubjectID: inc.ID,
-		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()})
+	if err := s.OpenDeadline(ctx, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
-// openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from from.
-func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) error {
+// incidentDeadline returns, unwritten and open, the report deadline of kind the school owes on the
+// incident counted from from; ok is false when the rules set none.
+func (s *Store) incidentDeadline(inc *Incident, kind DeadlineKind, from time.Time) (d Deadline, ok bool) {
 	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
 	if !ok {
-		return nil
+		return Deadline{}, false
 	}
-	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID,
-		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()})
+	return Deadline{Kind: kind, SubjectType: subjectIncident, SubjectID: inc.ID, SchoolID: &inc.SchoolID,
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()}, true
+}
+
+// openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
+// from, and returns it (nil when the rules set none).
+func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) (*Deadline, error) {
+	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	if !ok {
+		return nil, nil
+	}
+	d := &Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID, SchoolID: &inc.SchoolID,
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()}
+	if err := s.OpenDeadline(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
 }
 
 // fixedClock is a Clock that always tells the same time.

@@ -56,7 +56,7 @@ func (s *Store) SignReport(ctx context.Context, actor *User, incidentID, reportI
 			}
 			inc.Serial = &serial
 		}
-		if err := tx.openReportDeadline(ctx, inc, &r, DeadlineForward, now); err != nil {
+		if _, err := tx.openReportDeadline(ctx, inc, &r, DeadlineForward, now); err != nil {
 			return err
 		}
 		if r.Kind == ReportFinal {
@@ -243,7 +243,7 @@ func (s *Store) RecordPhoneReport(ctx context.Context, actor *User, in PhoneRepo
 		if err := tx.conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create phone report: %w", err)
 		}
-		if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
+		if _, err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
 			return err
 		}
 		if err := tx.saveIncident(ctx, inc); err != nil {
