@@ -62,14 +62,20 @@ func (d *Deadline) State(now time.Time) string {
 // creates the awaited action.
 func (s *Store) OpenDeadline(ctx context.Context, d *Deadline) error {
 	d.ID, d.DoneAt, d.Late, d.Missed = 0, nil, false, false
-	return s.insertDeadline(ctx, d)
-}
-
-// insertDeadline writes d as it is: open, or already closed when the change that opens it also
-// fulfils it.
-func (s *Store) insertDeadline(ctx context.Context, d *Deadline) error {
 	if err := s.conn(ctx).Create(d).Error; err != nil {
 		return fmt.Errorf("open deadline %s %s/%d: %w", d.Kind, d.SubjectType, d.SubjectID, err)
+	}
+	return nil
+}
+
+// insertDeadlines writes ds as they are, in one statement, and sets their ids: open deadlines, or
+// already closed ones when the change that opens them also fulfils them.
+func (s *Store) insertDeadlines(ctx context.Context, ds []Deadline) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if err := s.conn(ctx).Create(ds).Error; err != nil {
+		return fmt.Errorf("open %d deadlines of %s/%d: %w", len(ds), ds[0].SubjectType, ds[0].SubjectID, err)
 	}
 	return nil
 }

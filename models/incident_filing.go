@@ -277,6 +277,9 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	}
 
 	var fulfilled, opened []Deadline
+	// pending are the deadlines to open that nothing below reads back: they are written together
+	// at the end, in one statement.
+	var pending []Deadline
 	open := func(d *Deadline, err error) error {
 		if d != nil {
 			opened = append(opened, *d)
@@ -302,14 +305,9 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 				if kind == DeadlineInitialReport || r.Channel == ChannelWritten {
 					done := at.UTC()
 					d.DoneAt, d.Late = &done, done.After(d.DueAt)
-				}
-				if err := s.insertDeadline(ctx, &d); err != nil {
-					return nil, err
-				}
-				opened = append(opened, d)
-				if d.DoneAt != nil {
 					fulfilled = append(fulfilled, d)
 				}
+				pending = append(pending, d)
 			}
 		} else {
 			if _, err := closeKind(DeadlineInitialReport); err != nil {
@@ -389,13 +387,13 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 		inc.Status = IncidentOpen
 	}
 	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
-		if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFollowUp, at)); err != nil {
-			return nil, err
+		if d, ok := s.incidentDeadline(inc, DeadlineFollowUp, at); ok {
+			pending = append(pending, d)
 		}
 	}
 	if r.Channel == ChannelWritten {
-		if err := open(s.openReportDeadline(ctx, inc, r, DeadlineSignature, now)); err != nil {
-			return nil, err
+		if d, ok := s.reportDeadline(inc, r, DeadlineSignature, now); ok {
+			pending = append(pending, d)
 		}
 	}
 	inc.LastReportAt = &at
@@ -407,6 +405,10 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 			}
 		}
 	}
+	if err := s.insertDeadlines(ctx, pending); err != nil {
+		return nil, err
+	}
+	opened = append(opened, pending...)
 	if err := s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
 		return nil, fmt.Errorf("submit report %d: %w", r.ID, err)
 	}
@@ -499,16 +501,25 @@ func (s *Store) incidentDeadline(inc *Incident, kind DeadlineKind, from time.Tim
 // openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
 // from, and returns it (nil when the rules set none).
 func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) (*Deadline, error) {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	d, ok := s.reportDeadline(inc, r, kind, from)
 	if !ok {
 		return nil, nil
 	}
-	d := &Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID, SchoolID: &inc.SchoolID,
-		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()}
-	if err := s.OpenDeadline(ctx, d); err != nil {
+	if err := s.OpenDeadline(ctx, &d); err != nil {
 		return nil, err
 	}
-	return d, nil
+	return &d, nil
+}
+
+// reportDeadline returns, unwritten and open, the deadline of kind the desk owes on a report
+// counted from from; ok is false when the rules set none.
+func (s *Store) reportDeadline(inc *Incident, r *Report, kind DeadlineKind, from time.Time) (d Deadline, ok bool) {
+	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	if !ok {
+		return Deadline{}, false
+	}
+	return Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID, SchoolID: &inc.SchoolID,
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()}, true
 }
 
 // fixedClock is a Clock that always tells the same time.
