@@ -55,6 +55,18 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 	}
 	var deadlines []Deadline
 	err = s.transact(ctx, func(tx *Store) error {
+		// The report is settled before anything is written, so that the incident and its report
+		// are inserted as submitted rather than as drafts then updated: a first report touches no
+		// existing row, and its deadlines are written after the rows they hang on.
+		action := "incident.draft"
+		if !in.Draft {
+			action = "incident.create"
+			opened, pending, err := tx.settleReport(ctx, inc, r, inc.class())
+			if err != nil {
+				return err
+			}
+			deadlines = append(opened, pending...)
+		}
 		if err := tx.conn(ctx).Create(inc).Error; err != nil {
 			return fmt.Errorf("create incident: %w", err)
 		}
@@ -62,16 +74,11 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		if err := tx.conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create initial report: %w", err)
 		}
-		action := "incident.draft"
-		if !in.Draft {
-			action = "incident.create"
-			var err error
-			if deadlines, err = tx.submitReport(ctx, inc, r, inc.class()); err != nil {
-				return err
-			}
-			if err := tx.saveIncident(ctx, inc); err != nil {
-				return err
-			}
+		for i := range deadlines {
+			deadlines[i].SubjectID = map[string]int64{subjectIncident: inc.ID, subjectReport: r.ID}[deadlines[i].SubjectType]
+		}
+		if err := tx.insertDeadlines(ctx, deadlines); err != nil {
+			return err
 		}
 		return tx.audit(ctx, actor, action, subjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
 	})
@@ -152,7 +159,7 @@ func (s *Store) FileReport(ctx context.Context, actor *User, incidentID int64, k
 		action := "report.draft"
 		if !in.Draft {
 			action = "report.submit"
-			if _, err := tx.submitReport(ctx, inc, r, before); err != nil {
+			if err := tx.submitReport(ctx, inc, r, before); err != nil {
 				return err
 			}
 		}
@@ -238,7 +245,7 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, report
 		action := "report.update"
 		if submit {
 			action = "report.submit"
-			if _, err := tx.submitReport(ctx, inc, &r, before); err != nil {
+			if err := tx.submitReport(ctx, inc, &r, before); err != nil {
 				return err
 			}
 		}
@@ -260,10 +267,27 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, report
 // it closes the deadlines the report fulfils, judging lateness by the deadlines as they stood
 // before the report; records 迟报 and 漏报; moves the remaining deadlines to the incident's new
 // class if the report changed it; and opens what the report makes due. A late written report
-// must explain itself in late_reason. The caller saves inc. It returns the deadlines it opened, as
-// it left them (besides the follow-ups it records as missed on the way), so that a caller filing a
-// new incident knows all of that incident's deadlines without reading them back.
-func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) ([]Deadline, error) {
+// must explain itself in late_reason. The caller saves inc.
+func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) error {
+	_, pending, err := s.settleReport(ctx, inc, r, before)
+	if err != nil {
+		return err
+	}
+	if err := s.insertDeadlines(ctx, pending); err != nil {
+		return err
+	}
+	if err := s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
+		return fmt.Errorf("submit report %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// settleReport is submitReport but for writing r and the deadlines the report opens: it changes
+// inc, r and the incident's deadlines already written, and returns the deadlines it wrote open (as
+// it left them; not the follow-ups it records as missed on the way) and those still to write
+// (pending), whose subject ids are those of inc and r as they stand. The first report of an
+// incident reads and writes no row, so it may be settled before the incident is written.
+func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) (opened, pending []Deadline, err error) {
 	now := s.Now()
 	at := now // when the report reached the desk
 	if r.ReceivedAt != nil {
@@ -276,10 +300,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 		r.Status = ReportRecorded
 	}
 
-	var fulfilled, opened []Deadline
-	// pending are the deadlines to open that nothing below reads back: they are written together
-	// at the end, in one statement.
-	var pending []Deadline
+	var fulfilled []Deadline
 	open := func(d *Deadline, err error) error {
 		if d != nil {
 			opened = append(opened, *d)
@@ -311,50 +332,50 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 			}
 		} else {
 			if _, err := closeKind(DeadlineInitialReport); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			if r.Channel == ChannelWritten {
 				if _, err := closeKind(DeadlineWrittenReport); err != nil {
-					return nil, err
+					return nil, nil, err
 				}
 			}
 		}
 	case ReportFollowUp:
 		closed, err := closeKind(DeadlineFollowUp)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, d := range closed {
 			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		var last int
 		err = s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
 			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
 		if err != nil {
-			return nil, fmt.Errorf("number follow-up: %w", err)
+			return nil, nil, fmt.Errorf("number follow-up: %w", err)
 		}
 		r.Number = last + 1
 		if r.Resolved && inc.Status == IncidentOpen {
 			inc.Status, inc.ResolvedAt = IncidentResolved, &at
 			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	case ReportFinal:
 		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
 		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if inc.ResolvedAt == nil {
 			inc.ResolvedAt = &at
 			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		if _, err := closeKind(DeadlineFinalReport); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		inc.Status = IncidentResolved
 	}
@@ -373,14 +394,14 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if r.Late {
 		inc.LateReports++
 		if r.Channel == ChannelWritten && r.LateReason == "" {
-			return nil, &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
+			return nil, nil, &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
 				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
 		}
 	}
 
 	if inc.class() != before {
 		if err := s.rescheduleIncident(ctx, inc); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if inc.Status == IncidentDraft {
@@ -405,14 +426,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 			}
 		}
 	}
-	if err := s.insertDeadlines(ctx, pending); err != nil {
-		return nil, err
-	}
-	opened = append(opened, pending...)
-	if err := s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
-		return nil, fmt.Errorf("submit report %d: %w", r.ID, err)
-	}
-	return opened, nil
+	return opened, pending, nil
 }
 
 // supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:

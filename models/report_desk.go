@@ -243,7 +243,7 @@ func (s *Store) RecordPhoneReport(ctx context.Context, actor *User, in PhoneRepo
 		if err := tx.conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create phone report: %w", err)
 		}
-		if _, err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
+		if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
 			return err
 		}
 		if err := tx.saveIncident(ctx, inc); err != nil {
