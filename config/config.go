@@ -28,6 +28,11 @@ type Config struct {
 	Addr string `yaml:"addr" env:"DUTYDESK_ADDR"`
 	// DatabaseURL selects PostgreSQL (postgres://…); empty means the embedded SQLite file in DataDir.
 	DatabaseURL string `yaml:"database_url" env:"DUTYDESK_DATABASE_URL"`
+	// DatabaseConns is how many PostgreSQL connections the service keeps open at most, all of
+	// them kept when idle: requests beyond it wait for a connection. Replicas × DatabaseConns must
+	// stay within the server's max_connections. (25 and 32 filed alike for 32 concurrent clients
+	// on 2 cores: see BENCHMARKS.md.)
+	DatabaseConns int `yaml:"database_conns" env:"DUTYDESK_DATABASE_CONNS"`
 	// DataDir holds the SQLite file, the generated secret and the .eml mail drop.
 	DataDir string `yaml:"data_dir" env:"DUTYDESK_DATA_DIR"`
 	// Timezone is the bureau's zone for shift boundaries and displayed times.
@@ -124,6 +129,7 @@ func Defaults() Config {
 		Addr:               ":8080",
 		DataDir:            "./data",
 		Timezone:           "Asia/Shanghai",
+		DatabaseConns:      25,
 		BaseURL:            "http://localhost:8080",
 		SessionTTL:         12 * time.Hour,
 		ReadCacheTTL:       5 * time.Second,
@@ -243,6 +249,9 @@ func (c *Config) Validate() error {
 		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 			bad("DUTYDESK_DATABASE_URL", "must be a postgres:// URL, or empty for the embedded SQLite database")
 		}
+	}
+	if c.DatabaseConns < 1 || c.DatabaseConns > 1000 {
+		bad("DUTYDESK_DATABASE_CONNS", "must be between 1 and 1000")
 	}
 	if strings.TrimSpace(c.DataDir) == "" {
 		bad("DUTYDESK_DATA_DIR", "must not be empty")

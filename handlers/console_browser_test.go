@@ -126,13 +126,13 @@ func fileDrowning(t *testing.T, h *harness) *models.Incident {
 	sev, dead := models.SeverityIV, 0
 	at := h.clock.Now().Add(-20 * time.Minute)
 	summary, name, phone := "一名学生放学后在河边落水，已被救起送医。", "张老师", "13800000001"
-	inc, _, err := h.store.CreateIncident(context.Background(), h.dir.Reporter, models.ReportInput{
+	d, err := h.store.CreateIncident(context.Background(), h.dir.Reporter, models.ReportInput{
 		SchoolID: &h.dir.School1A.ID, Title: &title, Category: &cat, Subtype: &sub, Severity: &sev, OccurredAt: &at,
 		Place: &place, Summary: &summary, Dead: &dead, ReporterName: &name, ReporterPhone: &phone})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return inc
+	return &d.Incident
 }
 
 // issueRainstorm issues a city-wide red rainstorm warning as the duty officer.

@@ -357,9 +357,9 @@ func (con *console) fileReport(c *gin.Context) {
 	var incidentID int64
 	err := p.Err()
 	if err == nil && c.Param("id") == "" {
-		var inc *models.Incident
-		if inc, _, err = con.store.CreateIncident(ctx, user, in); err == nil {
-			incidentID = inc.ID
+		var d *models.IncidentDetail
+		if d, err = con.store.CreateIncident(ctx, user, in); err == nil {
+			incidentID = d.ID
 		}
 	} else if err == nil {
 		if incidentID, err = pathID(c, "id"); err == nil {

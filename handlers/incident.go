@@ -111,13 +111,12 @@ func (a *api) createIncident(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	user := currentUser(c)
-	inc, _, err := a.store.CreateIncident(c.Request.Context(), user, in)
+	d, err := a.store.CreateIncident(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	a.respondIncident(c, user, inc.ID, http.StatusCreated)
+	c.JSON(http.StatusCreated, d)
 }
 
 // recordPhoneIntake takes down an initial report from a phone call on behalf of a school.

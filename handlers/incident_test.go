@@ -299,3 +299,33 @@ func TestIncidentReportingThroughTheAPI(t *testing.T) {
 		})
 	})
 }
+
+// TestFilingAnswersTheIncidentAsStored proves that the answer to POST /incidents, built from what
+// the filing wrote, is exactly what GET /incidents/{id} then reads back from the database.
+func TestFilingAnswersTheIncidentAsStored(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect)
+		late := incidentBody(h.dir.School1A.ID, 2, h.clock.Now().Add(-3*time.Hour))
+		late["late_reason"] = "校长在医院陪护，未能按时报送"
+		for _, c := range []struct {
+			name string
+			body map[string]any
+		}{
+			{"OnTime", incidentBody(h.dir.School1A.ID, 4, h.clock.Now().Add(-10*time.Minute))},
+			{"Late", late},
+			{"Draft", map[string]any{"draft": true, "title": "实验室试剂泄漏", "category": "accident", "subtype": "lab_chemical"}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				created := h.do("POST", "/api/v1/incidents", h.dir.Reporter, c.body)
+				expect(t, created, http.StatusCreated)
+				var inc incidentJSON
+				created.JSON(t, &inc)
+				stored := h.do("GET", fmt.Sprintf("/api/v1/incidents/%d", inc.ID), h.dir.Reporter, nil)
+				expect(t, stored, http.StatusOK)
+				if string(created.Body) != string(stored.Body) {
+					t.Fatalf("POST answered\n%s\nGET reads\n%s", created.Body, stored.Body)
+				}
+			})
+		}
+	})
+}

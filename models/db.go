@@ -64,6 +64,21 @@ func OpenPostgres(url string, clock Clock) (*DB, error) {
 	return &DB{DB: db, Dialect: Postgres, url: url, cache: cache}, nil
 }
 
+// SetPoolSize lets up to n connections to PostgreSQL be open and keeps as many when idle, so that
+// a burst of n requests neither waits for a connection nor opens fresh ones. SQLite ignores it.
+func (db *DB) SetPoolSize(n int) error {
+	if db.Dialect != Postgres {
+		return nil
+	}
+	sqlDB, err := db.DB.DB()
+	if err != nil {
+		return err
+	}
+	sqlDB.SetMaxOpenConns(n)
+	sqlDB.SetMaxIdleConns(n)
+	return nil
+}
+
 // OpenSQLite opens (creating if needed) the SQLite database file at path.
 func OpenSQLite(path string, clock Clock) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -68,6 +68,18 @@ func (s *Store) OpenDeadline(ctx context.Context, d *Deadline) error {
 	return nil
 }
 
+// insertDeadlines writes ds as they are, in one statement, and sets their ids: open deadlines, or
+// already closed ones when the change that opens them also fulfils them.
+func (s *Store) insertDeadlines(ctx context.Context, ds []Deadline) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if err := s.conn(ctx).Create(ds).Error; err != nil {
+		return fmt.Errorf("open %d deadlines of %s/%d: %w", len(ds), ds[0].SubjectType, ds[0].SubjectID, err)
+	}
+	return nil
+}
+
 // CloseDeadlines marks the open deadlines of kind on a subject done at the Store's now, late when
 // past due, and returns them. Closing a deadline stops its escalation ladder.
 func (s *Store) CloseDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) ([]Deadline, error) {

@@ -1,9 +1,11 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -29,14 +31,16 @@ func canFile(actor *User, schoolID, districtID int64) bool {
 
 // CreateIncident files a new incident with its initial report (首报), or saves both as a draft
 // when in.Draft is set. A school reporter files for its own school (school_id may be left out), a
-// district officer for the schools of its district. Errors: forbidden, invalid.
-func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput) (*Incident, *Report, error) {
+// district officer for the schools of its district. It returns the new incident as
+// IncidentDetail shows it, built from what it wrote: everything about the incident is. Errors:
+// forbidden, invalid.
+func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput) (*IncidentDetail, error) {
 	if !actor.Can(FileIncidents) {
-		return nil, nil, errForbidden
+		return nil, errForbidden
 	}
 	sc, err := s.fileableSchool(ctx, actor, in.SchoolID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	inc := &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
 	r := &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
@@ -47,9 +51,22 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		checkComplete(inc, r, s.Now(), p)
 	}
 	if err := p.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	var deadlines []Deadline
 	err = s.transact(ctx, func(tx *Store) error {
+		// The report is settled before anything is written, so that the incident and its report
+		// are inserted as submitted rather than as drafts then updated: a first report touches no
+		// existing row, and its deadlines are written after the rows they hang on.
+		action := "incident.draft"
+		if !in.Draft {
+			action = "incident.create"
+			opened, pending, err := tx.settleReport(ctx, inc, r, inc.class())
+			if err != nil {
+				return err
+			}
+			deadlines = append(opened, pending...)
+		}
 		if err := tx.conn(ctx).Create(inc).Error; err != nil {
 			return fmt.Errorf("create incident: %w", err)
 		}
@@ -57,22 +74,30 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 		if err := tx.conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create initial report: %w", err)
 		}
-		action := "incident.draft"
-		if !in.Draft {
-			action = "incident.create"
-			if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
-				return err
-			}
-			if err := tx.saveIncident(ctx, inc); err != nil {
-				return err
-			}
+		for i := range deadlines {
+			deadlines[i].SubjectID = map[string]int64{subjectIncident: inc.ID, subjectReport: r.ID}[deadlines[i].SubjectType]
+		}
+		if err := tx.insertDeadlines(ctx, deadlines); err != nil {
+			return err
 		}
 		return tx.audit(ctx, actor, action, subjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return inc, r, nil
+	// A new incident has no forwards, instructions or escalations yet, and its only deadlines are
+	// those its initial report opened.
+	d := newIncidentDetail(*inc)
+	d.Reports = append(d.Reports, *r)
+	slices.SortStableFunc(deadlines, func(a, b Deadline) int { // as IncidentDetail orders them
+		if c := a.DueAt.Compare(b.DueAt); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+	d.setDeadlines(deadlines, s.Now())
+	d.Timeline = d.timeline(s.opts.Location)
+	return d, nil
 }
 
 // fileableSchool returns the school actor files for: the one given, or the reporter's own.
@@ -244,6 +269,25 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *User, incidentID, report
 // class if the report changed it; and opens what the report makes due. A late written report
 // must explain itself in late_reason. The caller saves inc.
 func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) error {
+	_, pending, err := s.settleReport(ctx, inc, r, before)
+	if err != nil {
+		return err
+	}
+	if err := s.insertDeadlines(ctx, pending); err != nil {
+		return err
+	}
+	if err := s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
+		return fmt.Errorf("submit report %d: %w", r.ID, err)
+	}
+	return nil
+}
+
+// settleReport is submitReport but for writing r and the deadlines the report opens: it changes
+// inc, r and the incident's deadlines already written, and returns the deadlines it wrote open (as
+// it left them; not the follow-ups it records as missed on the way) and those still to write
+// (pending), whose subject ids are those of inc and r as they stand. The first report of an
+// incident reads and writes no row, so it may be settled before the incident is written.
+func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) (opened, pending []Deadline, err error) {
 	now := s.Now()
 	at := now // when the report reached the desk
 	if r.ReceivedAt != nil {
@@ -257,6 +301,12 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	}
 
 	var fulfilled []Deadline
+	open := func(d *Deadline, err error) error {
+		if d != nil {
+			opened = append(opened, *d)
+		}
+		return err
+	}
 	closeAt := s.at(at)
 	closeKind := func(kind DeadlineKind) ([]Deadline, error) {
 		ds, err := closeAt.CloseDeadlines(ctx, kind, subjectIncident, inc.ID)
@@ -266,56 +316,66 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	switch r.Kind {
 	case ReportInitial:
 		if first {
+			// The first report opens both initial deadlines and fulfils at once those its channel
+			// meets: they are written closed rather than opened and closed again.
 			for _, kind := range []DeadlineKind{DeadlineInitialReport, DeadlineWrittenReport} {
-				if err := s.openIncidentDeadline(ctx, inc, kind, inc.OccurredAt); err != nil {
-					return err
+				d, ok := s.incidentDeadline(inc, kind, inc.OccurredAt)
+				if !ok {
+					continue
 				}
+				if kind == DeadlineInitialReport || r.Channel == ChannelWritten {
+					done := at.UTC()
+					d.DoneAt, d.Late = &done, done.After(d.DueAt)
+					fulfilled = append(fulfilled, d)
+				}
+				pending = append(pending, d)
 			}
-		}
-		if _, err := closeKind(DeadlineInitialReport); err != nil {
-			return err
-		}
-		if r.Channel == ChannelWritten {
-			if _, err := closeKind(DeadlineWrittenReport); err != nil {
-				return err
+		} else {
+			if _, err := closeKind(DeadlineInitialReport); err != nil {
+				return nil, nil, err
+			}
+			if r.Channel == ChannelWritten {
+				if _, err := closeKind(DeadlineWrittenReport); err != nil {
+					return nil, nil, err
+				}
 			}
 		}
 	case ReportFollowUp:
 		closed, err := closeKind(DeadlineFollowUp)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, d := range closed {
 			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
-				return err
+				return nil, nil, err
 			}
 		}
 		var last int
 		err = s.conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
 			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
 		if err != nil {
-			return fmt.Errorf("number follow-up: %w", err)
+			return nil, nil, fmt.Errorf("number follow-up: %w", err)
 		}
 		r.Number = last + 1
 		if r.Resolved && inc.Status == IncidentOpen {
 			inc.Status, inc.ResolvedAt = IncidentResolved, &at
-			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
-				return err
+			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
+				return nil, nil, err
 			}
 		}
 	case ReportFinal:
 		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
 		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
-			return err
+			return nil, nil, err
 		}
 		if inc.ResolvedAt == nil {
 			inc.ResolvedAt = &at
-			if err := s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at); err != nil {
-				return err
+			if err := open(s.openIncidentDeadline(ctx, inc, DeadlineFinalReport, at)); err != nil {
+				return nil, nil, err
 			}
 		}
 		if _, err := closeKind(DeadlineFinalReport); err != nil {
-			return err
+			return nil, nil, err
 		}
 		inc.Status = IncidentResolved
 	}
@@ -334,31 +394,39 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if r.Late {
 		inc.LateReports++
 		if r.Channel == ChannelWritten && r.LateReason == "" {
-			return &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
+			return nil, nil, &Error{Code: EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
 				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
 		}
 	}
 
 	if inc.class() != before {
 		if err := s.rescheduleIncident(ctx, inc); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
 	if inc.Status == IncidentDraft {
 		inc.Status = IncidentOpen
 	}
 	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
-		if err := s.openIncidentDeadline(ctx, inc, DeadlineFollowUp, at); err != nil {
-			return err
+		if d, ok := s.incidentDeadline(inc, DeadlineFollowUp, at); ok {
+			pending = append(pending, d)
 		}
 	}
 	if r.Channel == ChannelWritten {
-		if err := s.openReportDeadline(ctx, inc, r, DeadlineSignature, now); err != nil {
-			return err
+		if d, ok := s.reportDeadline(inc, r, DeadlineSignature, now); ok {
+			pending = append(pending, d)
 		}
 	}
 	inc.LastReportAt = &at
-	return s.conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error
+	// A deadline opened above and closed by this same report (the final report's) is left closed.
+	for i := range opened {
+		for _, d := range fulfilled {
+			if d.ID == opened[i].ID {
+				opened[i] = d
+			}
+		}
+	}
+	return opened, pending, nil
 }
 
 // supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:
@@ -420,24 +488,52 @@ func (s *Store) rescheduleIncident(ctx context.Context, inc *Incident) error {
 	return nil
 }
 
-// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from.
-func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind DeadlineKind, from time.Time) error {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from,
+// and returns it (nil when the rules set none).
+func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind DeadlineKind, from time.Time) (*Deadline, error) {
+	d, ok := s.incidentDeadline(inc, kind, from)
 	if !ok {
-		return nil
+		return nil, nil
 	}
-	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectIncident, SubjectID: inc.ID,
-		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()})
+	if err := s.OpenDeadline(ctx, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
 }
 
-// openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from from.
-func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) error {
+// incidentDeadline returns, unwritten and open, the report deadline of kind the school owes on the
+// incident counted from from; ok is false when the rules set none.
+func (s *Store) incidentDeadline(inc *Incident, kind DeadlineKind, from time.Time) (d Deadline, ok bool) {
 	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
 	if !ok {
-		return nil
+		return Deadline{}, false
 	}
-	return s.OpenDeadline(ctx, &Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID,
-		SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()})
+	return Deadline{Kind: kind, SubjectType: subjectIncident, SubjectID: inc.ID, SchoolID: &inc.SchoolID,
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()}, true
+}
+
+// openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
+// from, and returns it (nil when the rules set none).
+func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind DeadlineKind, from time.Time) (*Deadline, error) {
+	d, ok := s.reportDeadline(inc, r, kind, from)
+	if !ok {
+		return nil, nil
+	}
+	if err := s.OpenDeadline(ctx, &d); err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+// reportDeadline returns, unwritten and open, the deadline of kind the desk owes on a report
+// counted from from; ok is false when the rules set none.
+func (s *Store) reportDeadline(inc *Incident, r *Report, kind DeadlineKind, from time.Time) (d Deadline, ok bool) {
+	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.opts.Location)
+	if !ok {
+		return Deadline{}, false
+	}
+	return Deadline{Kind: kind, SubjectType: subjectReport, SubjectID: r.ID, SchoolID: &inc.SchoolID,
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()}, true
 }
 
 // fixedClock is a Clock that always tells the same time.

@@ -51,11 +51,11 @@ func followUp(summary string) models.ReportInput {
 // create files the initial report now, failing the test on error.
 func (e *incidentEnv) create(actor *models.User, in models.ReportInput) (*models.Incident, *models.Report) {
 	e.t.Helper()
-	inc, r, err := e.store.CreateIncident(e.ctx, actor, in)
+	d, err := e.store.CreateIncident(e.ctx, actor, in)
 	if err != nil {
 		e.t.Fatalf("create incident: %v", err)
 	}
-	return inc, r
+	return &d.Incident, &d.Reports[0]
 }
 
 // file adds a report now, failing the test on error.
@@ -138,7 +138,7 @@ func TestInitialReportDeadlines(t *testing.T) {
 			// Severity II: phone within 15 min, in writing within 30 min. Reported 45 min after.
 			e.clock.Set(occurred.Add(45 * time.Minute))
 			in := drowningReport(e.dir.School1A.ID, models.SeverityII, occurred)
-			_, _, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, in)
+			_, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, in)
 			expectCode(t, err, models.EINVALID, "late_reason")
 			if n := e.count("incidents"); n != 0 {
 				t.Fatalf("%d incidents written by a refused filing", n)
@@ -192,7 +192,7 @@ func TestInitialReportDeadlines(t *testing.T) {
 
 		t.Run("OneSecondLate", func(t *testing.T) {
 			e.clock.Set(occurred.Add(30*time.Minute + time.Second))
-			_, _, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, drowningReport(e.dir.School1A.ID, models.SeverityII, occurred))
+			_, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, drowningReport(e.dir.School1A.ID, models.SeverityII, occurred))
 			expectCode(t, err, models.EINVALID, "late_reason")
 		})
 	})
@@ -415,7 +415,7 @@ func TestFilingScope(t *testing.T) {
 		}
 
 		t.Run("ReporterCannotFileForAnotherSchool", func(t *testing.T) {
-			_, _, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, drowningReport(e.dir.School2A.ID, models.SeverityIV, occurred))
+			_, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, drowningReport(e.dir.School2A.ID, models.SeverityIV, occurred))
 			expectCode(t, err, models.EFORBIDDEN, "school_id")
 			nothingWritten(t)
 		})
@@ -427,7 +427,7 @@ func TestFilingScope(t *testing.T) {
 			nothingWritten(t)
 		})
 		t.Run("DistrictOfficerFilesOnlyInItsDistrict", func(t *testing.T) {
-			_, _, err := e.store.CreateIncident(e.ctx, e.dir.DistrictOfficer, drowningReport(e.dir.School2A.ID, models.SeverityIV, occurred))
+			_, err := e.store.CreateIncident(e.ctx, e.dir.DistrictOfficer, drowningReport(e.dir.School2A.ID, models.SeverityIV, occurred))
 			expectCode(t, err, models.EFORBIDDEN, "school_id")
 			nothingWritten(t)
 			inc, _ := e.create(e.dir.DistrictOfficer, drowningReport(e.dir.School1B.ID, models.SeverityIV, occurred))

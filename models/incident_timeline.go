@@ -57,8 +57,7 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *User, id int64) (*Inc
 	if err != nil {
 		return nil, err
 	}
-	d := &IncidentDetail{Incident: *inc, Reports: []Report{}, Forwards: []Forward{}, Instructions: []Instruction{},
-		Deadlines: []IncidentDeadline{}, Escalations: []IncidentEscalation{}, Timeline: []TimelineEntry{}}
+	d := newIncidentDetail(*inc)
 	db := s.conn(ctx)
 	if err := db.Where("incident_id = ?", id).Order("id").Find(&d.Reports).Error; err != nil {
 		return nil, fmt.Errorf("reports of incident %d: %w", id, err)
@@ -77,11 +76,10 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *User, id int64) (*Inc
 	if err != nil {
 		return nil, fmt.Errorf("deadlines of incident %d: %w", id, err)
 	}
-	now := s.Now()
+	d.setDeadlines(deadlines, s.Now())
 	ids := make([]int64, len(deadlines))
 	for i, dl := range deadlines {
 		ids[i] = dl.ID
-		d.Deadlines = append(d.Deadlines, IncidentDeadline{Deadline: dl, State: dl.State(now)})
 	}
 	if len(ids) > 0 {
 		if err := db.Where("deadline_id IN ?", ids).Order("fired_at, id").Find(&d.Escalations).Error; err != nil {
@@ -90,6 +88,20 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *User, id int64) (*Inc
 	}
 	d.Timeline = d.timeline(s.opts.Location)
 	return d, nil
+}
+
+// newIncidentDetail returns the detail of inc with empty (not null) lists.
+func newIncidentDetail(inc Incident) *IncidentDetail {
+	return &IncidentDetail{Incident: inc, Reports: []Report{}, Forwards: []Forward{}, Instructions: []Instruction{},
+		Deadlines: []IncidentDeadline{}, Escalations: []IncidentEscalation{}, Timeline: []TimelineEntry{}}
+}
+
+// setDeadlines sets the incident's deadlines, given by due time then id, with their states at now.
+func (d *IncidentDetail) setDeadlines(deadlines []Deadline, now time.Time) {
+	d.Deadlines = make([]IncidentDeadline, 0, len(deadlines))
+	for _, dl := range deadlines {
+		d.Deadlines = append(d.Deadlines, IncidentDeadline{Deadline: dl, State: dl.State(now)})
+	}
 }
 
 // timeline merges the incident's records into one list of events, oldest first. A deadline

@@ -56,7 +56,7 @@ func (s *Store) SignReport(ctx context.Context, actor *User, incidentID, reportI
 			}
 			inc.Serial = &serial
 		}
-		if err := tx.openReportDeadline(ctx, inc, &r, DeadlineForward, now); err != nil {
+		if _, err := tx.openReportDeadline(ctx, inc, &r, DeadlineForward, now); err != nil {
 			return err
 		}
 		if r.Kind == ReportFinal {

@@ -138,6 +138,10 @@ func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*models
 	if err != nil {
 		return nil, err
 	}
+	if err := db.SetPoolSize(cfg.DatabaseConns); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
