@@ -234,7 +234,9 @@ func (s *Store) MarkOutboxSentAll(ctx context.Context, ms []*OutboxMessage) erro
 	for i, m := range ms {
 		ids[i] = m.ID
 	}
-	err := s.conn(ctx).Model(&OutboxMessage{}).Where("id IN ? AND status = ?", ids, OutboxPending).
+	// One statement: GORM's own transaction around it would be two more round trips.
+	err := s.conn(ctx).Session(&gorm.Session{SkipDefaultTransaction: true}).Model(&OutboxMessage{}).
+		Where("id IN ? AND status = ?", ids, OutboxPending).
 		Updates(map[string]any{"status": OutboxSent, "sent_at": now, "last_error": ""}).Error
 	if err != nil {
 		return fmt.Errorf("mark %d messages sent (first %d): %w", len(ms), ids[0], err)

@@ -129,6 +129,12 @@ const claimBatch = 100
 // recordGroup is how many sent messages a dispatcher records at most in one statement.
 const recordGroup = 50
 
+// recordWait is how long a sent message may wait for others to be recorded with it. Recording
+// whatever had come in as soon as the last statement returned made groups of one or two while a
+// fan-out was being sent (the workers send about as fast as a statement takes): thousands of
+// statements, each a transaction rewriting its rows in PostgreSQL on the cores the sending needs.
+const recordWait = 20 * time.Millisecond
+
 // MaxUnrecorded bounds how many messages a dispatcher with that many workers may have sent but not
 // yet recorded as sent: the group being recorded, the outcomes queued behind it, and one held by
 // each worker. If the process dies, these and only these go out again after the restart, with the
@@ -235,13 +241,30 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 		}
 		sent = sent[:0]
 	}
-	for o := range outcomes {
+	var groupDue <-chan time.Time // while sent messages wait to be recorded
+record:
+	for {
+		var o sendOutcome
+		select {
+		case next, ok := <-outcomes:
+			if !ok {
+				break record
+			}
+			o = next
+		case <-groupDue:
+			flush()
+			groupDue = nil
+			continue
+		}
 		if o.err == nil {
 			d.sent.WithLabelValues(string(o.m.Channel)).Inc()
 			sent = append(sent, o.m)
-			// Record when a group is full or nothing else is waiting: groups grow with the rate.
-			if len(sent) >= recordGroup || len(outcomes) == 0 {
+			// Record when a group is full or its first message has waited recordWait.
+			if len(sent) >= recordGroup {
 				flush()
+				groupDue = nil
+			} else if len(sent) == 1 {
+				groupDue = time.After(recordWait)
 			}
 			continue
 		}
