@@ -43,6 +43,10 @@ type options struct {
 
 	rosterConns    int
 	rosterDuration time.Duration
+
+	// bareSMTPChild makes this process the fan-out's baseline client (see bareSMTPProcess).
+	bareSMTPChild bool
+	smtpURL       string
 }
 
 func main() {
@@ -66,6 +70,8 @@ func main() {
 	flag.IntVar(&o.sweepRuns, "sweep-runs", 20, "sweep: timed steady-state sweeps per measurement (the median is reported)")
 	flag.IntVar(&o.rosterConns, "roster-conns", 16, "roster: concurrent keep-alive connections of the load client")
 	flag.DurationVar(&o.rosterDuration, "roster-duration", 10*time.Second, "roster: how long each endpoint is loaded")
+	flag.BoolVar(&o.bareSMTPChild, "bare-smtp-child", false, "internal: be the fan-out's baseline client, sending the outbox of -db to -smtp-url")
+	flag.StringVar(&o.smtpURL, "smtp-url", "", "internal: with -bare-smtp-child")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -83,6 +89,9 @@ func run(ctx context.Context, o options) error {
 		runtime.NumCPU(), runtime.Version(), host)
 	if o.traceFiling {
 		return traceFiling(ctx, o)
+	}
+	if o.bareSMTPChild {
+		return bareSMTPChild(ctx, o)
 	}
 	bin := o.binary
 	if bin == "" {
