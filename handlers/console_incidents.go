@@ -187,12 +187,7 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 
 // reportAction runs a desk action on the report of the :id/:report_id path and returns to the incident.
 func (con *console) reportAction(c *gin.Context, act func(ctx context.Context, user *models.User, incidentID, reportID int64) (string, error)) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		con.errorPage(c, err)
-		return
-	}
-	reportID, err := pathID(c, "report_id")
+	id, reportID, err := reportPath(c)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -390,12 +385,7 @@ func (con *console) draftPage(c *gin.Context) {
 }
 
 func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		con.errorPage(c, err)
-		return
-	}
-	reportID, err := pathID(c, "report_id")
+	id, reportID, err := reportPath(c)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -452,11 +442,7 @@ func (con *console) draftValues(inc *models.Incident, r *models.Report) url.Valu
 // saveDraft saves the draft report :report_id again, or submits it.
 func (con *console) saveDraft(c *gin.Context) {
 	in, p := reportInputFromForm(c, con)
-	id, err := pathID(c, "id")
-	var reportID int64
-	if err == nil {
-		reportID, err = pathID(c, "report_id")
-	}
+	id, reportID, err := reportPath(c)
 	if err == nil {
 		err = p.Err()
 	}

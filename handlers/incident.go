@@ -174,12 +174,7 @@ func (a *api) updateDraft(c *gin.Context) { a.changeDraft(c, false) }
 func (a *api) submitDraft(c *gin.Context) { a.changeDraft(c, true) }
 
 func (a *api) changeDraft(c *gin.Context, submit bool) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	reportID, err := pathID(c, "report_id")
+	id, reportID, err := reportPath(c)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -201,12 +196,7 @@ func (a *api) changeDraft(c *gin.Context, submit bool) {
 
 // signReport signs for a report and answers it with the incident (which now has its serial).
 func (a *api) signReport(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	reportID, err := pathID(c, "report_id")
+	id, reportID, err := reportPath(c)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -220,12 +210,7 @@ func (a *api) signReport(c *gin.Context) {
 }
 
 func (a *api) forwardReport(c *gin.Context) {
-	id, err := pathID(c, "id")
-	if err != nil {
-		respondError(c, err)
-		return
-	}
-	reportID, err := pathID(c, "report_id")
+	id, reportID, err := reportPath(c)
 	if err != nil {
 		respondError(c, err)
 		return

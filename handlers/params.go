@@ -77,3 +77,11 @@ func newList[T any](items []T, next int64) listResponse[T] {
 	}
 	return l
 }
+
+// reportPath reads the incident and report ids of an /incidents/:id/reports/:report_id path.
+func reportPath(c *gin.Context) (id, reportID int64, err error) {
+	if id, err = pathID(c, "id"); err == nil {
+		reportID, err = pathID(c, "report_id")
+	}
+	return id, reportID, err
+}
