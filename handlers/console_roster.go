@@ -138,11 +138,17 @@ func (con *console) swapRows(ctx context.Context, user *models.User, names map[i
 		}
 		for _, sw := range swaps {
 			r := swapRow{Swap: sw, Requester: nameOr(names, sw.RequesterID), Target: nameOr(names, sw.TargetID)}
-			switch {
-			case sw.Status == models.SwapRequested && sw.TargetID == user.ID:
+			if sw.Status == models.SwapRequested && sw.TargetID == user.ID {
 				r.Actions = []option{{"accept", "同意"}, {"decline", "拒绝"}}
-			case sw.Status == models.SwapAccepted && user.Can(models.ApproveSwaps):
-				r.Actions = []option{{"approve", "批准"}, {"reject", "驳回"}}
+			}
+			if sw.Status == models.SwapAccepted {
+				decides, err := con.store.MayDecideSwap(ctx, user, &sw)
+				if err != nil {
+					return nil, err
+				}
+				if decides {
+					r.Actions = []option{{"approve", "批准"}, {"reject", "驳回"}}
+				}
 			}
 			if sw.RequesterID == user.ID {
 				r.Actions = append(r.Actions, option{"cancel", "撤回"})

@@ -249,6 +249,17 @@ func TestRosterSwap(t *testing.T) {
 		expect(t, h.do(http.MethodPost, path+"accept", x, nil), http.StatusForbidden)      // only the other person
 		expect(t, h.do(http.MethodPost, path+"accept", y, nil), http.StatusOK)
 		expect(t, h.do(http.MethodPost, path+"approve", x, nil), http.StatusForbidden) // officers do not approve
+		for _, viewer := range []struct {
+			user    *models.User
+			offered bool
+		}{{h.dir.Leader, false}, {leader, true}, {h.dir.Admin, true}, {y, false}} {
+			cc := newConsoleClient(t, h.router)
+			cc.login(viewer.user)
+			_, page := cc.get("/console/roster?month=2026-10")
+			if got := strings.Contains(page, "/console/roster/swaps/"+id(sw.ID)+"/approve"); got != viewer.offered {
+				t.Errorf("the console offers %s approval: %v, want %v", viewer.user.Username, got, viewer.offered)
+			}
+		}
 		r = h.do(http.MethodPost, path+"approve", h.dir.Leader, nil)                   // a leader not on duty
 		expect(t, r, http.StatusForbidden)
 		if e := r.Err(t); !strings.Contains(e.Error.Message, "当班") {

@@ -212,25 +212,40 @@ func onlyTarget(actor *User) func(tx *Store, sw *Swap) error {
 // onlyApprover lets admins and the leader on duty at the moment decide a swap (domain.md: swaps
 // are approved by the leader on duty), unless they are party to it.
 func onlyApprover(ctx context.Context, actor *User) func(tx *Store, sw *Swap) error {
-	return func(tx *Store, sw *Swap) error {
-		if !actor.Can(ApproveSwaps) {
-			return Errorf(EFORBIDDEN, "只有带班领导或管理员可以审批调班")
-		}
-		if actor.ID == sw.RequesterID || actor.ID == sw.TargetID {
-			return Errorf(EFORBIDDEN, "不能审批自己参与的调班")
-		}
-		if actor.Role == RoleAdmin {
-			return nil
-		}
-		od, err := tx.OnDuty(ctx, tx.Now())
-		if err != nil {
-			return err
-		}
-		if od.Leader == nil || od.Leader.ID != actor.ID {
-			return Errorf(EFORBIDDEN, "只有当班的带班领导可以审批调班")
-		}
+	return func(tx *Store, sw *Swap) error { return tx.approverProblem(ctx, actor, sw) }
+}
+
+func (s *Store) approverProblem(ctx context.Context, actor *User, sw *Swap) error {
+	if !actor.Can(ApproveSwaps) {
+		return Errorf(EFORBIDDEN, "只有带班领导或管理员可以审批调班")
+	}
+	if actor.ID == sw.RequesterID || actor.ID == sw.TargetID {
+		return Errorf(EFORBIDDEN, "不能审批自己参与的调班")
+	}
+	if actor.Role == RoleAdmin {
 		return nil
 	}
+	now := s.Now()
+	var n int64
+	err := s.conn(ctx).Model(&Assignment{}).
+		Where("user_id = ? AND role = ? AND starts_at <= ? AND ends_at > ?", actor.ID, DutyLeader, now.UTC(), now.UTC()).Count(&n).Error
+	if err != nil {
+		return fmt.Errorf("leader on duty: %w", err)
+	}
+	if n == 0 {
+		return Errorf(EFORBIDDEN, "只有当班的带班领导可以审批调班")
+	}
+	return nil
+}
+
+// MayDecideSwap tells whether actor may approve or reject sw now (the console offers the buttons
+// only then).
+func (s *Store) MayDecideSwap(ctx context.Context, actor *User, sw *Swap) (bool, error) {
+	err := s.approverProblem(ctx, actor, sw)
+	if ErrCode(err) == EFORBIDDEN {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // applySwap moves the people of an approved swap and checks the roster around both shifts.
