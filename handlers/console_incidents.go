@@ -401,7 +401,7 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 			r = &d.Reports[i]
 		}
 	}
-	if r == nil {
+	if r == nil || !currentUser(c).Can(models.FileIncidents) { // the desk sees drafts, but does not edit them
 		con.errorPage(c, models.Errorf(models.ENOTFOUND, "草稿不存在或已提交"))
 		return
 	}
@@ -462,6 +462,10 @@ func (con *console) saveDraft(c *gin.Context) {
 
 // phoneIntakePage shows the desk's form for an initial report taken down from a call.
 func (con *console) phoneIntakePage(c *gin.Context) {
+	if !currentUser(c).Can(models.HandleIncidents) {
+		con.errorPage(c, models.Errorf(models.EFORBIDDEN, "只有值班室可以记录电话接报"))
+		return
+	}
 	con.showPhoneIntakeForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
 }
 

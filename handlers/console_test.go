@@ -539,6 +539,9 @@ func TestConsolePhoneIntake(t *testing.T) {
 		// A school cannot take calls for the desk.
 		school := newConsoleClient(t, h.router)
 		school.login(h.dir.Reporter)
+		if resp, _ := school.get("/console/phone-intake"); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a school opening the phone intake form: %d", resp.StatusCode)
+		}
 		if resp, _ := school.post("/console/phone-intake", call); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("a school recording a phone intake: %d", resp.StatusCode)
 		}
@@ -578,6 +581,11 @@ func TestConsoleDrafts(t *testing.T) {
 			t.Fatalf("the draft: %+v %v", d, err)
 		}
 		edit := path + "/reports/" + id(d.Reports[0].ID)
+		desk := newConsoleClient(t, h.router)
+		desk.login(h.dir.Officer)
+		if resp, _ := desk.get(edit + "/edit"); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the desk opening a school's draft to edit: %d", resp.StatusCode)
+		}
 		if _, page := cc.get(edit + "/edit"); !strings.Contains(page, `value="东湖区第一小学围墙倒塌"`) ||
 			!strings.Contains(page, `value="2026-10-08T09:30"`) || !strings.Contains(page, `action="`+edit+`"`) {
 			t.Fatalf("the draft's form is not filled in as saved:\n%s", page)
@@ -606,6 +614,25 @@ func TestConsoleDrafts(t *testing.T) {
 		}
 		if resp, _ := cc.post(edit, form); resp.StatusCode != http.StatusConflict {
 			t.Fatalf("saving a submitted report again: %d", resp.StatusCode)
+		}
+
+		// A follow-up saved as a draft on the open incident: the desk sees the incident, but only
+		// the school goes on with the draft.
+		cc.get(path + "/report")
+		resp, _ = cc.post(path+"/reports", url.Values{"kind": {"follow_up"}, "draft": {"true"}, "summary": {"围墙已拉警戒线。"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("saving a follow-up draft: %d", resp.StatusCode)
+		}
+		d, err = h.store.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
+		if err != nil || len(d.Reports) != 2 || d.Reports[1].Status != models.ReportDraft {
+			t.Fatalf("after the follow-up draft: %+v %v", d, err)
+		}
+		followUp := path + "/reports/" + id(d.Reports[1].ID) + "/edit"
+		if resp, _ := desk.get(followUp); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the desk opening a school's follow-up draft to edit: %d", resp.StatusCode)
+		}
+		if resp, page := cc.get(followUp); resp.StatusCode != http.StatusOK || !strings.Contains(page, "围墙已拉警戒线。") {
+			t.Fatalf("the school going on with its follow-up draft: %d", resp.StatusCode)
 		}
 	})
 }
