@@ -260,7 +260,7 @@ func TestRosterSwap(t *testing.T) {
 				t.Errorf("the console offers %s approval: %v, want %v", viewer.user.Username, got, viewer.offered)
 			}
 		}
-		r = h.do(http.MethodPost, path+"approve", h.dir.Leader, nil)                   // a leader not on duty
+		r = h.do(http.MethodPost, path+"approve", h.dir.Leader, nil) // a leader not on duty
 		expect(t, r, http.StatusForbidden)
 		if e := r.Err(t); !strings.Contains(e.Error.Message, "当班") {
 			t.Errorf("message %q", e.Error.Message)

@@ -17,3 +17,10 @@ func ChangeListenerPID(db *DB) uint32 {
 	defer db.cache.mu.Unlock()
 	return db.cache.listener
 }
+
+// SilenceChangeListener makes db's change listener look as if it had heard nothing for too long.
+func SilenceChangeListener(db *DB) {
+	db.cache.mu.Lock()
+	defer db.cache.mu.Unlock()
+	db.cache.heard = db.cache.heard.Add(-maxSilence)
+}

@@ -29,7 +29,11 @@ import (
 //     request without waiting for its own notification.
 //   - Each fill carries the generation it read under; a fill that raced an emptying is dropped.
 //   - While the listener is not connected (starting, PostgreSQL restarting) the cache is off and
-//     every request reads the database; on reconnecting it starts empty.
+//     every request reads the database; on reconnecting it starts empty. A connection can also
+//     die without a word (a failover behind a virtual IP, a cut cable): every replica sends a
+//     heartbeat notification each second through its pool, and a listener that has heard
+//     nothing — its own heartbeats included — for maxSilence counts as disconnected.
+//   - Answers handed out are copies: callers may not change what the next request gets.
 //
 // On SQLite there is no listener (and other processes may write the file), so the cache stays off.
 
@@ -45,12 +49,22 @@ const DefaultReadCacheTTL = 5 * time.Second
 // maxCachedSessions bounds the session map; past it the map starts over.
 const maxCachedSessions = 10000
 
+// heartbeat is how often WatchChanges notifies cacheChannel so that its listener hears something;
+// maxSilence is how long the listener may hear nothing before the cache counts as off.
+const (
+	heartbeat     = time.Second
+	maxSilence    = 3 * heartbeat
+	heartbeatPing = "ping"
+)
+
 type readCache struct {
 	clock Clock
 
 	mu       sync.Mutex
 	on       bool
-	listener uint32 // the listening connection's backend PID, for diagnostics and tests
+	heard    time.Time // when the listener last heard a notification (wall time, not the clock's)
+	schema   string    // the schema whose changes concern this cache
+	listener uint32    // the listening connection's backend PID, for diagnostics and tests
 	ttl      time.Duration
 	gen      uint64
 	sessions map[string]cachedSession
@@ -78,8 +92,11 @@ func (c *readCache) generation() (uint64, bool) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.gen, c.on
+	return c.gen, c.live()
 }
+
+// live tells whether the cache is on and its listener has been heard lately. c.mu is held.
+func (c *readCache) live() bool { return c.on && time.Since(c.heard) < maxSilence }
 
 // empty drops every answer and starts a new generation, so that fills read before now are dropped.
 func (c *readCache) empty() {
@@ -104,6 +121,18 @@ func (c *readCache) setOn(on bool, ttl time.Duration) {
 	c.emptyLocked()
 	c.on = on && ttl > 0
 	c.ttl = ttl
+	c.heard = time.Now()
+}
+
+// notified handles a notification on cacheChannel: a change in the schema empties the cache; any
+// notification, a heartbeat or a change elsewhere, shows the listener is alive.
+func (c *readCache) notified(payload string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if schema, _, ok := strings.Cut(payload, "."); (ok && schema == c.schema) || time.Since(c.heard) >= maxSilence {
+		c.emptyLocked() // a change, or the first word after a silence that counted as disconnected
+	}
+	c.heard = time.Now()
 }
 
 func (c *readCache) session(hash string) (authRow, bool) {
@@ -113,10 +142,10 @@ func (c *readCache) session(hash string) (authRow, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.sessions[hash]
-	if !ok || !c.on || !c.fresh(e.storedAt) {
+	if !ok || !c.live() || !c.fresh(e.storedAt) {
 		return authRow{}, false
 	}
-	return e.row, true
+	return e.row.clone(), true
 }
 
 func (c *readCache) putSession(gen uint64, hash string, row authRow) {
@@ -125,13 +154,13 @@ func (c *readCache) putSession(gen uint64, hash string, row authRow) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.on || gen != c.gen {
+	if !c.live() || gen != c.gen {
 		return
 	}
 	if len(c.sessions) >= maxCachedSessions {
 		clear(c.sessions)
 	}
-	c.sessions[hash] = cachedSession{row: row, storedAt: c.clock.Now()}
+	c.sessions[hash] = cachedSession{row: row.clone(), storedAt: c.clock.Now()}
 }
 
 // onDutyAt returns the cached on-duty answer if it holds at the moment at.
@@ -142,10 +171,10 @@ func (c *readCache) onDutyAt(at time.Time) (OnDuty, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.onDuty
-	if e == nil || !c.on || at.Before(e.from) || !at.Before(e.till) {
+	if e == nil || !c.live() || at.Before(e.from) || !at.Before(e.till) {
 		return OnDuty{}, false
 	}
-	return e.od, true
+	return e.od.clone(), true
 }
 
 // putOnDuty keeps od as the answer for [od.At, till); till is at most the TTL ahead (horizon).
@@ -155,10 +184,10 @@ func (c *readCache) putOnDuty(gen uint64, od OnDuty, till time.Time) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if !c.on || gen != c.gen {
+	if !c.live() || gen != c.gen {
 		return
 	}
-	c.onDuty = &cachedOnDuty{od: od, from: od.At, till: till}
+	c.onDuty = &cachedOnDuty{od: od.clone(), from: od.At, till: till}
 }
 
 func (c *readCache) fresh(storedAt time.Time) bool {
@@ -176,7 +205,10 @@ func (c *readCache) horizon() time.Duration {
 	return c.ttl
 }
 
-// registerCallbacks empties the cache after any GORM write that may touch its tables.
+// registerCallbacks empties the cache after any GORM write that may touch its tables: after the
+// write's own transaction, if GORM opened one; inside a caller's transaction, right after the
+// statement (and transact empties it again after the commit). Writes through Raw(…).Scan are not
+// seen here, only by their notification.
 func (c *readCache) registerCallbacks(db *gorm.DB) error {
 	after := func(write string) func(*gorm.DB) {
 		return func(tx *gorm.DB) {
@@ -187,9 +219,9 @@ func (c *readCache) registerCallbacks(db *gorm.DB) error {
 	}
 	cb, name := db.Callback(), "dutydesk:read_cache"
 	return errors.Join(
-		cb.Create().After("gorm:create").Register(name, after("create")),
-		cb.Update().After("gorm:update").Register(name, after("update")),
-		cb.Delete().After("gorm:delete").Register(name, after("delete")),
+		cb.Create().After("gorm:commit_or_rollback_transaction").Register(name, after("create")),
+		cb.Update().After("gorm:commit_or_rollback_transaction").Register(name, after("update")),
+		cb.Delete().After("gorm:commit_or_rollback_transaction").Register(name, after("delete")),
 		cb.Raw().After("gorm:raw").Register(name, after("raw")),
 	)
 }
@@ -237,6 +269,19 @@ func (db *DB) WatchChanges(ctx context.Context, ttl time.Duration, logf func(err
 	}
 	l.Handle(cacheChannel, cacheListener{cache: db.cache, ttl: ttl})
 	defer db.cache.setOn(false, ttl)
+	go func() {
+		tick := time.NewTicker(heartbeat)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+				// A failed heartbeat is only not heard: the listener then counts as silent.
+				_ = db.DB.WithContext(ctx).Exec("SELECT pg_notify(?, ?)", cacheChannel, heartbeatPing).Error
+			}
+		}
+	}()
 	return l.Listen(ctx)
 }
 
@@ -253,15 +298,19 @@ type cacheListener struct {
 
 // HandleBacklog runs once LISTEN is in place after each (re)connect: changes missed while not
 // listening are unknown, so the cache starts empty.
-func (h cacheListener) HandleBacklog(_ context.Context, _ string, conn *pgx.Conn) error {
-	h.cache.setOn(true, h.ttl)
+func (h cacheListener) HandleBacklog(ctx context.Context, _ string, conn *pgx.Conn) error {
+	var schema string
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return err // the cache stays off until the next connection
+	}
 	h.cache.mu.Lock()
-	h.cache.listener = conn.PgConn().PID()
+	h.cache.schema, h.cache.listener = schema, conn.PgConn().PID()
 	h.cache.mu.Unlock()
+	h.cache.setOn(true, h.ttl)
 	return nil
 }
 
-func (h cacheListener) HandleNotification(context.Context, *pgconn.Notification, *pgx.Conn) error {
-	h.cache.empty()
+func (h cacheListener) HandleNotification(_ context.Context, n *pgconn.Notification, _ *pgx.Conn) error {
+	h.cache.notified(n.Payload)
 	return nil
 }

@@ -122,6 +122,53 @@ func TestReadCacheListenerLoss(t *testing.T) {
 	}
 }
 
+func TestReadCacheHeartbeat(t *testing.T) {
+	skipUnlessPostgres(t)
+	ctx := context.Background()
+	a, b, _, dbB, _ := replicas(t)
+	dir := testenv.SeedDirectory(t, a)
+	token, _, _, err := a.Login(ctx, dir.Officer.Username, testenv.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.Authenticate(ctx, token); err != nil || !models.CachedSession(b, token) {
+		t.Fatalf("not cached on B: %v", err)
+	}
+	// A listener that hears nothing, not even the heartbeats, may be on a connection that died
+	// without a word: the cache is off at once, and back, emptied, when it hears again.
+	models.SilenceChangeListener(dbB)
+	if dbB.ReadCacheOn() || models.CachedSession(b, token) {
+		t.Fatal("a silent listener's cache still answers")
+	}
+	eventually(t, "the heartbeat to bring B's cache back", dbB.ReadCacheOn)
+	if models.CachedSession(b, token) {
+		t.Fatal("after a silence the cache kept what it held before")
+	}
+	if _, _, err := b.Authenticate(ctx, token); err != nil || !models.CachedSession(b, token) {
+		t.Fatalf("not cached on B again: %v", err)
+	}
+}
+
+func TestReadCacheAnswersAreCopies(t *testing.T) {
+	skipUnlessPostgres(t)
+	ctx := context.Background()
+	a, _, _, _, _ := replicas(t)
+	dir := testenv.SeedDirectory(t, a)
+	token, _, _, err := a.Login(ctx, dir.DistrictOfficer.Username, testenv.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, _, err := a.Authenticate(ctx, token)
+	if err != nil || !models.CachedSession(a, token) || u.DistrictID == nil {
+		t.Fatalf("not cached: %+v %v", u, err)
+	}
+	*u.DistrictID, u.Role = -1, models.RoleAdmin // a careless caller
+	again, _, err := a.Authenticate(ctx, token)
+	if err != nil || *again.DistrictID != dir.District1.ID || again.Role != models.RoleDistrictOfficer {
+		t.Fatalf("the cached session was changed through an answer: %+v %v", again, err)
+	}
+}
+
 func TestReadCacheOnDuty(t *testing.T) {
 	skipUnlessPostgres(t)
 	ctx := context.Background()

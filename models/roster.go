@@ -431,6 +431,19 @@ func (s *Store) onDuty(ctx context.Context, at time.Time, horizon time.Duration)
 	return od, till, nil
 }
 
+// clone returns a copy of od that shares nothing with it.
+func (od OnDuty) clone() OnDuty {
+	if od.Leader != nil {
+		od.Leader = od.Leader.clone()
+	}
+	officers := make([]*User, len(od.Officers))
+	for i, o := range od.Officers {
+		officers[i] = o.clone()
+	}
+	od.Officers = officers
+	return od
+}
+
 func earliest(a, b time.Time) time.Time {
 	if b.Before(a) {
 		return b
@@ -439,7 +452,7 @@ func earliest(a, b time.Time) time.Time {
 }
 
 // RosterNow returns who is on duty now: the desk's people and phones. Every role may read it.
-// The answer may come from the read cache (readcache.go): callers must not modify it.
+// The answer may come from the read cache (readcache.go).
 // Errors: forbidden.
 func (s *Store) RosterNow(ctx context.Context, actor *User) (*OnDuty, error) {
 	if !actor.Can(ReadOnDuty) {

@@ -106,6 +106,13 @@ type authRow struct {
 	SessionRevokedAt *time.Time
 }
 
+// clone returns a copy that shares nothing with r.
+func (r authRow) clone() authRow {
+	r.User = *r.User.clone()
+	r.SessionRevokedAt = clonePtr(r.SessionRevokedAt)
+	return r
+}
+
 // readSession reads the session with the token hash and its user, in one query: every
 // authenticated request the read cache cannot answer pays for it. ok is false if there is none.
 func (s *Store) readSession(ctx context.Context, hash string) (row authRow, ok bool, err error) {

@@ -50,6 +50,22 @@ type User struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
+// clone returns a copy of u that shares nothing with it.
+func (u *User) clone() *User {
+	c := *u
+	c.DistrictID, c.SchoolID = clonePtr(u.DistrictID), clonePtr(u.SchoolID)
+	return &c
+}
+
+// clonePtr returns a pointer to a copy of *p, or nil.
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
 // UserInput creates a user or, with pointer fields left nil, updates some of its fields.
 type UserInput struct {
 	Username    *string `json:"username"`
