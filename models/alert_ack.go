@@ -22,13 +22,9 @@ type AckLink struct {
 // AckLinkInfo checks an acknowledgement token and says what it is about, without acting on it.
 // Errors: not_found (bad, expired or foreign token; contact no longer at the school).
 func (s *Store) AckLinkInfo(ctx context.Context, token string) (*AckLink, *Contact, error) {
-	claims, err := s.opts.Links.Verify(token, LinkAlertAck, s.Now())
+	claims, c, err := s.linkContact(ctx, token, LinkAlertAck)
 	if err != nil {
 		return nil, nil, err
-	}
-	var c Contact
-	if err := s.conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
-		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
 	}
 	a, err := s.loadAlert(ctx, claims.SubjectID)
 	if err != nil {
@@ -42,7 +38,7 @@ func (s *Store) AckLinkInfo(ctx context.Context, token string) (*AckLink, *Conta
 	if err := s.conn(ctx).Select("id", "name").Take(&school, claims.SchoolID).Error; err != nil {
 		return nil, nil, err
 	}
-	return &AckLink{Alert: a, School: school.Name, Contact: c.Name, AcknowledgedAt: st.AcknowledgedAt, AckByName: st.AckByName}, &c, nil
+	return &AckLink{Alert: a, School: school.Name, Contact: c.Name, AcknowledgedAt: st.AcknowledgedAt, AckByName: st.AckByName}, c, nil
 }
 
 // AcknowledgeByLink confirms receipt of a warning for the school of the link's contact. It is

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -100,4 +101,18 @@ func randomSecret() string {
 		panic(err)
 	}
 	return base64.RawURLEncoding.EncodeToString(buf)
+}
+
+// linkContact checks a link token for purpose and returns its claims and the contact it was sent
+// to. Errors: not_found (bad, expired or foreign token; contact no longer at the school).
+func (s *Store) linkContact(ctx context.Context, token string, purpose LinkPurpose) (*LinkClaims, *Contact, error) {
+	claims, err := s.opts.Links.Verify(token, purpose, s.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	var c Contact
+	if err := s.conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
+		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
+	}
+	return claims, &c, nil
 }

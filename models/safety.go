@@ -206,16 +206,12 @@ type SafetyLink struct {
 
 // SafetyLinkInfo checks a safety-report token and says what it is about. Errors: not_found.
 func (s *Store) SafetyLinkInfo(ctx context.Context, token string) (*SafetyLink, *Contact, error) {
-	claims, err := s.opts.Links.Verify(token, LinkSafetyReport, s.Now())
+	claims, c, err := s.linkContact(ctx, token, LinkSafetyReport)
 	if err != nil {
 		return nil, nil, err
 	}
-	var c Contact
-	if err := s.conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
-		return nil, nil, Errorf(ENOTFOUND, "链接无效或已失效")
-	}
 	info, err := s.safetyLink(ctx, claims.SubjectID, claims.SchoolID)
-	return info, &c, err
+	return info, c, err
 }
 
 func (s *Store) safetyLink(ctx context.Context, roundID, schoolID int64) (*SafetyLink, error) {
@@ -244,11 +240,10 @@ func (s *Store) safetyLink(ctx context.Context, roundID, schoolID int64) (*Safet
 
 // FileSafetyReportByLink files (or corrects) the 平安报 of the link's school. Errors: not_found, invalid.
 func (s *Store) FileSafetyReportByLink(ctx context.Context, token string, in SafetyReportInput) (*SafetyReport, error) {
-	_, c, err := s.SafetyLinkInfo(ctx, token)
+	claims, c, err := s.linkContact(ctx, token, LinkSafetyReport)
 	if err != nil {
 		return nil, err
 	}
-	claims, _ := s.opts.Links.Verify(token, LinkSafetyReport, s.Now())
 	if strings.TrimSpace(in.ReporterName) == "" {
 		in.ReporterName = c.Name
 	}
