@@ -31,6 +31,23 @@ func skipUnlessPostgres(t *testing.T) {
 	}
 }
 
+// loginCached logs username in on a and authenticates the token on each of cachers, checking
+// that each keeps the session in its read cache.
+func loginCached(t *testing.T, a *models.Store, username string, cachers ...*models.Store) (string, *models.Session, *models.User) {
+	t.Helper()
+	ctx := context.Background()
+	token, sess, u, err := a.Login(ctx, username, testenv.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range cachers {
+		if _, _, err := s.Authenticate(ctx, token); err != nil || !models.CachedSession(s, token) {
+			t.Fatalf("an authenticated session is not kept by the read cache: %v", err)
+		}
+	}
+	return token, sess, u
+}
+
 func replicas(t *testing.T) (a, b *models.Store, dbA, dbB *models.DB, clock *models.FakeClock) {
 	clock = testenv.Clock()
 	dbA, dbB = testenv.OpenDBPair(t, models.Postgres, clock)
@@ -48,25 +65,8 @@ func TestReadCacheSessions(t *testing.T) {
 			return models.ErrCode(err) == models.EUNAUTHORIZED
 		}
 	}
-	login := func() (string, *models.Session, *models.User) {
-		t.Helper()
-		token, sess, u, err := a.Login(ctx, dir.Officer.Username, testenv.Password)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range []*models.Store{a, b} {
-			if _, _, err := s.Authenticate(ctx, token); err != nil {
-				t.Fatal(err)
-			}
-			if !models.CachedSession(s, token) {
-				t.Fatal("an authenticated session is not kept by the read cache")
-			}
-		}
-		return token, sess, u
-	}
-
 	t.Run("LogoutIsRefusedAtOnceHereAndSoonOnEveryReplica", func(t *testing.T) {
-		token, sess, u := login()
+		token, sess, u := loginCached(t, a, dir.Officer.Username, a, b)
 		if err := a.Logout(ctx, u, sess); err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestReadCacheSessions(t *testing.T) {
 	})
 
 	t.Run("ChangeByAnotherProgramReachesEveryReplica", func(t *testing.T) {
-		token, _, _ := login()
+		token, _, _ := loginCached(t, a, dir.Officer.Username, a, b)
 		// Written with database/sql, past GORM: the replicas can only hear of it by notification.
 		sqlDB, err := dbA.DB.DB()
 		if err != nil {
@@ -96,13 +96,7 @@ func TestReadCacheListenerLoss(t *testing.T) {
 	ctx := context.Background()
 	a, b, dbA, dbB, _ := replicas(t)
 	dir := testenv.SeedDirectory(t, a)
-	token, sess, u, err := a.Login(ctx, dir.Officer.Username, testenv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := b.Authenticate(ctx, token); err != nil || !models.CachedSession(b, token) {
-		t.Fatalf("not cached on B: %v", err)
-	}
+	token, sess, u := loginCached(t, a, dir.Officer.Username, b)
 	// B's listening connection dies (PostgreSQL restarted, a network cut): whatever changes
 	// until it is back must not be missed, so B's cache is off, and starts empty when back.
 	pid := models.ChangeListenerPID(dbB)
@@ -127,13 +121,7 @@ func TestReadCacheHeartbeat(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, dbB, _ := replicas(t)
 	dir := testenv.SeedDirectory(t, a)
-	token, _, _, err := a.Login(ctx, dir.Officer.Username, testenv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := b.Authenticate(ctx, token); err != nil || !models.CachedSession(b, token) {
-		t.Fatalf("not cached on B: %v", err)
-	}
+	token, _, _ := loginCached(t, a, dir.Officer.Username, b)
 	// A listener that hears nothing, not even the heartbeats, may be on a connection that died
 	// without a word: the cache is off at once, and back, emptied, when it hears again.
 	models.SilenceChangeListener(dbB)
@@ -154,13 +142,10 @@ func TestReadCacheAnswersAreCopies(t *testing.T) {
 	ctx := context.Background()
 	a, _, _, _, _ := replicas(t)
 	dir := testenv.SeedDirectory(t, a)
-	token, _, _, err := a.Login(ctx, dir.DistrictOfficer.Username, testenv.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
+	token, _, _ := loginCached(t, a, dir.DistrictOfficer.Username, a)
 	u, _, err := a.Authenticate(ctx, token)
-	if err != nil || !models.CachedSession(a, token) || u.DistrictID == nil {
-		t.Fatalf("not cached: %+v %v", u, err)
+	if err != nil || u.DistrictID == nil {
+		t.Fatalf("district officer: %+v %v", u, err)
 	}
 	*u.DistrictID, u.Role = -1, models.RoleAdmin // a careless caller
 	again, _, err := a.Authenticate(ctx, token)
