@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -78,21 +79,50 @@ func benchFanout(ctx context.Context, o options, bin string, r *report) error {
 		return err
 	}
 
-	// Queue: one POST, which the store handles in one transaction.
+	// Queue: one POST, which the store handles in one transaction. While it runs, a watcher counts
+	// the queued e-mails every few milliseconds: written by one transaction, they appear all at
+	// once. (Counting the rows' distinct xmin no longer tells: the COPY writes them in a savepoint,
+	// whose subtransaction id they carry, one per batch.)
+	const countEmails = `SELECT COUNT(*) FROM outbox_messages WHERE channel = 'email'`
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	observed := make(chan map[int64]bool, 1)
+	var polls int
+	go func() {
+		seen := map[int64]bool{}
+		for watchCtx.Err() == nil {
+			var n int64
+			if err := db.WithContext(watchCtx).Raw(countEmails).Row().Scan(&n); err == nil {
+				seen[n] = true
+				polls++
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		observed <- seen
+	}()
 	body := map[string]any{"type": "typhoon", "level": o.alertLevel, "whole_city": true, "headline": "台风预警（基准测试）"}
 	start := time.Now()
-	if _, err := srv.call(ctx, "POST", "/api/v1/alerts", token, body, nil); err != nil {
+	_, err = srv.call(ctx, "POST", "/api/v1/alerts", token, body, nil)
+	queueTime := time.Since(start)
+	stopWatching()
+	seen := <-observed
+	if err != nil {
 		return err
 	}
-	queueTime := time.Since(start)
-	var queued, transactions int64
+	var queued, xmins int64
 	if err := db.WithContext(ctx).Raw(`SELECT COUNT(*), COUNT(DISTINCT xmin::text) FROM outbox_messages WHERE channel = 'email'`).
-		Row().Scan(&queued, &transactions); err != nil {
+		Row().Scan(&queued, &xmins); err != nil {
 		return err
+	}
+	var partial []int64
+	for n := range seen {
+		if n != 0 && n != queued {
+			partial = append(partial, n)
+		}
 	}
 	r.add(result{scenario: "fanout", measure: fmt.Sprintf("queue %d messages (POST /api/v1/alerts, %d schools × %d contacts)", queued, o.schools, o.contacts),
-		value: ms(queueTime), target: "< 1 s, one transaction", ok: check(queueTime < time.Second && transactions == 1)})
-	r.note("fanout: the %d outbox rows were written by %d transaction(s) (distinct xmin)", queued, transactions)
+		value: ms(queueTime), target: "< 1 s, one transaction", ok: check(queueTime < time.Second && len(partial) == 0)})
+	r.note("fanout: while the POST ran, a watcher counted the queued e-mails %d times and saw %v (a count other than 0 and %d would be a partial fan-out: %v); the rows carry %d distinct xmin (the COPY's savepoints)",
+		polls, sortedKeys(seen), queued, partial, xmins)
 
 	fmt.Fprintf(os.Stderr, "fanout: %d messages queued in %s; waiting for delivery\n", queued, queueTime)
 	// Deliver: wait until the SMTP server has accepted them all.
@@ -250,4 +280,13 @@ func sendAll(ctx context.Context, sender *notify.SMTPSender, parallel int, msgs 
 	default:
 	}
 	return float64(len(msgs)) / elapsed.Seconds(), nil
+}
+
+func sortedKeys(m map[int64]bool) []int64 {
+	keys := make([]int64, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
