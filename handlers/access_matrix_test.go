@@ -191,6 +191,7 @@ var consolePages = func() map[string]bool {
 		"GET /console/incidents/:id/reports/:report_id/edit", "POST /console/incidents/:id/reports/:report_id",
 		"GET /console/phone-intake", "POST /console/phone-intake",
 		"GET /console/roster", "GET /console/roster/export.xlsx", "GET /console/roster/export.ics", "POST /console/roster/swaps",
+		"POST /console/roster/generate", "POST /console/roster/confirm", "POST /console/roster/assignments/replace",
 		"POST /console/roster/swaps/:id/accept", "POST /console/roster/swaps/:id/decline", "POST /console/roster/swaps/:id/cancel",
 		"POST /console/roster/swaps/:id/approve", "POST /console/roster/swaps/:id/reject",
 		"GET /console/dutylog", "POST /console/dutylog", "POST /console/handovers", "POST /console/handovers/:id/sign",

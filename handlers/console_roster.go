@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -24,6 +25,14 @@ type rosterMonth struct {
 	Mine              []option // my assignments this month, for a swap request
 	People            []option // people on this month's roster, to swap with
 	Empty             bool
+	Admin             *rosterAdmin // for those who manage the roster
+}
+
+// rosterAdmin is what those who manage the roster get on its page besides: generating and
+// confirming the month, and putting someone else in an assignment (an override).
+type rosterAdmin struct {
+	Assignments []option // this month's assignments not yet begun
+	Staff       []option // duty officers and leaders who could take one
 }
 
 // calendarCell is one day of the month calendar (Day 0 pads the first and last week).
@@ -95,7 +104,41 @@ func (con *console) roster(c *gin.Context) {
 		con.errorPage(c, err)
 		return
 	}
+	if user.Can(models.ManageRoster) {
+		if m.Admin, err = con.rosterAdmin(ctx, user, shifts, now); err != nil {
+			con.errorPage(c, err)
+			return
+		}
+	}
 	con.render(c, http.StatusOK, "roster", &view{Title: "值班表 " + m.Month, Nav: "roster", Data: m})
+}
+
+func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts []models.Shift, now time.Time) (*rosterAdmin, error) {
+	admin := &rosterAdmin{}
+	loc := con.store.Location()
+	for _, sh := range shifts {
+		for _, a := range sh.Assignments {
+			if a.User != nil && a.StartsAt.After(now) {
+				admin.Assignments = append(admin.Assignments, option{models.FormatID(a.ID),
+					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + dutyRoleNames[a.Role] + " " + a.User.DisplayName})
+			}
+		}
+	}
+	for _, staff := range []struct {
+		role  models.Role
+		title string
+	}{{models.RoleDutyOfficer, "值班员"}, {models.RoleLeader, "领导"}} {
+		users, _, err := con.store.Users(ctx, user, models.UserFilter{Role: staff.role, Page: models.Page{Limit: models.MaxPageSize}})
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range users {
+			if !u.Disabled {
+				admin.Staff = append(admin.Staff, option{models.FormatID(u.ID), u.DisplayName + "（" + staff.title + "）"})
+			}
+		}
+	}
+	return admin, nil
 }
 
 // calendarWeeks lays the month's shifts out Monday to Sunday.
@@ -166,13 +209,56 @@ func nameOr(names map[int64]string, id int64) string {
 	return "用户" + models.FormatID(id)
 }
 
+// rosterReturn is the roster page of the month the form was posted from.
+func rosterReturn(c *gin.Context) string {
+	month := c.PostForm("month")
+	if _, err := time.Parse("2006-01", month); err != nil {
+		return "/console/roster"
+	}
+	return "/console/roster?month=" + month
+}
+
 // requestSwap files a swap request from the roster page.
 func (con *console) requestSwap(c *gin.Context) {
 	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
 	targetID, _ := strconv.ParseInt(c.PostForm("target_user_id"), 10, 64)
 	_, err := con.store.RequestSwap(c.Request.Context(), currentUser(c),
 		models.SwapInput{AssignmentID: assignmentID, TargetUserID: targetID, Reason: c.PostForm("reason")})
-	con.done(c, "/console/roster?month="+c.PostForm("month"), err, "调班申请已提交，等待对方同意")
+	con.done(c, rosterReturn(c), err, "调班申请已提交，等待对方同意")
+}
+
+// generateRoster fills the roster of the posted days from the rotations.
+func (con *console) generateRoster(c *gin.Context) {
+	res, err := con.store.GenerateRoster(c.Request.Context(), currentUser(c), models.GenerateInput{From: c.PostForm("from"), To: c.PostForm("to")})
+	var msg string
+	if err == nil {
+		msg = fmt.Sprintf("排班已生成：新建%d个班次，重排%d个，保留%d个，删除%d个", res.Created, res.Refilled, res.Kept, res.Removed)
+		if len(res.Unfilled) > 0 {
+			msg += fmt.Sprintf("；%d个岗位无人可排，请查看缺岗检查", len(res.Unfilled))
+		}
+	}
+	con.done(c, rosterReturn(c), err, msg)
+}
+
+// confirmRoster confirms the shifts of the posted days, so that generation leaves them alone.
+func (con *console) confirmRoster(c *gin.Context) {
+	loc := con.store.Location()
+	from, errFrom := time.ParseInLocation(time.DateOnly, c.PostForm("from"), loc)
+	to, errTo := time.ParseInLocation(time.DateOnly, c.PostForm("to"), loc)
+	if errFrom != nil || errTo != nil {
+		con.done(c, rosterReturn(c), &models.Error{Code: models.EINVALID, Message: "日期应为 YYYY-MM-DD"}, "")
+		return
+	}
+	n, err := con.store.ConfirmShifts(c.Request.Context(), currentUser(c), from, to.AddDate(0, 0, 1))
+	con.done(c, rosterReturn(c), err, fmt.Sprintf("已确认%d个班次", n))
+}
+
+// replaceAssignment puts another person in an assignment's place (an override).
+func (con *console) replaceAssignment(c *gin.Context) {
+	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
+	userID, _ := strconv.ParseInt(c.PostForm("user_id"), 10, 64)
+	_, err := con.store.ReplaceAssignment(c.Request.Context(), currentUser(c), assignmentID, userID)
+	con.done(c, rosterReturn(c), err, "排班已调整")
 }
 
 // swapAction runs one step of a swap's life and returns to the roster.
@@ -182,6 +268,6 @@ func (con *console) swapAction(step func(s *models.Store, ctx context.Context, a
 		if err == nil {
 			_, err = step(con.store, c.Request.Context(), currentUser(c), id)
 		}
-		con.done(c, "/console/roster?month="+c.PostForm("month"), err, okText)
+		con.done(c, rosterReturn(c), err, okText)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -633,6 +634,95 @@ func TestConsoleDrafts(t *testing.T) {
 		}
 		if resp, page := cc.get(followUp); resp.StatusCode != http.StatusOK || !strings.Contains(page, "围墙已拉警戒线。") {
 			t.Fatalf("the school going on with its follow-up draft: %d", resp.StatusCode)
+		}
+	})
+}
+
+func TestConsoleRosterAdmin(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+		h := newHarness(t, dialect) // now: 2026-10-08 10:00
+		d := seedDesk(t, h)
+		ctx := context.Background()
+		officer := newConsoleClient(t, h.router)
+		officer.login(h.dir.Officer)
+		if _, page := officer.get("/console/roster?month=2026-10"); strings.Contains(page, "排班管理") {
+			t.Fatal("an officer is offered roster management")
+		}
+		if resp, _ := officer.post("/console/roster/generate", url.Values{"month": {"2026-10"}, "from": {"2026-10-09"}, "to": {"2026-10-09"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("an officer generating: %d", resp.StatusCode)
+		}
+		if _, page := officer.get("/console/roster?month=2026-10"); !strings.Contains(page, `<div class="error-summary" role="status">无权进行此操作`) {
+			t.Fatal("an officer's refused generation is not reported")
+		}
+		if shifts, _ := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0)); len(shifts) != 0 {
+			t.Fatalf("an officer generated %d shifts", len(shifts))
+		}
+
+		admin := newConsoleClient(t, h.router)
+		admin.login(h.dir.Admin)
+		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, "排班管理") || !strings.Contains(page, "本月尚未排班") {
+			t.Fatal("the admin is not offered roster management")
+		}
+		resp, _ := admin.post("/console/roster/generate", url.Values{"month": {"2026-10"}, "from": {"2026-10-09"}, "to": {"2026-10-09"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/console/roster?month=2026-10" {
+			t.Fatalf("generating: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, page := admin.get("/console/roster?month=2026-10")
+		if !strings.Contains(page, "排班已生成：新建2个班次") {
+			t.Fatalf("no report of the generation:\n%s", page)
+		}
+		shifts, err := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		if err != nil || len(shifts) == 0 {
+			t.Fatalf("after generating: %v %v", shifts, err)
+		}
+		day := shiftAt(t, shifts, cst(10, 9, 8, 30))
+		onDay := peopleOn(day, models.DutyOfficer)
+		var spare *models.User
+		for _, o := range d.Officers {
+			if !slices.Contains(peopleOn(day, models.DutyOfficer), o.ID) && !slices.Contains(peopleOn(shiftAt(t, shifts, cst(10, 9, 17, 30)), models.DutyOfficer), o.ID) {
+				spare = o
+			}
+		}
+		var mine models.Assignment
+		for _, a := range day.Assignments {
+			if a.UserID == onDay[0] {
+				mine = a
+			}
+		}
+		if !strings.Contains(page, `<option value="`+id(mine.ID)+`">`) || !strings.Contains(page, `<option value="`+id(spare.ID)+`">`) {
+			t.Fatal("the override form does not offer the assignment and the spare officer")
+		}
+
+		// Putting the shift's other officer in this place would double-book them: refused, nothing changes.
+		resp, _ = admin.post("/console/roster/assignments/replace", url.Values{"month": {"2026-10"}, "assignment_id": {id(mine.ID)}, "user_id": {id(onDay[1])}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("a double-booking override: %d", resp.StatusCode)
+		}
+		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, `<div class="error-summary" role="status">`) {
+			t.Fatal("a refused override is not reported")
+		}
+		after, _ := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), models.DutyOfficer); !slices.Equal(got, onDay) {
+			t.Fatalf("a refused override changed the shift: %v, was %v", got, onDay)
+		}
+		resp, _ = admin.post("/console/roster/assignments/replace", url.Values{"month": {"2026-10"}, "assignment_id": {id(mine.ID)}, "user_id": {id(spare.ID)}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("an override: %d", resp.StatusCode)
+		}
+		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, "排班已调整") {
+			t.Fatal("no report of the override")
+		}
+		after, _ = h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), models.DutyOfficer); !slices.Contains(got, spare.ID) || slices.Contains(got, onDay[0]) {
+			t.Fatalf("after the override: %v", got)
+		}
+
+		resp, _ = admin.post("/console/roster/confirm", url.Values{"month": {"2026-10"}, "from": {"2026-10-09"}, "to": {"2026-10-09"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("confirming: %d", resp.StatusCode)
+		}
+		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, "已确认2个班次") {
+			t.Fatal("no report of the confirmation")
 		}
 	})
 }

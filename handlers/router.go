@@ -205,6 +205,9 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.GET("/roster", con.roster)
 	pages.GET("/roster/export.xlsx", a.exportRosterXLSX) // the API's exports, with the session
 	pages.GET("/roster/export.ics", a.exportRosterICS)
+	pages.POST("/roster/generate", con.generateRoster)
+	pages.POST("/roster/confirm", con.confirmRoster)
+	pages.POST("/roster/assignments/replace", con.replaceAssignment)
 	pages.POST("/roster/swaps", con.requestSwap)
 	pages.POST("/roster/swaps/:id/accept", con.swapAction((*models.Store).AcceptSwap, "已同意调班，等待领导批准"))
 	pages.POST("/roster/swaps/:id/decline", con.swapAction((*models.Store).DeclineSwap, "已拒绝调班"))
