@@ -230,14 +230,25 @@ func TestConsoleSchoolFilesReportOnPhone(t *testing.T) {
 			t.Fatalf("after a refused form the focus is on %q, not on the list of problems", got)
 		}
 
+		// The first facts, saved as a draft before the network goes; then taken up again.
 		b.do(chromedp.SendKeys(chromedp.ID("f-title"), "东湖区第一小学食堂疑似食物中毒"),
 			chromedp.SetValue(chromedp.ID("f-category"), "public_health"),
 			chromedp.SetValue(chromedp.ID("f-subtype"), "food_poisoning"),
 			chromedp.SetValue(chromedp.ID("f-occurred_at"), "2026-10-08T09:40"),
-			chromedp.SendKeys(chromedp.ID("f-place"), "学校食堂"),
-			chromedp.Click(chromedp.CSS(`input[name=severity][value="4"]`)),
+			chromedp.SendKeys(chromedp.ID("f-place"), "学校食堂"))
+		b.do(chromedp.Click(chromedp.CSS(`button[name=draft]`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
+		b.fitsWidth(360)
+		if msg := b.text(".flash"); !strings.Contains(msg, "草稿已保存") {
+			t.Fatalf("after saving a draft the page says %q", msg)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`a.button[href$="/edit"]`)), chromedp.WaitVisible(chromedp.ID("f-summary")))
+		title, err := chromedp.Run(b.ctx, chromedp.Evaluate[string](`document.getElementById("f-title").value`))
+		if err != nil || title != "东湖区第一小学食堂疑似食物中毒" {
+			t.Fatalf("the draft's title in the form: %q %v", title, err)
+		}
+		b.do(chromedp.Click(chromedp.CSS(`input[name=severity][value="4"]`)),
 			chromedp.SendKeys(chromedp.ID("f-summary"), "午餐后12名学生腹痛呕吐，已送医观察。"),
-			chromedp.SendKeys(chromedp.ID("f-injured"), "12"),
+			chromedp.SetValue(chromedp.ID("f-injured"), "12"),
 			chromedp.SendKeys(chromedp.ID("f-reporter_name"), "李老师"),
 			chromedp.SendKeys(chromedp.ID("f-reporter_phone"), "13900000002"))
 		b.screenshot("console-school-report")
