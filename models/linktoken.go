@@ -67,8 +67,10 @@ func (s *LinkSigner) Verify(token string, purpose LinkPurpose, now time.Time) (*
 	if !ok || len(token) > 512 {
 		return nil, errBadLink
 	}
+	// The MAC covers enc as spelled; the signature must be spelled as Sign spells it too (the
+	// decoder skips CR and LF, so "…\r…" would otherwise pass for the same token).
 	got, err := linkEncoding.DecodeString(sig)
-	if err != nil || !hmac.Equal(got, s.mac(enc)) {
+	if err != nil || linkEncoding.EncodeToString(got) != sig || !hmac.Equal(got, s.mac(enc)) {
 		return nil, errBadLink
 	}
 	raw, err := linkEncoding.DecodeString(enc)
@@ -92,7 +94,8 @@ func (s *LinkSigner) Verify(token string, purpose LinkPurpose, now time.Time) (*
 	return c, nil
 }
 
-// linkEncoding decodes strictly, so each token has exactly one spelling.
+// linkEncoding decodes strictly (no stray padding bits); it still skips CR and LF, which Verify
+// refuses by spelling the signature again.
 var linkEncoding = base64.RawURLEncoding.Strict()
 
 func randomSecret() string {
