@@ -195,6 +195,16 @@ func (con *console) done(c *gin.Context, path string, err error, okText string) 
 	con.redirect(c, path, &flash{Error: true, Text: text})
 }
 
+// refused shows the form again (show) with the problems when err is bad input, or else the
+// error page with err's status.
+func (con *console) refused(c *gin.Context, err error, show func(*gin.Context, int, *view)) {
+	if v, status, ok := invalidForm(c, err); ok {
+		show(c, status, v)
+		return
+	}
+	con.errorPage(c, err)
+}
+
 // submitted answers a form's POST: a validation error shows the form again (through show) with
 // the messages next to the fields; anything else redirects to path, as done does.
 func (con *console) submitted(c *gin.Context, err error, show func(*gin.Context, int, *view), path, okText string) {

@@ -362,11 +362,7 @@ func (con *console) fileReport(c *gin.Context) {
 		}
 	}
 	if err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showReportForm(c, status, v)
-			return
-		}
-		con.errorPage(c, err)
+		con.refused(c, err, con.showReportForm)
 		return
 	}
 	con.redirect(c, "/console/incidents/"+models.FormatID(incidentID), filedFlash(in.Draft))
@@ -450,11 +446,7 @@ func (con *console) saveDraft(c *gin.Context) {
 		_, err = con.store.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, !in.Draft)
 	}
 	if err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showDraftForm(c, status, v)
-			return
-		}
-		con.errorPage(c, err)
+		con.refused(c, err, con.showDraftForm)
 		return
 	}
 	con.redirect(c, "/console/incidents/"+models.FormatID(id), filedFlash(in.Draft))
@@ -498,11 +490,7 @@ func (con *console) recordPhoneIntake(c *gin.Context) {
 		inc, _, err = con.store.RecordPhoneReport(c.Request.Context(), currentUser(c), phone)
 	}
 	if err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showPhoneIntakeForm(c, status, v)
-			return
-		}
-		con.errorPage(c, err)
+		con.refused(c, err, con.showPhoneIntakeForm)
 		return
 	}
 	con.redirect(c, "/console/incidents/"+models.FormatID(inc.ID), &flash{Text: "电话接报已记录，学校仍须报送书面首报"})

@@ -77,11 +77,7 @@ func (con *console) fileSafety(c *gin.Context) {
 		_, err = con.store.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
 	}
 	if err != nil {
-		if v, status, ok := invalidForm(c, err); ok {
-			con.showSafety(c, status, v)
-			return
-		}
-		con.errorPage(c, err)
+		con.refused(c, err, con.showSafety)
 		return
 	}
 	con.redirect(c, "/s/"+c.Param("token"), &flash{Text: "平安报已提交，谢谢！"})
