@@ -153,17 +153,22 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	if st := ready(); st != http.StatusServiceUnavailable {
 		t.Errorf("/readyz during the outage: %d, want 503", st)
 	}
+	// readyAgain waits (up to 15 s) for /readyz to answer 200 after the database is back.
+	readyAgain := func(after string) {
+		t.Helper()
+		since := time.Now()
+		for ready() != http.StatusOK {
+			if time.Since(since) > 15*time.Second {
+				t.Fatalf("/readyz still not 200 15 s after %s", after)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("ready again %s after %s", time.Since(since).Round(time.Millisecond), after)
+	}
 	time.Sleep(3 * time.Second)
 	proxy.Restore()
 	phase.Store("recovering")
-	recovered := time.Now()
-	for ready() != http.StatusOK {
-		if time.Since(recovered) > 15*time.Second {
-			t.Fatal("/readyz still not 200 15 s after the database came back")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("ready again %s after the database came back", time.Since(recovered).Round(time.Millisecond))
+	readyAgain("the database came back")
 	time.Sleep(500 * time.Millisecond)
 	phase.Store("after")
 	time.Sleep(time.Second)
@@ -177,14 +182,7 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	time.Sleep(4 * time.Second)
 	proxy.Heal()
 	phase.Store("healing")
-	healed := time.Now()
-	for ready() != http.StatusOK {
-		if time.Since(healed) > 15*time.Second {
-			t.Fatal("/readyz still not 200 15 s after the partition healed")
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	t.Logf("ready again %s after the partition healed", time.Since(healed).Round(time.Millisecond))
+	readyAgain("the partition healed")
 	time.Sleep(500 * time.Millisecond)
 	phase.Store("final")
 	time.Sleep(time.Second)
