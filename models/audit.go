@@ -53,7 +53,7 @@ func (s *Store) audit(ctx context.Context, actor *User, action, subjectType stri
 	if subjectID != 0 {
 		e.SubjectID = &subjectID
 	}
-	if err := s.db.Create(&e).Error; err != nil {
+	if err := s.insert(ctx, &e); err != nil {
 		return fmt.Errorf("audit %s: %w", action, err)
 	}
 	return nil

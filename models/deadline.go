@@ -74,7 +74,7 @@ func (s *Store) insertDeadlines(ctx context.Context, ds []Deadline) error {
 	if len(ds) == 0 {
 		return nil
 	}
-	if err := s.conn(ctx).Create(ds).Error; err != nil {
+	if err := s.insert(ctx, &ds); err != nil {
 		return fmt.Errorf("open %d deadlines of %s/%d: %w", len(ds), ds[0].SubjectType, ds[0].SubjectID, err)
 	}
 	return nil

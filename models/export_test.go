@@ -1,5 +1,11 @@
 package models
 
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
+
 // Internals that tests in models_test look at.
 
 // CachedSession tells whether s's read cache holds the session of token.
@@ -24,3 +30,30 @@ func SilenceChangeListener(db *DB) {
 	defer db.cache.mu.Unlock()
 	db.cache.heard = db.cache.heard.Add(-maxSilence)
 }
+
+// Insert writes rows as the Store's transactions do (insert).
+func Insert(ctx context.Context, s *Store, rows any) error { return s.insert(ctx, rows) }
+
+// Transact runs fn in one transaction, as the Store's mutating methods do.
+func Transact(ctx context.Context, s *Store, fn func(tx *Store) error) error {
+	return s.transact(ctx, fn)
+}
+
+// ThroughPGX tells whether take and insert go through pgx for the model v holds, in a
+// PostgreSQL transaction, and returns the error insert would give if it cannot insert it.
+func ThroughPGX(ctx context.Context, s *Store, v any) (via bool, err error) {
+	err = s.transact(ctx, func(tx *Store) error {
+		m, err := tx.viaPGX(v)
+		if m != nil {
+			via, err = true, m.insertErr
+		}
+		return err
+	})
+	return via, err
+}
+
+// Take reads a row by id as the Store's transactions do (take).
+func Take(ctx context.Context, s *Store, dest any, id int64) error { return s.take(ctx, dest, id) }
+
+// TxDB is the GORM handle of s: in a transaction, the transaction's.
+func TxDB(s *Store) *gorm.DB { return s.db }

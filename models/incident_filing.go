@@ -38,23 +38,25 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 	if !actor.Can(FileIncidents) {
 		return nil, errForbidden
 	}
-	sc, err := s.fileableSchool(ctx, actor, in.SchoolID)
-	if err != nil {
-		return nil, err
-	}
-	inc := &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
-	r := &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
-		Status: ReportDraft, CreatedBy: actor.ID}
-	in.SchoolID = nil // used above; the incident's school is fixed from here on
-	p := in.apply(inc, r)
-	if !in.Draft {
-		checkComplete(inc, r, s.Now(), p)
-	}
-	if err := p.Err(); err != nil {
-		return nil, err
-	}
+	var inc *Incident
+	var r *Report
 	var deadlines []Deadline
-	err = s.transact(ctx, func(tx *Store) error {
+	err := s.transact(ctx, func(tx *Store) error {
+		sc, err := tx.fileableSchool(ctx, actor, in.SchoolID)
+		if err != nil {
+			return err
+		}
+		inc = &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
+		r = &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
+			Status: ReportDraft, CreatedBy: actor.ID}
+		in.SchoolID = nil // used above; the incident's school is fixed from here on
+		p := in.apply(inc, r)
+		if !in.Draft {
+			checkComplete(inc, r, tx.Now(), p)
+		}
+		if err := p.Err(); err != nil {
+			return err
+		}
 		// The report is settled before anything is written, so that the incident and its report
 		// are inserted as submitted rather than as drafts then updated: a first report touches no
 		// existing row, and its deadlines are written after the rows they hang on.
@@ -67,11 +69,11 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 			}
 			deadlines = append(opened, pending...)
 		}
-		if err := tx.conn(ctx).Create(inc).Error; err != nil {
+		if err := tx.insert(ctx, inc); err != nil {
 			return fmt.Errorf("create incident: %w", err)
 		}
 		r.IncidentID = inc.ID
-		if err := tx.conn(ctx).Create(r).Error; err != nil {
+		if err := tx.insert(ctx, r); err != nil {
 			return fmt.Errorf("create initial report: %w", err)
 		}
 		for i := range deadlines {
@@ -114,7 +116,7 @@ func (s *Store) fileableSchool(ctx context.Context, actor *User, schoolID *int64
 		return nil, Problems{"school_id": "请选择报送学校"}.Err()
 	}
 	var sc School
-	if err := s.conn(ctx).Take(&sc, id).Error; err != nil {
+	if err := s.take(ctx, &sc, id); err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, Problems{"school_id": "学校不存在"}.Err()
 		}

@@ -1,0 +1,251 @@
+package models_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"dutydesk/internal/testenv"
+	"dutydesk/models"
+)
+
+// In a PostgreSQL transaction the Store reads a filing's school and writes incidents, reports,
+// deadlines and audit entries through pgx (models/pgxrows.go), elsewhere through GORM. These
+// tests hold the two to the same rows.
+
+// insertSamples returns one of each model insert writes, for school sc, the incident's and
+// report's IDs left to fill in. Zero creation times are GORM's (and insert's) to fill.
+func insertSamples(sc models.School, actor *models.User, now time.Time, serial string) (*models.Incident, *models.Report, []models.Deadline, *models.AuditEntry) {
+	inc := &models.Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Title: "教学楼外墙瓷砖脱落", Category: "accident",
+		Subtype: "other_accident", Severity: 3, OccurredAt: now.Add(-time.Hour), Place: "教学楼", Status: models.IncidentOpen,
+		Serial: &serial, LastReportAt: &now, LateReports: 1, MissedReports: 2, CreatedBy: actor.ID}
+	by := actor.ID
+	r := &models.Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: models.ReportInitial, Channel: models.ChannelPhone,
+		Status: models.ReportSubmitted, Severity: 3, Summary: "无人员伤亡", Injured: 2, PropertyLoss: 12000, Cause: "大风",
+		Measures: "拉起警戒线", ReporterName: "王老师", ReporterPhone: "13900000000", Late: true, LateReason: "停电",
+		ReceivedAt: &now, CallerUnit: "东湖区第一小学", CallerName: "王老师", CallerTitle: "安全专干", CallerPhone: "13900000000",
+		AlsoNotified: "区教育局", CreatedBy: actor.ID, SubmittedAt: &now, SignedAt: &now, SignedBy: &by}
+	schoolID, districtID := sc.ID, sc.DistrictID
+	ds := []models.Deadline{
+		{Kind: models.DeadlineInitialReport, SubjectType: "incident", SchoolID: &schoolID, DistrictID: &districtID,
+			Label: "电话首报", DueAt: now.Add(time.Hour), DoneAt: &now, Late: true},
+		{Kind: models.DeadlineFollowUp, SubjectType: "incident", Label: "续报", DueAt: now.Add(24 * time.Hour), Missed: true},
+		{Kind: models.DeadlineSignature, SubjectType: "report", SchoolID: &schoolID, Label: "签收首报", DueAt: now.Add(15 * time.Minute),
+			CreatedAt: now.Add(-time.Minute)},
+	}
+	e := &models.AuditEntry{At: now, ActorID: &by, ActorName: actor.Username, Action: "incident.create",
+		SubjectType: "incident", Summary: "教学楼外墙瓷砖脱落", RequestID: "req-1"}
+	return inc, r, ds, e
+}
+
+// writeSamples writes one set of samples with write, in one transaction, linking them as a
+// filing does, and returns them as written.
+func writeSamples(t *testing.T, s *models.Store, d *testenv.Directory, serial string, write func(tx *models.Store, rows any) error) (*models.Incident, *models.Report, []models.Deadline, *models.AuditEntry) {
+	t.Helper()
+	inc, r, ds, e := insertSamples(d.School1A, d.Admin, s.Now(), serial)
+	err := models.Transact(context.Background(), s, func(tx *models.Store) error {
+		if err := write(tx, inc); err != nil {
+			return err
+		}
+		r.IncidentID = inc.ID
+		if err := write(tx, r); err != nil {
+			return err
+		}
+		for i := range ds {
+			ds[i].SubjectID = map[string]int64{"incident": inc.ID, "report": r.ID}[ds[i].SubjectType]
+		}
+		if err := write(tx, &ds); err != nil {
+			return err
+		}
+		e.SubjectID = &inc.ID
+		return write(tx, e)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inc, r, ds, e
+}
+
+// asWritten reads the rows back and returns them, and what the caller holds, as JSON with the
+// IDs (and the unique serial) blanked; times are compared in UTC.
+func asWritten(t *testing.T, db *models.DB, inc *models.Incident, r *models.Report, ds []models.Deadline, e *models.AuditEntry) (held, read string) {
+	t.Helper()
+	var gotInc models.Incident
+	var gotR models.Report
+	var gotDs []models.Deadline
+	var gotE models.AuditEntry
+	for _, q := range []error{
+		db.First(&gotInc, inc.ID).Error, db.First(&gotR, r.ID).Error,
+		db.Where("subject_id IN ?", []int64{inc.ID, r.ID}).Order("id").Find(&gotDs).Error, db.First(&gotE, e.ID).Error,
+	} {
+		if q != nil {
+			t.Fatal(q)
+		}
+	}
+	blank := func(inc *models.Incident, r *models.Report, ds []models.Deadline, e *models.AuditEntry) string {
+		c := struct {
+			Inc models.Incident
+			R   models.Report
+			Ds  []models.Deadline
+			E   models.AuditEntry
+		}{*inc, *r, append([]models.Deadline(nil), ds...), *e}
+		c.Inc.ID, c.Inc.Serial, c.R.ID, c.R.IncidentID, c.E.ID, c.E.SubjectID = 0, nil, 0, 0, 0, nil
+		for i := range c.Ds {
+			c.Ds[i].ID, c.Ds[i].SubjectID = 0, 0
+		}
+		b, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		_ = json.Unmarshal(b, &v)
+		b, _ = json.Marshal(utc(v))
+		return string(b)
+	}
+	return blank(inc, r, ds, e), blank(&gotInc, &gotR, gotDs, &gotE)
+}
+
+// utc rewrites every RFC 3339 time in a decoded JSON value in UTC, so that times compare by
+// instant whatever zone they were read in.
+func utc(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		for k, x := range v {
+			v[k] = utc(x)
+		}
+	case []any:
+		for i, x := range v {
+			v[i] = utc(x)
+		}
+	case string:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return v
+}
+
+func TestInsertWritesWhatGORMWrites(t *testing.T) {
+	skipUnlessPostgres(t)
+	clock := testenv.Clock()
+	s, db := testenv.Store(t, models.Postgres, clock)
+	d := testenv.SeedDirectory(t, s)
+	for _, m := range []any{&models.Incident{}, &models.Report{}, &[]models.Deadline{}, &models.AuditEntry{}} {
+		if viaPGX, err := models.ThroughPGX(context.Background(), s, m); !viaPGX || err != nil {
+			t.Fatalf("%T is not written through pgx: %v", m, err)
+		}
+	}
+
+	clock.Advance(time.Minute)
+	inc, r, ds, e := writeSamples(t, s, d, "2026-001", func(tx *models.Store, rows any) error { return models.Insert(context.Background(), tx, rows) })
+	for _, id := range []int64{inc.ID, r.ID, ds[0].ID, ds[1].ID, ds[2].ID, e.ID} {
+		if id == 0 {
+			t.Fatal("insert left an ID unset")
+		}
+	}
+	if !(ds[0].ID < ds[1].ID && ds[1].ID < ds[2].ID) {
+		t.Errorf("deadline IDs %d, %d, %d are not in the order of the rows", ds[0].ID, ds[1].ID, ds[2].ID)
+	}
+	if !inc.CreatedAt.Equal(clock.Now()) || !r.UpdatedAt.Equal(clock.Now()) || !ds[1].CreatedAt.Equal(clock.Now()) {
+		t.Errorf("zero creation times were not set to now: %v, %v, %v", inc.CreatedAt, r.UpdatedAt, ds[1].CreatedAt)
+	}
+	if !ds[2].CreatedAt.Equal(clock.Now().Add(-time.Minute)) {
+		t.Errorf("a creation time that was set was overwritten: %v", ds[2].CreatedAt)
+	}
+	heldPGX, readPGX := asWritten(t, db, inc, r, ds, e)
+	if heldPGX != readPGX {
+		t.Errorf("what insert returned differs from what it wrote:\nheld %s\nread %s", heldPGX, readPGX)
+	}
+
+	// The same samples through GORM, on a Store outside any transaction's connection.
+	inc, r, ds, e = writeSamples(t, s, d, "2026-002", func(tx *models.Store, rows any) error { return db.Create(rows).Error })
+	heldGORM, readGORM := asWritten(t, db, inc, r, ds, e)
+	if readGORM != readPGX || heldGORM != heldPGX {
+		t.Errorf("insert and GORM wrote different rows:\npgx  %s\ngorm %s", readPGX, readGORM)
+	}
+}
+
+func TestInsertIsPartOfTheTransaction(t *testing.T) {
+	skipUnlessPostgres(t)
+	ctx := context.Background()
+	s, db := testenv.Store(t, models.Postgres, testenv.Clock())
+	d := testenv.SeedDirectory(t, s)
+	inc, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
+	boom := errors.New("boom")
+	err := models.Transact(ctx, s, func(tx *models.Store) error {
+		if err := models.Insert(ctx, tx, inc); err != nil {
+			return err
+		}
+		// GORM, on the same transaction, sees the row pgx wrote…
+		var n int64
+		if err := models.TxDB(tx).Model(&models.Incident{}).Where("id = ?", inc.ID).Count(&n).Error; err != nil || n != 1 {
+			t.Errorf("the transaction does not see its own insert: %d rows, %v", n, err)
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("transaction: %v", err)
+	}
+	// …and it is gone with the rollback.
+	var n int64
+	if err := db.Model(&models.Incident{}).Where("id = ?", inc.ID).Count(&n).Error; err != nil || n != 0 {
+		t.Errorf("a rolled-back insert is still there: %d rows, %v", n, err)
+	}
+}
+
+func TestTakeReadsWhatGORMReads(t *testing.T) {
+	skipUnlessPostgres(t)
+	ctx := context.Background()
+	s, db := testenv.Store(t, models.Postgres, testenv.Clock())
+	d := testenv.SeedDirectory(t, s)
+	code := "12330100MB0000000X"
+	if err := db.Model(&models.School{}).Where("id = ?", d.School1B.ID).Update("unified_code", code).Error; err != nil {
+		t.Fatal(err)
+	}
+	inc, _, _, _ := writeSamples(t, s, d, "2026-001", func(tx *models.Store, rows any) error { return models.Insert(ctx, tx, rows) })
+	for _, c := range []struct {
+		id        int64
+		got, want any
+	}{
+		{d.School1A.ID, &models.School{}, &models.School{}}, // no unified code: NULL
+		{d.School1B.ID, &models.School{}, &models.School{}},
+		{inc.ID, &models.Incident{}, &models.Incident{}},
+	} {
+		err := models.Transact(ctx, s, func(tx *models.Store) error { return models.Take(ctx, tx, c.got, c.id) })
+		if err != nil {
+			t.Fatalf("take %T %d: %v", c.got, c.id, err)
+		}
+		if err := db.Take(c.want, c.id).Error; err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(c.got)
+		want, _ := json.Marshal(c.want)
+		if string(got) != string(want) {
+			t.Errorf("take read\n%s\nGORM read\n%s", got, want)
+		}
+	}
+	err := models.Transact(ctx, s, func(tx *models.Store) error { return models.Take(ctx, tx, &models.School{}, 999999) })
+	if !errors.Is(err, gorm.ErrRecordNotFound) {
+		t.Errorf("take of a missing row: %v, want gorm.ErrRecordNotFound", err)
+	}
+}
+
+func TestInsertLeavesCachedTablesAndDefaultsToGORM(t *testing.T) {
+	skipUnlessPostgres(t)
+	s, _ := testenv.Store(t, models.Postgres, testenv.Clock())
+	// Users are in the read cache, whose GORM callbacks must see every write.
+	if viaPGX, err := models.ThroughPGX(context.Background(), s, &models.User{}); viaPGX || err != nil {
+		t.Errorf("users would be written through pgx (%v): the read cache would not be emptied", err)
+	}
+	type withDefault struct {
+		ID    int64
+		State string `gorm:"default:'new'"`
+	}
+	if _, err := models.ThroughPGX(context.Background(), s, &withDefault{}); err == nil {
+		t.Error("a model with a database default was accepted: insert would write its zero value instead")
+	}
+}
