@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/pressly/goose/v3"
 	"github.com/pressly/goose/v3/lock"
 	"gorm.io/driver/postgres"
@@ -44,9 +45,10 @@ type DB struct {
 	cache *readCache
 }
 
-// OpenPostgres opens a PostgreSQL database by URL.
-func OpenPostgres(url string, clock Clock) (*DB, error) {
-	db, err := gorm.Open(postgres.Open(url), gormConfig(clock))
+// OpenPostgres opens a PostgreSQL database by URL; opts adjust how pgx connects (the benchmark's
+// trace sets a query tracer with them).
+func OpenPostgres(url string, clock Clock, opts ...stdlib.OptionOpenDB) (*DB, error) {
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: url, OptionOpenDB: opts}), gormConfig(clock))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
