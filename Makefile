@@ -18,6 +18,6 @@ vet:
 	$(GO) vet ./...
 	test -z "$$(gofmt -l .)"
 
-# The benchmarks of BENCHMARKS.md (PostgreSQL on this host, pgbench; a few minutes).
+# The benchmarks of BENCHMARKS.md (PostgreSQL on this host, pgbench, wrk; a few minutes).
 bench:
 	$(GO) run ./bench
