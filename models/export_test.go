@@ -40,16 +40,16 @@ func Transact(ctx context.Context, s *Store, fn func(tx *Store) error) error {
 }
 
 // ThroughPGX tells whether take and insert go through pgx for the model v holds, in a
-// PostgreSQL transaction, and returns the error insert would give if it cannot insert it.
-func ThroughPGX(ctx context.Context, s *Store, v any) (via bool, err error) {
+// PostgreSQL transaction.
+func ThroughPGX(ctx context.Context, s *Store, v any) (take, insert bool, err error) {
 	err = s.transact(ctx, func(tx *Store) error {
 		m, err := tx.viaPGX(v)
 		if m != nil {
-			via, err = true, m.insertErr
+			take, insert = m.takeable, m.insertable
 		}
 		return err
 	})
-	return via, err
+	return take, insert, err
 }
 
 // Take reads a row by id as the Store's transactions do (take).

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/stdlib"
 	"gorm.io/gorm/clause"
 
 	"dutydesk/notify"
@@ -105,13 +104,9 @@ func (s *Store) copyOutbox(ctx context.Context, msgs iter.Seq2[notify.Message, e
 			string(r.Kind), r.SubjectType, r.SubjectID, string(r.Status), r.Attempts, r.NextAttemptAt, r.LastError, r.CreatedAt}, nil
 	})
 	var added int64
-	err := s.txConn.Raw(func(driverConn any) error {
-		conn, ok := driverConn.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("copy outbox: driver connection is a %T, not pgx", driverConn)
-		}
+	err := s.withPGX(func(conn *pgx.Conn) error {
 		var err error
-		added, err = conn.Conn().CopyFrom(ctx, pgx.Identifier{"outbox_messages"}, outboxColumns, source)
+		added, err = conn.CopyFrom(ctx, pgx.Identifier{"outbox_messages"}, outboxColumns, source)
 		return err
 	})
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -134,10 +135,14 @@ func TestInsertWritesWhatGORMWrites(t *testing.T) {
 	clock := testenv.Clock()
 	s, db := testenv.Store(t, models.Postgres, clock)
 	d := testenv.SeedDirectory(t, s)
+	// Filing's rows: should one of them fall back to GORM (a hook, a default…), this says so.
 	for _, m := range []any{&models.Incident{}, &models.Report{}, &[]models.Deadline{}, &models.AuditEntry{}} {
-		if viaPGX, err := models.ThroughPGX(context.Background(), s, m); !viaPGX || err != nil {
+		if _, insert, err := models.ThroughPGX(context.Background(), s, m); !insert || err != nil {
 			t.Fatalf("%T is not written through pgx: %v", m, err)
 		}
+	}
+	if take, _, err := models.ThroughPGX(context.Background(), s, &models.School{}); !take || err != nil {
+		t.Fatalf("schools are not read through pgx: %v", err)
 	}
 
 	clock.Advance(time.Minute)
@@ -234,18 +239,70 @@ func TestTakeReadsWhatGORMReads(t *testing.T) {
 	}
 }
 
-func TestInsertLeavesCachedTablesAndDefaultsToGORM(t *testing.T) {
+func TestPGXTranslatesErrorsAndKeepsSavepoints(t *testing.T) {
 	skipUnlessPostgres(t)
+	ctx := context.Background()
+	s, db := testenv.Store(t, models.Postgres, testenv.Clock())
+	d := testenv.SeedDirectory(t, s)
+	first, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
+	again, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
+	var kept, undone []*models.Deadline
+	err := models.Transact(ctx, s, func(tx *models.Store) error {
+		if err := models.Insert(ctx, tx, first); err != nil {
+			return err
+		}
+		// A savepoint rolled back takes what pgx wrote in it, and only that.
+		err := models.Transact(ctx, tx, func(sp *models.Store) error {
+			undone = []*models.Deadline{{Kind: models.DeadlineFollowUp, SubjectType: "incident", SubjectID: first.ID, Label: "续报", DueAt: sp.Now()}}
+			if err := models.Insert(ctx, sp, &undone); err != nil {
+				return err
+			}
+			// A duplicate key is what GORM would report.
+			err := models.Insert(ctx, sp, again)
+			if !errors.Is(err, gorm.ErrDuplicatedKey) {
+				t.Errorf("a duplicate serial: %v, want gorm.ErrDuplicatedKey", err)
+			}
+			return err
+		})
+		if !errors.Is(err, gorm.ErrDuplicatedKey) {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		kept = []*models.Deadline{{Kind: models.DeadlineFinalReport, SubjectType: "incident", SubjectID: first.ID, Label: "终报", DueAt: tx.Now()}}
+		return models.Insert(ctx, tx, &kept)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	if err := db.Model(&models.Deadline{}).Where("subject_id = ?", first.ID).Order("id").Pluck("id", &ids).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 1 || ids[0] != kept[0].ID || undone[0].ID == 0 {
+		t.Errorf("deadlines after the savepoint's rollback: %v, want only %d (rolled back: %d)", ids, kept[0].ID, undone[0].ID)
+	}
+}
+
+func TestPGXLeavesToGORMWhatItCannotDoAlike(t *testing.T) {
+	skipUnlessPostgres(t)
+	ctx := context.Background()
 	s, _ := testenv.Store(t, models.Postgres, testenv.Clock())
 	// Users are in the read cache, whose GORM callbacks must see every write.
-	if viaPGX, err := models.ThroughPGX(context.Background(), s, &models.User{}); viaPGX || err != nil {
-		t.Errorf("users would be written through pgx (%v): the read cache would not be emptied", err)
+	if take, insert, err := models.ThroughPGX(ctx, s, &models.User{}); take || insert || err != nil {
+		t.Errorf("users would go through pgx (take %v, insert %v, %v): the read cache would not be emptied", take, insert, err)
 	}
 	type withDefault struct {
 		ID    int64
 		State string `gorm:"default:'new'"`
 	}
-	if _, err := models.ThroughPGX(context.Background(), s, &withDefault{}); err == nil {
-		t.Error("a model with a database default was accepted: insert would write its zero value instead")
+	if take, insert, err := models.ThroughPGX(ctx, s, &withDefault{}); !take || insert || err != nil {
+		t.Errorf("a model with a database default: take %v, insert %v (%v); want it read through pgx and written by GORM, which leaves the zero value out", take, insert, err)
+	}
+	if take, insert, err := models.ThroughPGX(ctx, s, &hooked{}); !take || insert || err != nil {
+		t.Errorf("a model with a BeforeCreate hook: take %v, insert %v (%v); want it written by GORM, which runs the hook", take, insert, err)
 	}
 }
+
+// hooked has a GORM hook that pgx would not run.
+type hooked struct{ ID int64 }
+
+func (*hooked) BeforeCreate(*gorm.DB) error { return nil }
