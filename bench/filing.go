@@ -131,18 +131,21 @@ func benchFiling(ctx context.Context, o options, bin string, r *report) error {
 	if err != nil {
 		return err
 	}
-	r.add(result{scenario: "filing", measure: fmt.Sprintf("the same with a Go load client: throughput, p99"),
+	r.add(result{scenario: "filing", measure: "the same with a Go load client: throughput, p99",
 		value: fmt.Sprintf("%.0f req/s, %s", goGot.rate, ms(goGot.p99)), baseline: fmt.Sprintf("%.0f%% of pgbench", 100*goGot.rate/pgTPS)})
 	return nil
 }
 
 // wrkPost has wrk POST the bodies in turn to url, as the token's user, over conns keep-alive
-// connections for d. Any answer but 2xx, or any socket error, fails the run.
+// connections for d. An error status (wrk counts 4xx and 5xx) or any socket error fails the run.
 func wrkPost(ctx context.Context, wrk, dir, url, token string, bodies [][]byte, conns int, d time.Duration) (loadResult, error) {
 	var lua strings.Builder
 	fmt.Fprintf(&lua, "wrk.method = \"POST\"\nwrk.headers[\"Content-Type\"] = \"application/json\"\n")
 	fmt.Fprintf(&lua, "wrk.headers[\"Authorization\"] = \"Bearer %s\"\nlocal bodies = {\n", token)
 	for _, b := range bodies {
+		if bytes.Contains(b, []byte("]==]")) {
+			return loadResult{}, fmt.Errorf("a body holds ]==], which ends the Lua string it is put in")
+		}
 		fmt.Fprintf(&lua, "[==[%s]==],\n", b) // a long bracket: the JSON needs no escaping
 	}
 	lua.WriteString("}\nlocal n = 0\nrequest = function()\n  n = n % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[n])\nend\n")
@@ -151,7 +154,7 @@ func wrkPost(ctx context.Context, wrk, dir, url, token string, bodies [][]byte, 
 		return loadResult{}, err
 	}
 	secs := max(int(d.Seconds()), 1)
-	out, err := exec.CommandContext(ctx, wrk, "-t", "2", "-c", strconv.Itoa(conns), "-d", strconv.Itoa(secs)+"s",
+	out, err := exec.CommandContext(ctx, wrk, "-t", strconv.Itoa(min(2, conns)), "-c", strconv.Itoa(conns), "-d", strconv.Itoa(secs)+"s",
 		"--timeout", "30s", "--latency", "-s", script, url).CombinedOutput()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %w\n%s", err, out)
