@@ -40,6 +40,9 @@ func (s *Store) take(ctx context.Context, dest any, id int64) error {
 		return s.conn(ctx).Take(dest, id).Error
 	}
 	rv := reflect.ValueOf(dest).Elem()
+	if rv.Kind() != reflect.Struct {
+		return fmt.Errorf("take %T: want a pointer to a model", dest)
+	}
 	targets := make([]any, len(m.columns))
 	for i, f := range m.columns {
 		targets[i] = f.ReflectValueOf(ctx, rv).Addr().Interface()
