@@ -33,6 +33,7 @@ type options struct {
 	alertLevel        string
 	poolSize          int
 	fanoutWait        time.Duration
+	fanoutRounds      int
 
 	filingClients  int
 	filingDuration time.Duration
@@ -47,6 +48,7 @@ type options struct {
 	// bareSMTPChild makes this process the fan-out's baseline client (see bareSMTPProcess).
 	bareSMTPChild bool
 	smtpURL       string
+	alertID       int64
 }
 
 func main() {
@@ -60,6 +62,7 @@ func main() {
 	flag.StringVar(&o.alertLevel, "alert-level", "yellow", "fanout: level of the typhoon warning (orange and red also queue a safety-report request per contact)")
 	flag.IntVar(&o.poolSize, "smtp-pool", 2, "fanout: SMTP pool size of the server and of the baseline client")
 	flag.DurationVar(&o.fanoutWait, "fanout-wait", 90*time.Second, "fanout: give up waiting for delivery after this long")
+	flag.IntVar(&o.fanoutRounds, "fanout-rounds", 5, "fanout: warnings issued one after another, each delivered and then sent again by the baseline client (the median ratio is reported)")
 	flag.IntVar(&o.filingClients, "filing-clients", 32, "filing: concurrent clients (and pgbench clients)")
 	flag.DurationVar(&o.filingDuration, "filing-duration", 10*time.Second, "filing: how long each side runs")
 	flag.BoolVar(&o.traceFiling, "trace-filing", false, "filing: print the SQL one POST /api/v1/incidents executes, and stop")
@@ -70,8 +73,9 @@ func main() {
 	flag.IntVar(&o.sweepRuns, "sweep-runs", 20, "sweep: timed steady-state sweeps per measurement (the median is reported)")
 	flag.IntVar(&o.rosterConns, "roster-conns", 16, "roster: concurrent keep-alive connections of the load client")
 	flag.DurationVar(&o.rosterDuration, "roster-duration", 10*time.Second, "roster: how long each endpoint is loaded")
-	flag.BoolVar(&o.bareSMTPChild, "bare-smtp-child", false, "internal: be the fan-out's baseline client, sending the outbox of -db to -smtp-url")
+	flag.BoolVar(&o.bareSMTPChild, "bare-smtp-child", false, "internal: be the fan-out's baseline client, sending the e-mails of -alert-id in -db to -smtp-url")
 	flag.StringVar(&o.smtpURL, "smtp-url", "", "internal: with -bare-smtp-child")
+	flag.Int64Var(&o.alertID, "alert-id", 0, "internal: with -bare-smtp-child, send the e-mails of this alert")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

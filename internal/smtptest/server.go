@@ -170,6 +170,14 @@ func (s *Server) Count() (n int, first, last time.Time) {
 	return s.count, s.first, s.last
 }
 
+// ResetCount forgets the messages accepted so far: Count and Received start again from none
+// (a benchmark's next round).
+func (s *Server) ResetCount() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.received, s.count, s.first, s.last = nil, 0, time.Time{}, time.Time{}
+}
+
 // CertPEM is the server's certificate in PEM, for a client in another process to trust
 // (SSL_CERT_FILE).
 func (s *Server) CertPEM() []byte {
