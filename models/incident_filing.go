@@ -38,25 +38,32 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 	if !actor.Can(FileIncidents) {
 		return nil, errForbidden
 	}
-	var inc *Incident
-	var r *Report
+	// The report is checked before the transaction, so that an incomplete or invalid one opens
+	// none (on SQLite a transaction takes the write lock, and phones in a storm retry). The school
+	// is read inside it, with the rows that hang on it; a school the reporter may not file for is
+	// the answer that comes first either way.
+	schoolID := in.SchoolID
+	in.SchoolID = nil // chosen by fileableSchool, not a field to apply
+	inc := &Incident{Status: IncidentDraft, CreatedBy: actor.ID}
+	r := &Report{Kind: ReportInitial, Channel: ChannelWritten, Status: ReportDraft, CreatedBy: actor.ID}
+	p := in.apply(inc, r)
+	if !in.Draft {
+		checkComplete(inc, r, s.Now(), p)
+	}
+	if err := p.Err(); err != nil {
+		if _, schoolErr := s.fileableSchool(ctx, actor, schoolID); schoolErr != nil {
+			return nil, schoolErr
+		}
+		return nil, err
+	}
 	var deadlines []Deadline
 	err := s.transact(ctx, func(tx *Store) error {
-		sc, err := tx.fileableSchool(ctx, actor, in.SchoolID)
+		sc, err := tx.fileableSchool(ctx, actor, schoolID)
 		if err != nil {
 			return err
 		}
-		inc = &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
-		r = &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelWritten,
-			Status: ReportDraft, CreatedBy: actor.ID}
-		in.SchoolID = nil // used above; the incident's school is fixed from here on
-		p := in.apply(inc, r)
-		if !in.Draft {
-			checkComplete(inc, r, tx.Now(), p)
-		}
-		if err := p.Err(); err != nil {
-			return err
-		}
+		inc.SchoolID, inc.DistrictID = sc.ID, sc.DistrictID
+		r.SchoolID, r.DistrictID = sc.ID, sc.DistrictID
 		// The report is settled before anything is written, so that the incident and its report
 		// are inserted as submitted rather than as drafts then updated: a first report touches no
 		// existing row, and its deadlines are written after the rows they hang on.

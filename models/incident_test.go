@@ -401,6 +401,41 @@ func TestSeverityChangeMovesDeadlines(t *testing.T) {
 	})
 }
 
+// TestRefusedFilingOpensNoTransaction: an incomplete report is refused without a transaction, so
+// on SQLite it does not wait for (or take) the write lock; a school outside the reporter's scope is
+// still the answer that comes first.
+func TestRefusedFilingOpensNoTransaction(t *testing.T) {
+	e := newIncidentEnv(t, models.SQLite, nil)
+	occurred := e.clock.Now().Add(-10 * time.Minute)
+	incidents := e.count("incidents")
+	writer := e.db.Begin() // an immediate transaction: it holds SQLite's write lock until rolled back
+	if writer.Error != nil {
+		t.Fatal(writer.Error)
+	}
+	defer writer.Rollback()
+
+	incomplete := drowningReport(e.dir.School1A.ID, models.SeverityIV, occurred)
+	incomplete.Summary = nil
+	_, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, incomplete)
+	expectCode(t, err, models.EINVALID, "summary")
+
+	incomplete.SchoolID = &e.dir.School2A.ID
+	_, err = e.store.CreateIncident(e.ctx, e.dir.Reporter, incomplete)
+	expectCode(t, err, models.EFORBIDDEN, "school_id")
+
+	writer.Rollback()
+	if n := e.count("incidents"); n != incidents {
+		t.Fatalf("%d incidents after refused filings, want %d", n, incidents)
+	}
+	d, err := e.store.CreateIncident(e.ctx, e.dir.Reporter, drowningReport(e.dir.School1A.ID, models.SeverityIV, occurred))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Incident.SchoolID != e.dir.School1A.ID || d.Incident.DistrictID != e.dir.District1.ID || d.Reports[0].DistrictID != e.dir.District1.ID {
+		t.Fatalf("incident %+v, report %+v: want school %d in district %d", d.Incident, d.Reports[0], e.dir.School1A.ID, e.dir.District1.ID)
+	}
+}
+
 func TestFilingScope(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
 		e := newIncidentEnv(t, dialect, nil)
