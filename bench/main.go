@@ -48,7 +48,7 @@ type options struct {
 	// bareSMTPChild makes this process the fan-out's baseline client (see bareSMTPProcess).
 	bareSMTPChild bool
 	smtpURL       string
-	alertID       int64
+	bareIDs       idRange
 }
 
 func main() {
@@ -73,9 +73,10 @@ func main() {
 	flag.IntVar(&o.sweepRuns, "sweep-runs", 20, "sweep: timed steady-state sweeps per measurement (the median is reported)")
 	flag.IntVar(&o.rosterConns, "roster-conns", 16, "roster: concurrent keep-alive connections of the load client")
 	flag.DurationVar(&o.rosterDuration, "roster-duration", 10*time.Second, "roster: how long each endpoint is loaded")
-	flag.BoolVar(&o.bareSMTPChild, "bare-smtp-child", false, "internal: be the fan-out's baseline client, sending the e-mails of -alert-id in -db to -smtp-url")
+	flag.BoolVar(&o.bareSMTPChild, "bare-smtp-child", false, "internal: be the fan-out's baseline client, sending e-mails of -db to -smtp-url")
 	flag.StringVar(&o.smtpURL, "smtp-url", "", "internal: with -bare-smtp-child")
-	flag.Int64Var(&o.alertID, "alert-id", 0, "internal: with -bare-smtp-child, send the e-mails of this alert")
+	flag.Int64Var(&o.bareIDs.after, "after-id", 0, "internal: with -bare-smtp-child, send the e-mails with an id above this")
+	flag.Int64Var(&o.bareIDs.through, "through-id", 0, "internal: with -bare-smtp-child, up to this id")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)

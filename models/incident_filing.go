@@ -38,10 +38,11 @@ func (s *Store) CreateIncident(ctx context.Context, actor *User, in ReportInput)
 	if !actor.Can(FileIncidents) {
 		return nil, errForbidden
 	}
-	// The report is checked before the transaction, so that an incomplete or invalid one opens
-	// none (on SQLite a transaction takes the write lock, and phones in a storm retry). The school
-	// is read inside it, with the rows that hang on it; a school the reporter may not file for is
-	// the answer that comes first either way.
+	// The report's fields are checked before the transaction, so that an incomplete or malformed
+	// report opens none (on SQLite a transaction takes the write lock, and phones in a storm
+	// retry); only settleReport's checks against the deadlines (a late report's reason) need it.
+	// The school is read inside it, with the rows that hang on it; a school the reporter may not
+	// file for is the answer that comes first either way.
 	schoolID := in.SchoolID
 	in.SchoolID = nil // chosen by fileableSchool, not a field to apply
 	inc := &Incident{Status: IncidentDraft, CreatedBy: actor.ID}
