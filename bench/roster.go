@@ -25,9 +25,10 @@ func benchRoster(ctx context.Context, o options, bin string, r *report) error {
 		`INSERT INTO shifts (name, starts_at, ends_at, confirmed, created_at, updated_at)
 		 SELECT CASE WHEN night THEN '夜班' ELSE '白班' END,
 		        (d + CASE WHEN night THEN time '17:30' ELSE time '08:30' END) AT TIME ZONE 'Asia/Shanghai',
-		        (d + CASE WHEN night THEN interval '1 day' + time '08:30' ELSE time '17:30' END) AT TIME ZONE 'Asia/Shanghai',
+		        (d + CASE WHEN night THEN 1 ELSE 0 END + CASE WHEN night THEN time '08:30' ELSE time '17:30' END) AT TIME ZONE 'Asia/Shanghai',
 		        true, now(), now()
-		 FROM generate_series((now() AT TIME ZONE 'Asia/Shanghai')::date - 365, (now() AT TIME ZONE 'Asia/Shanghai')::date + 365, interval '1 day') d,
+		 FROM generate_series(-365, 365) g,
+		      LATERAL (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date + g AS d) day, -- a date: date + time is Beijing's wall clock
 		      (VALUES (false), (true)) AS k(night)`,
 		`INSERT INTO assignments (shift_id, user_id, role, starts_at, ends_at, created_at)
 		 SELECT s.id, u.id, CASE WHEN u.role = 'leader' THEN 'leader' ELSE 'officer' END, s.starts_at, s.ends_at, now()
