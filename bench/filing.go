@@ -28,7 +28,8 @@ import (
 )
 
 // filingSQL is the pgbench script: the statements one POST /api/v1/incidents executes (see
-// -trace-filing), authentication included, with pgbench variables for the values.
+// -trace-filing; the session and user come from the server's read cache), with pgbench variables
+// for the values.
 //
 //go:embed filing.sql
 var filingSQL string
@@ -71,7 +72,7 @@ func benchFiling(ctx context.Context, o options, bin string, r *report) error {
 		return err
 	}
 
-	// The baseline first: pgbench, with the token's session for its authentication statements.
+	// The baseline first: pgbench, as the token's user (the audit entry's actor).
 	dir, err := os.MkdirTemp("", "dutydesk-bench-pgbench-")
 	if err != nil {
 		return err
