@@ -25,7 +25,7 @@ func benchRoster(ctx context.Context, o options, bin string, r *report) error {
 		`INSERT INTO shifts (name, starts_at, ends_at, confirmed, created_at, updated_at)
 		 SELECT CASE WHEN night THEN '夜班' ELSE '白班' END,
 		        (d + CASE WHEN night THEN time '17:30' ELSE time '08:30' END) AT TIME ZONE 'Asia/Shanghai',
-		        (d + CASE WHEN night THEN 1 ELSE 0 END + CASE WHEN night THEN time '08:30' ELSE time '17:30' END) AT TIME ZONE 'Asia/Shanghai',
+		        (CASE WHEN night THEN d + 1 + time '08:30' ELSE d + time '17:30' END) AT TIME ZONE 'Asia/Shanghai',
 		        true, now(), now()
 		 FROM generate_series(-365, 365) g,
 		      LATERAL (SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date + g AS d) day, -- a date: date + time is Beijing's wall clock
