@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"context"
+	"dutydesk/models/store"
 	"fmt"
 	"os"
 	"os/exec"
@@ -20,7 +21,7 @@ import (
 
 // seedCity adds 10 districts, schools schools spread over them, and contacts contacts per school,
 // each with an e-mail address.
-func seedCity(ctx context.Context, db *models.DB, schools, contacts int) error {
+func seedCity(ctx context.Context, db *store.DB, schools, contacts int) error {
 	stmts := []string{
 		`INSERT INTO districts (code, name, created_at, updated_at)
 		 SELECT 'D' || g, '测试区' || g, now(), now() FROM generate_series(1, 10) g`,
@@ -161,7 +162,7 @@ type fanoutRound struct {
 
 func (rd fanoutRound) ratio() float64 { return rd.rate / rd.baseRate }
 
-func (rd *fanoutRound) run(ctx context.Context, o options, db *models.DB, dbURL string, srv *server, token string,
+func (rd *fanoutRound) run(ctx context.Context, o options, db *store.DB, dbURL string, srv *server, token string,
 	smtpServer *smtptest.Server, certFile string) error {
 	// Queue: one POST, which the store handles in one transaction. While it runs, a watcher counts
 	// the queued e-mails every few milliseconds: written by one transaction, they appear all at
@@ -239,8 +240,8 @@ func (rd *fanoutRound) run(ctx context.Context, o options, db *models.DB, dbURL 
 type idRange struct{ after, through int64 }
 
 // outboxMessages reads back the e-mails of a round.
-func outboxMessages(ctx context.Context, db *models.DB, ids idRange) ([]notify.Message, error) {
-	var rows []models.OutboxMessage
+func outboxMessages(ctx context.Context, db *store.DB, ids idRange) ([]notify.Message, error) {
+	var rows []store.OutboxMessage
 	if err := db.WithContext(ctx).Where("channel = ? AND id > ? AND id <= ?", notify.ChannelEmail, ids.after, ids.through).
 		Order("id").Find(&rows).Error; err != nil {
 		return nil, err
@@ -273,7 +274,7 @@ func bareSMTPProcess(ctx context.Context, o options, dbURL, smtpURL, certFile st
 // bareSMTPChild is the baseline client's process: it reads the e-mails with -after-id < id ≤ -through-id from -db, sends
 // them to -smtp-url through a notify.SMTPSender with -smtp-pool connections, and prints the rate.
 func bareSMTPChild(ctx context.Context, o options) error {
-	db, err := models.OpenPostgres(o.db, models.SystemClock{})
+	db, err := store.OpenPostgres(o.db, models.SystemClock{})
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -211,7 +214,7 @@ func traceFiling(ctx context.Context, o options) error {
 		return err
 	}
 	tracer := &printTracer{}
-	db, err := models.OpenPostgres(dbURL, models.SystemClock{}, stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
+	db, err := store.OpenPostgres(dbURL, models.SystemClock{}, stdlib.OptionBeforeConnect(func(_ context.Context, c *pgx.ConnConfig) error {
 		c.Tracer = tracer
 		return nil
 	}))
@@ -220,11 +223,11 @@ func traceFiling(ctx context.Context, o options) error {
 	}
 	defer db.Close()
 	cfg := config.Defaults()
-	store := models.NewStore(db, models.SystemClock{}, models.Options{PasswordCost: 4})
-	if _, err := store.EnsureAdmin(ctx, adminPassword); err != nil {
+	stores := app.New(db, models.SystemClock{}, app.Options{Directory: directory.Options{PasswordCost: 4}})
+	if _, err := stores.Directory.EnsureAdmin(ctx, adminPassword); err != nil {
 		return err
 	}
-	router := handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping})
+	router := handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping})
 	do := func(path, token string, body any) *httptest.ResponseRecorder {
 		b, _ := json.Marshal(body)
 		req := httptest.NewRequestWithContext(ctx, http.MethodPost, path, bytes.NewReader(b))
@@ -240,7 +243,7 @@ func traceFiling(ctx context.Context, o options) error {
 	// the token was seen before.
 	watchCtx, stopWatching := context.WithCancel(ctx)
 	defer stopWatching()
-	go func() { _ = db.WatchChanges(watchCtx, models.DefaultReadCacheTTL, nil) }()
+	go func() { _ = db.WatchChanges(watchCtx, store.DefaultReadCacheTTL, nil) }()
 	for deadline := time.Now().Add(10 * time.Second); !db.ReadCacheOn(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the read cache did not come on")

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/store"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -53,9 +54,9 @@ func databaseURL(base, name string) (string, error) {
 
 // freshDatabase drops and creates database dutydesk_bench_<scenario>, migrates it and opens it.
 // The returned function closes it and, unless keep, drops it.
-func freshDatabase(ctx context.Context, o options, scenario string) (*models.DB, string, func(), error) {
+func freshDatabase(ctx context.Context, o options, scenario string) (*store.DB, string, func(), error) {
 	name := "dutydesk_bench_" + scenario
-	admin, err := models.OpenPostgres(o.db, models.SystemClock{})
+	admin, err := store.OpenPostgres(o.db, models.SystemClock{})
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -69,7 +70,7 @@ func freshDatabase(ctx context.Context, o options, scenario string) (*models.DB,
 	if err != nil {
 		return nil, "", nil, err
 	}
-	db, err := models.OpenPostgres(dbURL, models.SystemClock{})
+	db, err := store.OpenPostgres(dbURL, models.SystemClock{})
 	if err != nil {
 		return nil, "", nil, err
 	}
@@ -82,7 +83,7 @@ func freshDatabase(ctx context.Context, o options, scenario string) (*models.DB,
 		if o.keep {
 			return
 		}
-		if admin, err := models.OpenPostgres(o.db, models.SystemClock{}); err == nil {
+		if admin, err := store.OpenPostgres(o.db, models.SystemClock{}); err == nil {
 			_ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)").Error
 			admin.Close()
 		}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"fmt"
 	"os"
 	"time"
@@ -23,7 +25,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 	if err := seedCity(ctx, db, 100, 2); err != nil {
 		return err
 	}
-	store := models.NewStore(db, models.SystemClock{}, models.Options{})
+	stores := app.New(db, models.SystemClock{}, app.Options{})
 	now := time.Now().UTC().Truncate(time.Second)
 	setup := []string{
 		`INSERT INTO users (username, display_name, password_hash, role, email, created_at, updated_at) VALUES
@@ -58,7 +60,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 	}
 
 	start := time.Now()
-	res, err := store.Sweep(ctx, now)
+	res, err := stores.Escalation.Sweep(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -66,7 +68,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 	if res.Overdue != o.overdue || res.Fired != 2*o.overdue {
 		return fmt.Errorf("first sweep: %d overdue, %d steps fired; want %d and %d", res.Overdue, res.Fired, o.overdue, 2*o.overdue)
 	}
-	steady, bare, err := timeSweeps(ctx, db, store, o, now)
+	steady, bare, err := timeSweeps(ctx, db, stores, o, now)
 	if err != nil {
 		return err
 	}
@@ -82,7 +84,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 	if err := loadHistory(ctx, db, &loaded, o.history*(o.growth-1), now); err != nil {
 		return err
 	}
-	grown, bareGrown, err := timeSweeps(ctx, db, store, o, now)
+	grown, bareGrown, err := timeSweeps(ctx, db, stores, o, now)
 	if err != nil {
 		return err
 	}
@@ -101,7 +103,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 		}
 	}
 	start = time.Now()
-	res, err = store.Sweep(ctx, now)
+	res, err = stores.Escalation.Sweep(ctx, now)
 	if err != nil {
 		return err
 	}
@@ -113,7 +115,7 @@ func benchSweep(ctx context.Context, o options, _ string, r *report) error {
 
 // loadHistory adds n closed deadlines (done on time, over the past years) and, for one in ten of
 // them, the escalation step that fired before they were done.
-func loadHistory(ctx context.Context, db *models.DB, loaded *int, n int, now time.Time) error {
+func loadHistory(ctx context.Context, db *store.DB, loaded *int, n int, now time.Time) error {
 	start := time.Now()
 	var firstID int64
 	if err := db.WithContext(ctx).Raw(`SELECT COALESCE(MAX(id), 0) + 1 FROM deadlines`).Row().Scan(&firstID); err != nil {
@@ -147,7 +149,7 @@ func loadHistory(ctx context.Context, db *models.DB, loaded *int, n int, now tim
 
 // timeSweeps runs the steady-state sweep o.sweepRuns times (after one warm-up) and checks it
 // fires nothing; it returns the median, and the median of the bare SQL read of the overdue rows.
-func timeSweeps(ctx context.Context, db *models.DB, store *models.Store, o options, now time.Time) (sweep, bare time.Duration, err error) {
+func timeSweeps(ctx context.Context, db *store.DB, stores *app.Stores, o options, now time.Time) (sweep, bare time.Duration, err error) {
 	sqlDB, err := db.DB.DB()
 	if err != nil {
 		return 0, 0, err
@@ -155,7 +157,7 @@ func timeSweeps(ctx context.Context, db *models.DB, store *models.Store, o optio
 	var sweeps, bares []time.Duration
 	for i := 0; i <= o.sweepRuns; i++ {
 		start := time.Now()
-		res, err := store.Sweep(ctx, now)
+		res, err := stores.Escalation.Sweep(ctx, now)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -3,6 +3,8 @@ package faults_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -50,7 +52,7 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	proxy := startProxy(t, u.Host)
 	u.Host = proxy.Addr
 	clock := models.SystemClock{}
-	db, err := models.OpenPostgres(u.String(), clock)
+	db, err := store.OpenPostgres(u.String(), clock)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,12 +60,12 @@ func TestDatabaseOutageUnderLoad(t *testing.T) {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db, clock, testenv.Options())
-	dir := testenv.SeedDirectory(t, store)
+	stores := app.New(db, clock, testenv.Options())
+	dir := testenv.SeedDirectory(t, stores)
 	cfg := config.Defaults()
 	cfg.LoginRatePerMinute = 1000
 	cfg.RequestTimeout = 2 * time.Second
-	srv := httptest.NewServer(handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping}))
+	srv := httptest.NewServer(handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping}))
 	t.Cleanup(srv.Close)
 	client := &http.Client{Timeout: 10 * time.Second} // a request that takes this long has hung
 

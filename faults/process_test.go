@@ -3,6 +3,7 @@ package faults_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -191,14 +192,14 @@ func (s *service) login() string {
 }
 
 // openDirect opens the service's database from the test, to read what the service wrote.
-func openDirect(t *testing.T, database, dataDir string) *models.DB {
+func openDirect(t *testing.T, database, dataDir string) *store.DB {
 	t.Helper()
-	var db *models.DB
+	var db *store.DB
 	var err error
 	if database != "" {
-		db, err = models.OpenPostgres(database, models.SystemClock{})
+		db, err = store.OpenPostgres(database, models.SystemClock{})
 	} else {
-		db, err = models.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
+		db, err = store.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +209,7 @@ func openDirect(t *testing.T, database, dataDir string) *models.DB {
 }
 
 // outboxState counts the outbox rows by status and returns the alert messages' Message-IDs.
-func outboxState(t *testing.T, db *models.DB) (byStatus map[string]int64, ids []string) {
+func outboxState(t *testing.T, db *store.DB) (byStatus map[string]int64, ids []string) {
 	t.Helper()
 	var rows []struct {
 		Status string
@@ -230,9 +231,9 @@ func outboxState(t *testing.T, db *models.DB) (byStatus map[string]int64, ids []
 // databases lists the databases the process tests run against: SQLite in dataDir always, and a
 // fresh PostgreSQL schema when the PostgreSQL suite is on.
 func forEachServiceDB(t *testing.T, fn func(t *testing.T, database string)) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		database := ""
-		if dialect == models.Postgres {
+		if dialect == store.Postgres {
 			database = testenv.PostgresURL(t)
 		}
 		fn(t, database)

@@ -2,6 +2,8 @@ package faults_test
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,7 +12,6 @@ import (
 
 	"dutydesk/internal/smtptest"
 	"dutydesk/internal/testenv"
-	"dutydesk/models"
 	"dutydesk/notify"
 	"dutydesk/scheduler"
 )
@@ -37,14 +38,14 @@ func (c *cutAfter) Send(ctx context.Context, m notify.Message) error {
 // deliveries, keeps dispatching through 60 s of outage (FakeClock, a tick every 5 s), brings the
 // server back and drains: every message arrives, none twice except those in flight at the cut.
 func TestSMTPOutageMidFanOut(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		const messages, cutAt, poolSize = 2000, 700, 4
 		srv := smtptest.Start(t, smtptest.Options{})
 		clock := testenv.Clock()
 		db := testenv.OpenDB(t, dialect, clock)
 		opts := testenv.Options()
-		opts.Outbox = models.OutboxOptions{MaxAttempts: 8, RetryBase: 5 * time.Second, RetryMax: 40 * time.Second}
-		store := models.NewStore(db, clock, opts)
+		opts.Outbox = store.OutboxOptions{MaxAttempts: 8, RetryBase: 5 * time.Second, RetryMax: 40 * time.Second}
+		stores := app.New(db, clock, opts)
 		smtp, err := notify.NewSMTPSender(notify.SMTPConfig{URL: srv.URL(), From: "值守 <duty@edu.example.cn>",
 			PoolSize: poolSize, Timeout: 5 * time.Second, TLSConfig: srv.ClientTLS()})
 		if err != nil {
@@ -52,7 +53,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 		}
 		t.Cleanup(func() { smtp.Close() })
 		sender := &cutAfter{Sender: smtp, srv: srv, n: cutAt}
-		dispatcher, err := scheduler.NewDispatcher(store, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, poolSize, nil)
+		dispatcher, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, poolSize, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -67,7 +68,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 				Kind: notify.KindAlertIssued, To: to, Subject: "【红色预警】暴雨红色预警", Text: "请确认收到：…", SubjectType: "alert", SubjectID: 1}
 			want[i] = msgs[i].ID
 		}
-		if n, err := store.EnqueueMessages(ctx, msgs); err != nil || n != messages {
+		if n, err := stores.EnqueueMessages(ctx, msgs); err != nil || n != messages {
 			t.Fatalf("enqueue: %d, %v", n, err)
 		}
 
@@ -87,7 +88,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 				t.Fatalf("%d messages sent while the server was down", res.Sent)
 			}
 		}
-		pending, _, err := store.OutboxBacklog(ctx)
+		pending, _, err := stores.OutboxBacklog(ctx)
 		if err != nil || pending == 0 {
 			t.Fatalf("after the outage: %d pending, %v", pending, err)
 		}
@@ -99,11 +100,11 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 			if _, err := dispatcher.Dispatch(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if p, _, _ := store.OutboxBacklog(ctx); p == 0 {
+			if p, _, _ := stores.OutboxBacklog(ctx); p == 0 {
 				break
 			}
 		}
-		pending, failed, err := store.OutboxBacklog(ctx)
+		pending, failed, err := stores.OutboxBacklog(ctx)
 		if err != nil || pending != 0 || failed != 0 {
 			t.Fatalf("after recovery: %d pending, %d failed, %v", pending, failed, err)
 		}

@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"os"
@@ -234,7 +236,7 @@ func matrixPath(path string, ids map[string]string) (string, bool) {
 }
 
 func TestAccessMatrix(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	d := h.dir
 	users := map[string]*models.User{admin: d.Admin, officer: d.Officer, leader: d.Leader, district: d.DistrictOfficer, reporter: d.Reporter}
 
@@ -356,7 +358,7 @@ func (h *harness) newContact(schoolID int64) int64 {
 	h.t.Helper()
 	n := time.Now().UnixNano()
 	name, role, email := fmt.Sprintf("值班电话%d", n), "值班", fmt.Sprintf("duty.%d.%d@example.org", schoolID, n)
-	c, err := h.store.CreateContact(context.Background(), models.System, schoolID, models.ContactInput{Name: &name, Role: &role, Email: &email})
+	c, err := h.store.Directory.CreateContact(context.Background(), models.System, schoolID, directory.ContactInput{Name: &name, Role: &role, Email: &email})
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/alert"
 	"io"
 	"net/http"
 	"strings"
@@ -16,8 +17,8 @@ func (a *api) listAlerts(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := models.AlertFilter{Status: models.AlertStatus(c.Query("status")), Type: models.AlertType(c.Query("type")), Page: page}
-	alerts, next, err := a.store.Alerts(c.Request.Context(), currentUser(c), f)
+	f := alert.AlertFilter{Status: alert.AlertStatus(c.Query("status")), Type: alert.AlertType(c.Query("type")), Page: page}
+	alerts, next, err := a.store.Alerts.Alerts(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -31,7 +32,7 @@ func (a *api) getAlert(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	alert, err := a.store.Alert(c.Request.Context(), currentUser(c), id)
+	alert, err := a.store.Alerts.Alert(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -40,12 +41,12 @@ func (a *api) getAlert(c *gin.Context) {
 }
 
 func (a *api) issueAlert(c *gin.Context) {
-	var in models.AlertInput
+	var in alert.AlertInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	alert, err := a.store.IssueAlert(c.Request.Context(), currentUser(c), in)
+	alert, err := a.store.Alerts.IssueAlert(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -59,12 +60,12 @@ func (a *api) updateAlert(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.AlertInput
+	var in alert.AlertInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	alert, err := a.store.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
+	alert, err := a.store.Alerts.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -89,7 +90,7 @@ func (a *api) liftAlert(c *gin.Context) {
 			return
 		}
 	}
-	alert, err := a.store.LiftAlert(c.Request.Context(), currentUser(c), id, req.Note)
+	alert, err := a.store.Alerts.LiftAlert(c.Request.Context(), currentUser(c), id, req.Note)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -99,7 +100,7 @@ func (a *api) liftAlert(c *gin.Context) {
 
 // previewAlert shows the instructions an alert of a type and level would carry if issued now.
 func (a *api) previewAlert(c *gin.Context) {
-	t, l := models.AlertType(c.Query("type")), models.AlertLevel(c.Query("level"))
+	t, l := alert.AlertType(c.Query("type")), alert.AlertLevel(c.Query("level"))
 	p := models.Problems{}
 	if !t.Valid() {
 		p.Add("type", "未知的预警类型")
@@ -111,7 +112,7 @@ func (a *api) previewAlert(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"title": models.AlertTitle(t, l), "instructions": a.store.AlertInstructions(t, l)})
+	c.JSON(http.StatusOK, gin.H{"title": alert.AlertTitle(t, l), "instructions": a.store.Alerts.AlertInstructions(t, l)})
 }
 
 func (a *api) alertStatus(c *gin.Context) {
@@ -120,7 +121,7 @@ func (a *api) alertStatus(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	rep, err := a.store.AlertStatus(c.Request.Context(), currentUser(c), id)
+	rep, err := a.store.Alerts.AlertStatus(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -145,7 +146,7 @@ func (a *api) acknowledgeAlert(c *gin.Context) {
 			return
 		}
 	}
-	st, err := a.store.AcknowledgeAlert(c.Request.Context(), currentUser(c), id, req.SchoolID)
+	st, err := a.store.Alerts.AcknowledgeAlert(c.Request.Context(), currentUser(c), id, req.SchoolID)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -159,7 +160,7 @@ func (a *api) alertSafety(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	rounds, err := a.store.SafetyRounds(c.Request.Context(), currentUser(c), id)
+	rounds, err := a.store.Alerts.SafetyRounds(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -172,7 +173,7 @@ func (a *api) alertSafety(c *gin.Context) {
 }
 
 type safetyRequest struct {
-	models.SafetyReportInput
+	alert.SafetyReportInput
 	SchoolID int64 `json:"school_id"`
 }
 
@@ -187,7 +188,7 @@ func (a *api) fileSafetyReport(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	rep, err := a.store.FileSafetyReport(c.Request.Context(), currentUser(c), id, req.SchoolID, req.SafetyReportInput)
+	rep, err := a.store.Alerts.FileSafetyReport(c.Request.Context(), currentUser(c), id, req.SchoolID, req.SafetyReportInput)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -219,7 +220,7 @@ func (a *api) ingestCAP(c *gin.Context) {
 		respondError(c, bodyReadError(err))
 		return
 	}
-	res, err := a.store.IngestCAP(c.Request.Context(), currentUser(c), raw)
+	res, err := a.store.Alerts.IngestCAP(c.Request.Context(), currentUser(c), raw)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -1,6 +1,9 @@
 package handlers_test
 
 import (
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,7 +14,7 @@ import (
 )
 
 func TestAlertAPI(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := h.dir
 		issue := map[string]any{"type": "typhoon", "level": "orange", "district_ids": []int64{d.District1.ID}}
@@ -30,10 +33,10 @@ func TestAlertAPI(t *testing.T) {
 
 		r := h.do("POST", "/api/v1/alerts", d.Officer, issue, "Idempotency-Key", "storm-1")
 		expect(t, r, http.StatusCreated)
-		var a models.Alert
+		var a alert.Alert
 		r.JSON(t, &a)
 		expect(t, h.do("POST", "/api/v1/alerts", d.Officer, issue, "Idempotency-Key", "storm-1"), http.StatusCreated)
-		var list struct{ Items []models.Alert }
+		var list struct{ Items []alert.Alert }
 		h.do("GET", "/api/v1/alerts", d.Leader, nil).JSON(t, &list)
 		if len(list.Items) != 1 {
 			t.Fatalf("a retried issue created %d alerts", len(list.Items))
@@ -54,7 +57,7 @@ func TestAlertAPI(t *testing.T) {
 		t.Run("ScopedVisibility", func(t *testing.T) {
 			expect(t, h.do("GET", path, d.DistrictOfficer, nil), http.StatusOK)
 			expect(t, h.do("GET", path, d.Reporter, nil), http.StatusOK) // 1A is in District1
-			var st models.AlertStatusReport
+			var st alert.AlertStatusReport
 			r := h.do("GET", path+"/status", d.Reporter, nil)
 			expect(t, r, http.StatusOK)
 			r.JSON(t, &st)
@@ -65,12 +68,12 @@ func TestAlertAPI(t *testing.T) {
 		t.Run("AcknowledgeByAPIAndLink", func(t *testing.T) {
 			r := h.do("POST", path+"/acknowledge", d.Reporter, nil)
 			expect(t, r, http.StatusOK)
-			var st models.AlertSchool
+			var st alert.AlertSchool
 			r.JSON(t, &st)
 			if st.AcknowledgedAt == nil || st.AckByName != d.Reporter.DisplayName {
 				t.Fatalf("ack %+v", st)
 			}
-			token := models.NewLinkSigner(testenv.Secret).Sign(models.LinkClaims{Purpose: models.LinkAlertAck,
+			token := directory.NewLinkSigner(testenv.Secret).Sign(directory.LinkClaims{Purpose: directory.LinkAlertAck,
 				RecipientID: contactOf(t, h, d.School1B.ID), SchoolID: d.School1B.ID, SubjectID: a.ID, ExpiresAt: h.clock.Now().Add(time.Hour)})
 			info := h.do("GET", "/api/v1/links/ack/"+token, nil, nil)
 			expect(t, info, http.StatusOK)
@@ -80,7 +83,7 @@ func TestAlertAPI(t *testing.T) {
 			expect(t, h.do("POST", "/api/v1/links/ack/"+token, nil, nil), http.StatusOK)
 			expect(t, h.do("POST", "/api/v1/links/ack/"+token, nil, nil), http.StatusOK)
 			expect(t, h.do("POST", "/api/v1/links/ack/"+token+"x", nil, nil), http.StatusNotFound)
-			var status models.AlertStatusReport
+			var status alert.AlertStatusReport
 			h.do("GET", path+"/status", d.Officer, nil).JSON(t, &status)
 			if status.Acknowledged != 2 || status.Unacknowledged != 0 {
 				t.Fatalf("status after both confirmed %+v", status)
@@ -89,7 +92,7 @@ func TestAlertAPI(t *testing.T) {
 		t.Run("SafetyReportsAndLift", func(t *testing.T) {
 			var safety struct {
 				Rounds []struct {
-					Summary models.SafetySummary
+					Summary alert.SafetySummary
 					Text    string
 				}
 			}
@@ -118,7 +121,7 @@ func TestAlertAPI(t *testing.T) {
 
 func contactOf(t *testing.T, h *harness, schoolID int64) int64 {
 	t.Helper()
-	var sc models.School
+	var sc directory.School
 	h.do("GET", "/api/v1/schools/"+id(schoolID), h.dir.Admin, nil).JSON(t, &sc)
 	return sc.Contacts[0].ID
 }

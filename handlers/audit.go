@@ -1,11 +1,11 @@
 package handlers
 
 import (
+	"dutydesk/models"
+	"dutydesk/models/store"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 func (a *api) listAudit(c *gin.Context) {
@@ -14,7 +14,7 @@ func (a *api) listAudit(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := models.AuditFilter{Page: page, Action: c.Query("action"), SubjectType: c.Query("subject_type")}
+	f := store.AuditFilter{Page: page, Action: c.Query("action"), SubjectType: models.SubjectType(c.Query("subject_type"))}
 	if f.ActorID, err = queryInt64(c, "actor_id"); err != nil {
 		respondError(c, err)
 		return

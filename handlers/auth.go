@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/directory"
 	"net/http"
 	"strings"
 	"time"
@@ -40,7 +41,7 @@ func (a *api) login(c *gin.Context) {
 // attemptLogin applies the rules the API's and the console's logins share: both fields are
 // required, attempts are limited per username and per client address, then Store.Login.
 // Errors: invalid, too_many_requests (with Retry-After set), unauthorized.
-func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *models.Session, *models.User, error) {
+func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *directory.Session, *models.User, error) {
 	p := models.Problems{}
 	if strings.TrimSpace(username) == "" {
 		p.Add("username", "请输入用户名")
@@ -56,12 +57,12 @@ func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *
 		c.Header("Retry-After", "60")
 		return "", nil, nil, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试")
 	}
-	return a.store.Login(c.Request.Context(), strings.TrimSpace(username), password)
+	return a.store.Directory.Login(c.Request.Context(), strings.TrimSpace(username), password)
 }
 
 // logout revokes the token used for this request.
 func (a *api) logout(c *gin.Context) {
-	if err := a.store.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
+	if err := a.store.Directory.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
 		respondError(c, err)
 		return
 	}

@@ -1,6 +1,8 @@
 package handlers_test
 
 import (
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"net/http"
 	"testing"
 	"time"
@@ -10,7 +12,7 @@ import (
 )
 
 func TestLoginMeLogout(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 
 		t.Run("WrongPassword", func(t *testing.T) {
@@ -66,7 +68,7 @@ func TestLoginMeLogout(t *testing.T) {
 		t.Run("DisabledUserLosesSessions", func(t *testing.T) {
 			tok := h.token(h.dir.Reporter)
 			disabled := true
-			expect(t, h.do("PATCH", "/api/v1/users/"+models.FormatID(h.dir.Reporter.ID), h.dir.Admin, models.UserInput{Disabled: &disabled}), http.StatusOK)
+			expect(t, h.do("PATCH", "/api/v1/users/"+models.FormatID(h.dir.Reporter.ID), h.dir.Admin, directory.UserInput{Disabled: &disabled}), http.StatusOK)
 			expect(t, h.do("GET", "/api/v1/me", nil, nil, "Authorization", "Bearer "+tok), http.StatusUnauthorized)
 			r := h.do("POST", "/api/v1/auth/login", nil, map[string]string{"username": h.dir.Reporter.Username, "password": testenv.Password})
 			expect(t, r, http.StatusUnauthorized)
@@ -75,7 +77,7 @@ func TestLoginMeLogout(t *testing.T) {
 }
 
 func TestLoginRateLimit(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	// The harness allows 1000 a minute; build a router with the default limit of 10.
 	h.router = rebuildRouter(t, h, 10)
 	for i := 0; i < 10; i++ {

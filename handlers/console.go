@@ -285,7 +285,7 @@ func (con *console) checkCSRF() gin.HandlerFunc {
 func (con *console) consoleAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, _ := c.Cookie(sessionCookie)
-		user, sess, err := con.store.Authenticate(c.Request.Context(), token)
+		user, sess, err := con.store.Directory.Authenticate(c.Request.Context(), token)
 		if err != nil {
 			if models.ErrCode(err) != models.EUNAUTHORIZED {
 				c.Abort()
@@ -316,7 +316,7 @@ func home(u *models.User) string {
 
 func (con *console) loginPage(c *gin.Context) {
 	token, _ := c.Cookie(sessionCookie)
-	if user, _, err := con.store.Authenticate(c.Request.Context(), token); err == nil {
+	if user, _, err := con.store.Directory.Authenticate(c.Request.Context(), token); err == nil {
 		c.Redirect(http.StatusSeeOther, home(user))
 		return
 	}
@@ -345,7 +345,7 @@ func (con *console) login(c *gin.Context) {
 
 // logout revokes the session and clears the cookie.
 func (con *console) logout(c *gin.Context) {
-	if err := con.store.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
+	if err := con.store.Directory.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
 		con.errorPage(c, err)
 		return
 	}

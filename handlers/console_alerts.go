@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 
@@ -14,19 +15,19 @@ import (
 
 var (
 	alertTypeOptions = []option{
-		{string(models.AlertRainstorm), models.AlertRainstorm.Name()}, {string(models.AlertTyphoon), models.AlertTyphoon.Name()},
-		{string(models.AlertHeat), models.AlertHeat.Name()}, {string(models.AlertThunderGale), models.AlertThunderGale.Name()},
-		{string(models.AlertFlood), models.AlertFlood.Name()}, {string(models.AlertGeological), models.AlertGeological.Name()},
+		{string(alert.AlertRainstorm), alert.AlertRainstorm.Name()}, {string(alert.AlertTyphoon), alert.AlertTyphoon.Name()},
+		{string(alert.AlertHeat), alert.AlertHeat.Name()}, {string(alert.AlertThunderGale), alert.AlertThunderGale.Name()},
+		{string(alert.AlertFlood), alert.AlertFlood.Name()}, {string(alert.AlertGeological), alert.AlertGeological.Name()},
 	}
 	alertLevelOptions = []option{
-		{string(models.LevelBlue), models.LevelBlue.Name()}, {string(models.LevelYellow), models.LevelYellow.Name()},
-		{string(models.LevelOrange), models.LevelOrange.Name()}, {string(models.LevelRed), models.LevelRed.Name()},
+		{string(alert.LevelBlue), alert.LevelBlue.Name()}, {string(alert.LevelYellow), alert.LevelYellow.Name()},
+		{string(alert.LevelOrange), alert.LevelOrange.Name()}, {string(alert.LevelRed), alert.LevelRed.Name()},
 	}
 )
 
 // alertsPage is the list's data.
 type alertsPage struct {
-	Items     []models.Alert
+	Items     []alert.Alert
 	CanIssue  bool
 	Districts []option
 	Types     []option
@@ -37,14 +38,14 @@ func (con *console) alerts(c *gin.Context) { con.showAlerts(c, http.StatusOK, &v
 
 func (con *console) showAlerts(c *gin.Context, status int, v *view) {
 	user := currentUser(c)
-	items, _, err := con.store.Alerts(c.Request.Context(), user, models.AlertFilter{Page: models.Page{Limit: 200}})
+	items, _, err := con.store.Alerts.Alerts(c.Request.Context(), user, alert.AlertFilter{Page: models.Page{Limit: 200}})
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	p := &alertsPage{Items: items, CanIssue: user.Can(models.IssueAlerts), Types: alertTypeOptions, Levels: alertLevelOptions}
 	if p.CanIssue {
-		districts, err := con.store.Districts(c.Request.Context())
+		districts, err := con.store.Directory.Districts(c.Request.Context())
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -62,9 +63,9 @@ func (con *console) showAlerts(c *gin.Context, status int, v *view) {
 }
 
 // alertInputFromForm reads the issue/update form into the API's input; empty fields stay unset.
-func alertInputFromForm(c *gin.Context) (models.AlertInput, models.Problems) {
+func alertInputFromForm(c *gin.Context) (alert.AlertInput, models.Problems) {
 	form := formValues(c)
-	var in models.AlertInput
+	var in alert.AlertInput
 	p := models.Problems{}
 	set := func(name string) *string {
 		if v := form.Get(name); v != "" {
@@ -96,8 +97,8 @@ func (con *console) issueAlert(c *gin.Context) {
 	err := p.Err()
 	path := "/console/alerts"
 	if err == nil {
-		var a *models.Alert
-		if a, err = con.store.IssueAlert(c.Request.Context(), currentUser(c), in); err == nil {
+		var a *alert.Alert
+		if a, err = con.store.Alerts.IssueAlert(c.Request.Context(), currentUser(c), in); err == nil {
 			path += "/" + models.FormatID(a.ID)
 		}
 	}
@@ -106,9 +107,9 @@ func (con *console) issueAlert(c *gin.Context) {
 
 // alertPage is one warning's data.
 type alertPage struct {
-	*models.AlertDetail
-	Acks     *models.AlertProgress
-	Safety   []models.SafetySummary
+	*alert.AlertDetail
+	Acks     *alert.AlertProgress
+	Safety   []alert.SafetySummary
 	CanIssue bool
 	Levels   []option
 }
@@ -124,9 +125,9 @@ func (con *console) showAlert(c *gin.Context, status int, v *view) {
 		return
 	}
 	p := &alertPage{CanIssue: user.Can(models.IssueAlerts), Levels: alertLevelOptions}
-	if p.AlertDetail, err = con.store.Alert(ctx, user, id); err == nil {
-		if p.Acks, err = con.store.AlertProgress(ctx, user, id); err == nil {
-			p.Safety, err = con.store.SafetyRounds(ctx, user, id)
+	if p.AlertDetail, err = con.store.Alerts.Alert(ctx, user, id); err == nil {
+		if p.Acks, err = con.store.Alerts.AlertProgress(ctx, user, id); err == nil {
+			p.Safety, err = con.store.Alerts.SafetyRounds(ctx, user, id)
 		}
 	}
 	if err != nil {
@@ -144,7 +145,7 @@ func (con *console) updateAlert(c *gin.Context) {
 		err = p.Err()
 	}
 	if err == nil {
-		_, err = con.store.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
+		_, err = con.store.Alerts.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
 	}
 	con.submitted(c, err, con.showAlert, "/console/alerts/"+models.FormatID(id), "预警已更新，正在通知各校")
 }
@@ -152,7 +153,7 @@ func (con *console) updateAlert(c *gin.Context) {
 func (con *console) liftAlert(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		_, err = con.store.LiftAlert(c.Request.Context(), currentUser(c), id, c.PostForm("note"))
+		_, err = con.store.Alerts.LiftAlert(c.Request.Context(), currentUser(c), id, c.PostForm("note"))
 	}
 	con.done(c, "/console/alerts/"+models.FormatID(id), err, "预警已解除")
 }

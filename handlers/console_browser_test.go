@@ -2,6 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -120,13 +124,13 @@ func (b *browserPage) fitsWidth(width int) {
 }
 
 // fileDrowning files a submitted initial report for School1A as its reporter, 20 minutes ago.
-func fileDrowning(t *testing.T, h *harness) *models.Incident {
+func fileDrowning(t *testing.T, h *harness) *incident.Incident {
 	t.Helper()
 	title, cat, sub, place := "东湖区第一小学学生溺水", "accident", "drowning", "学校东侧河道"
-	sev, dead := models.SeverityIV, 0
+	sev, dead := incident.SeverityIV, 0
 	at := h.clock.Now().Add(-20 * time.Minute)
 	summary, name, phone := "一名学生放学后在河边落水，已被救起送医。", "张老师", "13800000001"
-	d, err := h.store.CreateIncident(context.Background(), h.dir.Reporter, models.ReportInput{
+	d, err := h.store.Incidents.CreateIncident(context.Background(), h.dir.Reporter, incident.ReportInput{
 		SchoolID: &h.dir.School1A.ID, Title: &title, Category: &cat, Subtype: &sub, Severity: &sev, OccurredAt: &at,
 		Place: &place, Summary: &summary, Dead: &dead, ReporterName: &name, ReporterPhone: &phone})
 	if err != nil {
@@ -136,10 +140,10 @@ func fileDrowning(t *testing.T, h *harness) *models.Incident {
 }
 
 // issueRainstorm issues a city-wide red rainstorm warning as the duty officer.
-func issueRainstorm(t *testing.T, h *harness) *models.Alert {
+func issueRainstorm(t *testing.T, h *harness) *alert.Alert {
 	t.Helper()
 	typ, level, whole, headline := "rainstorm", "red", true, "市气象台发布暴雨红色预警信号"
-	a, err := h.store.IssueAlert(context.Background(), h.dir.Officer, models.AlertInput{Type: &typ, Level: &level, WholeCity: &whole, Headline: &headline})
+	a, err := h.store.Alerts.IssueAlert(context.Background(), h.dir.Officer, alert.AlertInput{Type: &typ, Level: &level, WholeCity: &whole, Headline: &headline})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +151,7 @@ func issueRainstorm(t *testing.T, h *harness) *models.Alert {
 }
 
 func TestConsoleDeskSignsReport(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-07", "2026-10-09")
@@ -155,7 +159,7 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 		issueRainstorm(t, h)
 		// 20 minutes on, the signature (due in 15) is overdue and its first escalation step has fired.
 		h.clock.Advance(20 * time.Minute)
-		if _, err := h.store.Sweep(context.Background(), h.clock.Now()); err != nil {
+		if _, err := h.store.Escalation.Sweep(context.Background(), h.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		b := newBrowser(t, h, 1280, 900)
@@ -163,7 +167,7 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 		b.login(h.dir.Officer)
 		b.do(chromedp.WaitVisible(chromedp.ID("on-duty")))
 		card := b.text("#on-duty")
-		now, err := h.store.OnDuty(context.Background(), h.clock.Now())
+		now, err := h.store.Roster.OnDuty(context.Background(), h.clock.Now())
 		if err != nil || now.Leader == nil || len(now.Officers) != 2 {
 			t.Fatalf("roster on duty now: %+v %v", now, err)
 		}
@@ -191,11 +195,11 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 		if msg := b.text(".flash"); !strings.HasPrefix(msg, "已签收首报") {
 			t.Fatalf("after signing the page says %q", msg)
 		}
-		d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
+		d, err := h.store.Incidents.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r := d.Reports[0]; r.Status != models.ReportSigned || r.SignedBy == nil || *r.SignedBy != h.dir.Officer.ID {
+		if r := d.Reports[0]; r.Status != incident.ReportSigned || r.SignedBy == nil || *r.SignedBy != h.dir.Officer.ID {
 			t.Fatalf("report after signing in the browser: %+v", r)
 		}
 
@@ -209,7 +213,7 @@ func TestConsoleDeskSignsReport(t *testing.T) {
 }
 
 func TestConsoleSchoolFilesReportOnPhone(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		b := newBrowser(t, h, 360, 740)
 
@@ -258,29 +262,29 @@ func TestConsoleSchoolFilesReportOnPhone(t *testing.T) {
 			t.Fatalf("after filing the page says %q", msg)
 		}
 
-		items, _, _, err := h.store.Incidents(context.Background(), h.dir.Officer, models.IncidentFilter{})
+		items, _, _, err := h.store.Incidents.Incidents(context.Background(), h.dir.Officer, incident.IncidentFilter{})
 		if err != nil || len(items) != 1 {
 			t.Fatalf("incidents after filing: %v %v", items, err)
 		}
 		inc := items[0]
 		want := time.Date(2026, 10, 8, 9, 40, 0, 0, testenv.Shanghai)
 		if inc.Title != "东湖区第一小学食堂疑似食物中毒" || inc.SchoolID != h.dir.School1A.ID || inc.Subtype != "food_poisoning" ||
-			inc.Severity != models.SeverityIV || !inc.OccurredAt.Equal(want) || inc.Status != models.IncidentOpen {
+			inc.Severity != incident.SeverityIV || !inc.OccurredAt.Equal(want) || inc.Status != incident.IncidentOpen {
 			t.Fatalf("filed incident %+v", inc)
 		}
-		d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
-		if err != nil || len(d.Reports) != 1 || d.Reports[0].Injured != 12 || d.Reports[0].Status != models.ReportSubmitted {
+		d, err := h.store.Incidents.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
+		if err != nil || len(d.Reports) != 1 || d.Reports[0].Injured != 12 || d.Reports[0].Status != incident.ReportSubmitted {
 			t.Fatalf("filed report %+v %v", d, err)
 		}
 	})
 }
 
 func TestConsoleAcknowledgementLink(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		a := issueRainstorm(t, h)
 		contactID := contactOf(t, h, h.dir.School1B.ID)
-		token := models.NewLinkSigner(testenv.Secret).Sign(models.LinkClaims{Purpose: models.LinkAlertAck,
+		token := directory.NewLinkSigner(testenv.Secret).Sign(directory.LinkClaims{Purpose: directory.LinkAlertAck,
 			RecipientID: contactID, SchoolID: h.dir.School1B.ID, SubjectID: a.ID, ExpiresAt: h.clock.Now().Add(time.Hour)})
 		b := newBrowser(t, h, 360, 740)
 
@@ -293,7 +297,7 @@ func TestConsoleAcknowledgementLink(t *testing.T) {
 		b.do(chromedp.Click(chromedp.CSS("button.big")), chromedp.WaitVisible(chromedp.ID("ack-done")))
 		b.screenshot("console-ack-done")
 
-		st, err := h.store.AlertStatus(context.Background(), h.dir.Officer, a.ID)
+		st, err := h.store.Alerts.AlertStatus(context.Background(), h.dir.Officer, a.ID)
 		if err != nil {
 			t.Fatal(err)
 		}

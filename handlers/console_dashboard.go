@@ -1,6 +1,9 @@
 package handlers
 
 import (
+	"dutydesk/models/alert"
+	"dutydesk/models/escalation"
+	"dutydesk/models/roster"
 	"net/http"
 	"time"
 
@@ -12,16 +15,16 @@ import (
 // dashboard is the desk's one screen: who is on duty now and next, what is awaited (with live
 // countdowns), the active warnings with their acknowledgement progress, and today's escalations.
 type dashboard struct {
-	Now, Next   *models.OnDuty
-	Deadlines   []models.OpenDeadlineItem
+	Now, Next   *roster.OnDuty
+	Deadlines   []escalation.OpenDeadlineItem
 	Alerts      []alertProgress
-	Escalations []models.EscalationRecord
+	Escalations []escalation.EscalationRecord
 }
 
 // alertProgress is an active warning with its acknowledgement count and its silent schools.
 type alertProgress struct {
-	models.Alert
-	Progress       *models.AlertProgress
+	alert.Alert
+	Progress       *alert.AlertProgress
 	Unacknowledged int
 	Silent         []string
 	// MoreSilent counts the silent schools not named on the dashboard.
@@ -40,27 +43,27 @@ func (con *console) dashboard(c *gin.Context) {
 	ctx := c.Request.Context()
 	d := &dashboard{}
 	var err error
-	if d.Now, err = con.store.RosterNow(ctx, user); err != nil {
+	if d.Now, err = con.store.Roster.RosterNow(ctx, user); err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	if !d.Now.EndsAt.IsZero() {
-		if d.Next, err = con.store.OnDuty(ctx, d.Now.EndsAt); err != nil {
+		if d.Next, err = con.store.Roster.OnDuty(ctx, d.Now.EndsAt); err != nil {
 			con.errorPage(c, err)
 			return
 		}
 	}
-	if d.Deadlines, err = con.store.OpenDeadlines(ctx, user, models.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
+	if d.Deadlines, err = con.store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	alerts, _, err := con.store.Alerts(ctx, user, models.AlertFilter{Status: models.AlertActive})
+	alerts, _, err := con.store.Alerts.Alerts(ctx, user, alert.AlertFilter{Status: alert.AlertActive})
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	for _, a := range alerts {
-		progress, err := con.store.AlertProgress(ctx, user, a.ID)
+		progress, err := con.store.Alerts.AlertProgress(ctx, user, a.ID)
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -80,7 +83,7 @@ func (con *console) dashboard(c *gin.Context) {
 	}
 	now := con.store.Now().In(con.store.Location())
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	d.Escalations, _, err = con.store.Escalations(ctx, user, models.EscalationFilter{From: today, To: today.AddDate(0, 0, 1)})
+	d.Escalations, _, err = con.store.Escalation.Escalations(ctx, user, escalation.EscalationFilter{From: today, To: today.AddDate(0, 0, 1)})
 	if err != nil {
 		con.errorPage(c, err)
 		return

@@ -1,13 +1,12 @@
 package handlers
 
 import (
+	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 // The duty log and handover page (值班日志 / 交接班): today's entries with a form to add one, the
@@ -15,8 +14,8 @@ import (
 
 // dutyLogPage is the page's data.
 type dutyLogPage struct {
-	Entries   []models.DutyLogEntry
-	Handovers []models.Handover
+	Entries   []roster.DutyLogEntry
+	Handovers []roster.Handover
 	// MyShift is the shift the viewer is on now as an officer (0: none), which a handover covers.
 	MyShift int64
 	OnShift bool
@@ -37,16 +36,16 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 	now := con.store.Now()
 	p := &dutyLogPage{Names: map[int64]string{}}
 	var err error
-	if p.Entries, err = con.store.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
+	if p.Entries, err = con.store.Roster.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	if p.Handovers, err = con.store.Handovers(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute)); err != nil {
+	if p.Handovers, err = con.store.Roster.Handovers(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	// The day ahead too, so that the incoming officers' names are known.
-	shifts, err := con.store.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
+	shifts, err := con.store.Roster.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -58,7 +57,7 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 			}
 			if a.UserID == user.ID && !sh.StartsAt.After(now) && now.Before(sh.EndsAt) {
 				p.OnShift = true
-				if a.Role != models.DutyLeader {
+				if a.Role != roster.DutyLeader {
 					p.MyShift = sh.ID
 				}
 			}
@@ -69,7 +68,7 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 }
 
 func (con *console) addDutyLogEntry(c *gin.Context) {
-	in := models.DutyLogInput{Source: c.PostForm("source"), Content: c.PostForm("content"), ActionTaken: c.PostForm("action_taken")}
+	in := roster.DutyLogInput{Source: c.PostForm("source"), Content: c.PostForm("content"), ActionTaken: c.PostForm("action_taken")}
 	t, ok := con.localInput(c.PostForm("occurred_at"))
 	if !ok {
 		con.showDutyLog(c, http.StatusUnprocessableEntity, &view{Error: "输入有误，请检查标出的字段", Form: formValues(c),
@@ -77,21 +76,21 @@ func (con *console) addDutyLogEntry(c *gin.Context) {
 		return
 	}
 	in.OccurredAt = t
-	_, err := con.store.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
+	_, err := con.store.Roster.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
 	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "已记入值班日志")
 }
 
 func (con *console) submitHandover(c *gin.Context) {
 	shiftID, _ := strconv.ParseInt(c.PostForm("shift_id"), 10, 64)
-	in := models.HandoverInput{ShiftID: shiftID, Summary: c.PostForm("summary"), Notes: c.PostForm("notes")}
-	_, err := con.store.SubmitHandover(c.Request.Context(), currentUser(c), in)
+	in := roster.HandoverInput{ShiftID: shiftID, Summary: c.PostForm("summary"), Notes: c.PostForm("notes")}
+	_, err := con.store.Roster.SubmitHandover(c.Request.Context(), currentUser(c), in)
 	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "交接班已提交，等待接班人签收")
 }
 
 func (con *console) signHandover(c *gin.Context) {
 	id, err := pathID(c, "id")
 	if err == nil {
-		_, err = con.store.SignHandover(c.Request.Context(), currentUser(c), id)
+		_, err = con.store.Roster.SignHandover(c.Request.Context(), currentUser(c), id)
 	}
 	con.done(c, "/console/dutylog", err, "已签收交接班")
 }

@@ -2,6 +2,9 @@ package handlers
 
 import (
 	"context"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,7 +20,7 @@ import (
 
 // incidentRow is an incident in the list, with its school's name.
 type incidentRow struct {
-	models.Incident
+	incident.Incident
 	School, StatusName string
 }
 
@@ -26,7 +29,7 @@ type incidentList struct {
 	Items     []incidentRow
 	Total     int64
 	Next      string // the query string of the next page, if any
-	Deadlines []models.OpenDeadlineItem
+	Deadlines []escalation.OpenDeadlineItem
 	CanFile   bool
 	Statuses  []option
 	Category  []option
@@ -34,12 +37,12 @@ type incidentList struct {
 }
 
 var incidentStatusOptions = []option{
-	{string(models.IncidentDraft), "草稿"}, {string(models.IncidentOpen), "处置中"},
-	{string(models.IncidentResolved), "处置完毕待终报"}, {string(models.IncidentClosed), "已结案"},
+	{string(incident.IncidentDraft), "草稿"}, {string(incident.IncidentOpen), "处置中"},
+	{string(incident.IncidentResolved), "处置完毕待终报"}, {string(incident.IncidentClosed), "已结案"},
 }
 
 // incidentStatusName names a status in Chinese.
-func incidentStatusName(s models.IncidentStatus) string {
+func incidentStatusName(s incident.IncidentStatus) string {
 	for _, o := range incidentStatusOptions {
 		if o.Value == string(s) {
 			return o.Label
@@ -50,7 +53,7 @@ func incidentStatusName(s models.IncidentStatus) string {
 
 func categoryOptions() []option {
 	var opts []option
-	for _, c := range models.Categories {
+	for _, c := range incident.Categories {
 		opts = append(opts, option{string(c.Code), c.Name})
 	}
 	return opts
@@ -58,7 +61,7 @@ func categoryOptions() []option {
 
 func subtypeOptions() []option {
 	var opts []option
-	for _, c := range models.Categories {
+	for _, c := range incident.Categories {
 		for _, s := range c.Subtypes {
 			opts = append(opts, option{s.Code, c.Name + " · " + s.Name})
 		}
@@ -68,7 +71,7 @@ func subtypeOptions() []option {
 
 func severityOptions() []option {
 	var opts []option
-	for s := models.SeverityI; s <= models.SeverityIV; s++ {
+	for s := incident.SeverityI; s <= incident.SeverityIV; s++ {
 		opts = append(opts, option{strconv.Itoa(int(s)), s.Name()})
 	}
 	return opts
@@ -87,7 +90,7 @@ func (n *schoolNames) name(id int64) string {
 		return name
 	}
 	name := "学校" + models.FormatID(id)
-	if sc, err := n.con.store.School(n.ctx, n.actor, id); err == nil {
+	if sc, err := n.con.store.Directory.School(n.ctx, n.actor, id); err == nil {
 		name = sc.Name
 	}
 	n.names[id] = name
@@ -103,7 +106,7 @@ func (con *console) incidents(c *gin.Context) {
 		con.fail(c, err, "", v)
 		return
 	}
-	items, next, total, err := con.store.Incidents(ctx, user, f)
+	items, next, total, err := con.store.Incidents.Incidents(ctx, user, f)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -123,7 +126,7 @@ func (con *console) incidents(c *gin.Context) {
 		// A school sees what it owes (not what the desk owes) right above its incidents.
 		owed := []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp,
 			models.DeadlineFinalReport, models.DeadlineInstruction}
-		if list.Deadlines, err = con.store.OpenDeadlines(ctx, user, models.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
+		if list.Deadlines, err = con.store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
 			con.errorPage(c, err)
 			return
 		}
@@ -134,16 +137,16 @@ func (con *console) incidents(c *gin.Context) {
 
 // incidentPage is one incident's page data.
 type incidentPage struct {
-	*models.IncidentDetail
+	*incident.IncidentDetail
 	School       string
 	StatusName   string
 	CanHandle    bool // sign and forward
 	CanInstruct  bool
 	CanFile      bool // file follow-ups, the final report, answer instructions
 	Methods      []option
-	NextKind     models.ReportKind // the report the school files next ("" for none)
-	Draft        *models.Report    // a report saved as a draft, to go on with
-	OpenDeadline []models.IncidentDeadline
+	NextKind     incident.ReportKind // the report the school files next ("" for none)
+	Draft        *incident.Report    // a report saved as a draft, to go on with
+	OpenDeadline []incident.IncidentDeadline
 }
 
 func (con *console) incident(c *gin.Context) {
@@ -158,7 +161,7 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 		con.errorPage(c, err)
 		return
 	}
-	d, err := con.store.IncidentDetail(c.Request.Context(), user, id)
+	d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), user, id)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -166,9 +169,9 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 	p := &incidentPage{IncidentDetail: d, StatusName: incidentStatusName(d.Status),
 		CanHandle: user.Can(models.HandleIncidents), CanInstruct: user.Can(models.InstructIncidents),
 		CanFile: user.Can(models.FileIncidents),
-		Methods: []option{{string(models.ForwardPlatform), models.ForwardPlatform.Name()}, {string(models.ForwardPhone), models.ForwardPhone.Name()},
-			{string(models.ForwardFax), models.ForwardFax.Name()}, {string(models.ForwardEmail), models.ForwardEmail.Name()},
-			{string(models.ForwardDocument), models.ForwardDocument.Name()}}}
+		Methods: []option{{string(incident.ForwardPlatform), incident.ForwardPlatform.Name()}, {string(incident.ForwardPhone), incident.ForwardPhone.Name()},
+			{string(incident.ForwardFax), incident.ForwardFax.Name()}, {string(incident.ForwardEmail), incident.ForwardEmail.Name()},
+			{string(incident.ForwardDocument), incident.ForwardDocument.Name()}}}
 	p.School = (&schoolNames{con: con, ctx: c.Request.Context(), actor: user, names: map[int64]string{}}).name(d.SchoolID)
 	for _, dl := range d.Deadlines {
 		if dl.DoneAt == nil && !dl.Missed {
@@ -177,7 +180,7 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 	}
 	p.NextKind = nextReportKind(d)
 	for i := range d.Reports {
-		if d.Reports[i].Status == models.ReportDraft {
+		if d.Reports[i].Status == incident.ReportDraft {
 			p.Draft = &d.Reports[i]
 		}
 	}
@@ -198,7 +201,7 @@ func (con *console) reportAction(c *gin.Context, act func(ctx context.Context, u
 
 func (con *console) signReport(c *gin.Context) {
 	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
-		r, inc, err := con.store.SignReport(ctx, user, id, reportID)
+		r, inc, err := con.store.Incidents.SignReport(ctx, user, id, reportID)
 		if err != nil {
 			return "", err
 		}
@@ -212,8 +215,8 @@ func (con *console) signReport(c *gin.Context) {
 
 func (con *console) forwardReport(c *gin.Context) {
 	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
-		in := models.ForwardInput{Recipient: c.PostForm("recipient"), Method: models.ForwardMethod(c.PostForm("method")), Note: c.PostForm("note")}
-		if _, err := con.store.ForwardReport(ctx, user, id, reportID, in); err != nil {
+		in := incident.ForwardInput{Recipient: c.PostForm("recipient"), Method: incident.ForwardMethod(c.PostForm("method")), Note: c.PostForm("note")}
+		if _, err := con.store.Incidents.ForwardReport(ctx, user, id, reportID, in); err != nil {
 			return "", err
 		}
 		return "已记录上报", nil
@@ -226,7 +229,7 @@ func (con *console) addInstruction(c *gin.Context) {
 		con.errorPage(c, err)
 		return
 	}
-	_, err = con.store.AddInstruction(c.Request.Context(), currentUser(c), id, models.InstructionInput{Text: c.PostForm("text")})
+	_, err = con.store.Incidents.AddInstruction(c.Request.Context(), currentUser(c), id, incident.InstructionInput{Text: c.PostForm("text")})
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "批示已送达学校")
 }
 
@@ -241,53 +244,53 @@ func (con *console) replyInstruction(c *gin.Context) {
 		con.errorPage(c, err)
 		return
 	}
-	_, err = con.store.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, models.ReplyInput{Reply: c.PostForm("reply")})
+	_, err = con.store.Incidents.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, incident.ReplyInput{Reply: c.PostForm("reply")})
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
 }
 
 // reportKindNames name the kinds of report on buttons and forms.
-var reportKindNames = map[models.ReportKind]string{models.ReportInitial: "首报", models.ReportFollowUp: "续报", models.ReportFinal: "终报"}
+var reportKindNames = map[incident.ReportKind]string{incident.ReportInitial: "首报", incident.ReportFollowUp: "续报", incident.ReportFinal: "终报"}
 
 // nextReportKind is the report a school files next on the incident: the written initial report
 // after the desk took one by phone, follow-ups while it is open, the final report once resolved;
 // "" when it takes none.
-func nextReportKind(d *models.IncidentDetail) models.ReportKind {
-	if d.Status != models.IncidentOpen && d.Status != models.IncidentResolved {
+func nextReportKind(d *incident.IncidentDetail) incident.ReportKind {
+	if d.Status != incident.IncidentOpen && d.Status != incident.IncidentResolved {
 		return ""
 	}
 	for _, r := range d.Reports {
-		if r.Kind == models.ReportInitial && r.Channel == models.ChannelWritten && r.Status != models.ReportDraft {
-			if d.Status == models.IncidentResolved {
-				return models.ReportFinal
+		if r.Kind == incident.ReportInitial && r.Channel == incident.ChannelWritten && r.Status != incident.ReportDraft {
+			if d.Status == incident.IncidentResolved {
+				return incident.ReportFinal
 			}
-			return models.ReportFollowUp
+			return incident.ReportFollowUp
 		}
 	}
-	return models.ReportInitial
+	return incident.ReportInitial
 }
 
 // reportForm is the data of the report form (a new incident, or a follow-up/final report).
 type reportForm struct {
-	Kind       models.ReportKind
+	Kind       incident.ReportKind
 	KindName   string
-	Phone      bool             // the desk takes the initial report down from a call (电话接报)
-	Action     string           // where the form posts
-	Incident   *models.Incident // nil for a new incident (or a draft one, whose facts are open)
-	Schools    []option         // for district officers, who file for any school of their district
+	Phone      bool               // the desk takes the initial report down from a call (电话接报)
+	Action     string             // where the form posts
+	Incident   *incident.Incident // nil for a new incident (or a draft one, whose facts are open)
+	Schools    []option           // for district officers, who file for any school of their district
 	Categories []option
 	Subtypes   []option
 	Severities []option
 }
 
-func (con *console) newReportForm(c *gin.Context, kind models.ReportKind, inc *models.Incident) (*reportForm, error) {
+func (con *console) newReportForm(c *gin.Context, kind incident.ReportKind, inc *incident.Incident) (*reportForm, error) {
 	form := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
 		Subtypes: subtypeOptions(), Severities: severityOptions()}
 	user := currentUser(c)
 	if inc == nil && user.SchoolID == nil {
 		// Every school in the user's scope: a city has about a thousand, more than one page.
-		f := models.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}}
+		f := directory.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}}
 		for {
-			schools, next, _, err := con.store.Schools(c.Request.Context(), user, f)
+			schools, next, _, err := con.store.Directory.Schools(c.Request.Context(), user, f)
 			if err != nil {
 				return nil, err
 			}
@@ -309,15 +312,15 @@ func (con *console) reportPage(c *gin.Context) {
 }
 
 func (con *console) showReportForm(c *gin.Context, status int, v *view) {
-	kind := models.ReportInitial
-	var inc *models.Incident
+	kind := incident.ReportInitial
+	var inc *incident.Incident
 	if c.Param("id") != "" {
 		id, err := pathID(c, "id")
 		if err != nil {
 			con.errorPage(c, err)
 			return
 		}
-		d, err := con.store.IncidentDetail(c.Request.Context(), currentUser(c), id)
+		d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -352,13 +355,13 @@ func (con *console) fileReport(c *gin.Context) {
 	var incidentID int64
 	err := p.Err()
 	if err == nil && c.Param("id") == "" {
-		var d *models.IncidentDetail
-		if d, err = con.store.CreateIncident(ctx, user, in); err == nil {
+		var d *incident.IncidentDetail
+		if d, err = con.store.Incidents.CreateIncident(ctx, user, in); err == nil {
 			incidentID = d.ID
 		}
 	} else if err == nil {
 		if incidentID, err = pathID(c, "id"); err == nil {
-			_, err = con.store.FileReport(ctx, user, incidentID, models.ReportKind(c.PostForm("kind")), in)
+			_, err = con.store.Incidents.FileReport(ctx, user, incidentID, incident.ReportKind(c.PostForm("kind")), in)
 		}
 	}
 	if err != nil {
@@ -386,14 +389,14 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 		con.errorPage(c, err)
 		return
 	}
-	d, err := con.store.IncidentDetail(c.Request.Context(), currentUser(c), id)
+	d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	var r *models.Report
+	var r *incident.Report
 	for i := range d.Reports {
-		if d.Reports[i].ID == reportID && d.Reports[i].Status == models.ReportDraft {
+		if d.Reports[i].ID == reportID && d.Reports[i].Status == incident.ReportDraft {
 			r = &d.Reports[i]
 		}
 	}
@@ -401,8 +404,8 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 		con.errorPage(c, models.Errorf(models.ENOTFOUND, "草稿不存在或已提交"))
 		return
 	}
-	var inc *models.Incident // a draft incident's facts stay open
-	if d.Status != models.IncidentDraft {
+	var inc *incident.Incident // a draft incident's facts stay open
+	if d.Status != incident.IncidentDraft {
 		inc = &d.Incident
 	}
 	f := &reportForm{Kind: r.Kind, KindName: reportKindNames[r.Kind] + "（草稿）", Incident: inc, Categories: categoryOptions(),
@@ -416,7 +419,7 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 }
 
 // draftValues fills the report form with a saved draft.
-func (con *console) draftValues(inc *models.Incident, r *models.Report) url.Values {
+func (con *console) draftValues(inc *incident.Incident, r *incident.Report) url.Values {
 	n := func(i int64) string { return strconv.FormatInt(i, 10) }
 	form := url.Values{"kind": {string(r.Kind)}, "title": {inc.Title}, "category": {string(inc.Category)}, "subtype": {inc.Subtype},
 		"place": {inc.Place}, "severity": {n(int64(r.Severity))}, "summary": {r.Summary},
@@ -443,7 +446,7 @@ func (con *console) saveDraft(c *gin.Context) {
 		err = p.Err()
 	}
 	if err == nil {
-		_, err = con.store.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, !in.Draft)
+		_, err = con.store.Incidents.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, !in.Draft)
 	}
 	if err != nil {
 		con.refused(c, err, con.showDraftForm)
@@ -462,7 +465,7 @@ func (con *console) phoneIntakePage(c *gin.Context) {
 }
 
 func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
-	f, err := con.newReportForm(c, models.ReportInitial, nil)
+	f, err := con.newReportForm(c, incident.ReportInitial, nil)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -477,7 +480,7 @@ func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
 func (con *console) recordPhoneIntake(c *gin.Context) {
 	in, p := reportInputFromForm(c, con)
 	form := formValues(c)
-	phone := models.PhoneReportInput{ReportInput: in, CallerUnit: form.Get("caller_unit"), CallerName: form.Get("caller_name"),
+	phone := incident.PhoneReportInput{ReportInput: in, CallerUnit: form.Get("caller_unit"), CallerName: form.Get("caller_name"),
 		CallerTitle: form.Get("caller_title"), CallerPhone: form.Get("caller_phone"), AlsoNotified: form.Get("also_notified")}
 	received, ok := con.localInput(form.Get("received_at"))
 	if !ok {
@@ -485,9 +488,9 @@ func (con *console) recordPhoneIntake(c *gin.Context) {
 	}
 	phone.ReceivedAt = received
 	err := p.Err()
-	var inc *models.Incident
+	var inc *incident.Incident
 	if err == nil {
-		inc, _, err = con.store.RecordPhoneReport(c.Request.Context(), currentUser(c), phone)
+		inc, _, err = con.store.Incidents.RecordPhoneReport(c.Request.Context(), currentUser(c), phone)
 	}
 	if err != nil {
 		con.refused(c, err, con.showPhoneIntakeForm)
@@ -498,10 +501,10 @@ func (con *console) recordPhoneIntake(c *gin.Context) {
 
 // reportInputFromForm reads the report form into the same input the API takes; numbers that do
 // not parse are reported on their fields.
-func reportInputFromForm(c *gin.Context, con *console) (models.ReportInput, models.Problems) {
+func reportInputFromForm(c *gin.Context, con *console) (incident.ReportInput, models.Problems) {
 	form := formValues(c)
 	p := models.Problems{}
-	var in models.ReportInput
+	var in incident.ReportInput
 	text := func(name string) *string {
 		if _, ok := form[name]; !ok {
 			return nil
@@ -545,7 +548,7 @@ func reportInputFromForm(c *gin.Context, con *console) (models.ReportInput, mode
 		in.Subtype = &sub
 	}
 	if sev := number("severity"); sev != nil {
-		s := models.Severity(*sev)
+		s := incident.Severity(*sev)
 		in.Severity = &s
 	}
 	if _, ok := form["occurred_at"]; ok {
@@ -561,7 +564,7 @@ func reportInputFromForm(c *gin.Context, con *console) (models.ReportInput, mode
 	in.Dead, in.Injured, in.Missing = count("dead"), count("injured"), count("missing")
 	in.PropertyLoss = number("property_loss")
 	in.Draft = form.Get("draft") == "true"
-	if form.Get("kind") == string(models.ReportFollowUp) {
+	if form.Get("kind") == string(incident.ReportFollowUp) {
 		resolved := form.Get("resolved") == "true"
 		in.Resolved = &resolved
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 	"strings"
@@ -14,7 +15,7 @@ import (
 // 平安报. They need no login; the signed token is the credential.
 
 func (con *console) ackPage(c *gin.Context) {
-	info, _, err := con.store.AckLinkInfo(c.Request.Context(), c.Param("token"))
+	info, _, err := con.store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -23,7 +24,7 @@ func (con *console) ackPage(c *gin.Context) {
 }
 
 func (con *console) acknowledge(c *gin.Context) {
-	info, err := con.store.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
+	info, err := con.store.Alerts.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -33,20 +34,20 @@ func (con *console) acknowledge(c *gin.Context) {
 
 // safetyPage is the data of the safety-report page.
 type safetyPage struct {
-	*models.SafetyLink
+	*alert.SafetyLink
 	States []option
 }
 
 var safetyStates = []option{
-	{string(models.SafetySafe), "平安（零报告）"},
-	{string(models.SafetySuspended), "已停课，无损失"},
-	{string(models.SafetyDamage), "有人员受伤或财产损失"},
+	{string(alert.SafetySafe), "平安（零报告）"},
+	{string(alert.SafetySuspended), "已停课，无损失"},
+	{string(alert.SafetyDamage), "有人员受伤或财产损失"},
 }
 
 func (con *console) safetyPage(c *gin.Context) { con.showSafety(c, http.StatusOK, &view{}) }
 
 func (con *console) showSafety(c *gin.Context, status int, v *view) {
-	info, _, err := con.store.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
+	info, _, err := con.store.Alerts.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -56,7 +57,7 @@ func (con *console) showSafety(c *gin.Context, status int, v *view) {
 }
 
 func (con *console) fileSafety(c *gin.Context) {
-	in := models.SafetyReportInput{State: c.PostForm("state"), Description: c.PostForm("description"), ReporterName: c.PostForm("reporter_name")}
+	in := alert.SafetyReportInput{State: c.PostForm("state"), Description: c.PostForm("description"), ReporterName: c.PostForm("reporter_name")}
 	p := models.Problems{}
 	if raw := strings.TrimSpace(c.PostForm("injured")); raw != "" {
 		n, err := strconv.Atoi(raw)
@@ -74,7 +75,7 @@ func (con *console) fileSafety(c *gin.Context) {
 	}
 	err := p.Err()
 	if err == nil {
-		_, err = con.store.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
+		_, err = con.store.Alerts.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
 	}
 	if err != nil {
 		con.refused(c, err, con.showSafety)

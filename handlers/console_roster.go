@@ -2,6 +2,8 @@ package handlers
 
 import (
 	"context"
+	"dutydesk/models/directory"
+	"dutydesk/models/roster"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -20,7 +22,7 @@ type rosterMonth struct {
 	Month, Prev, Next string // YYYY-MM
 	From, To          string // the month's first and last day, for the export links
 	Weeks             [][]calendarCell
-	Checks            *models.RosterChecks
+	Checks            *roster.RosterChecks
 	Swaps             []swapRow
 	Mine              []option // my assignments this month, for a swap request
 	People            []option // people on this month's roster, to swap with
@@ -40,12 +42,12 @@ type calendarCell struct {
 	Day     int
 	Today   bool
 	Holiday string
-	Shifts  []models.Shift
+	Shifts  []roster.Shift
 }
 
 // swapRow is a swap with names, and which actions the viewer may take.
 type swapRow struct {
-	models.Swap
+	roster.Swap
 	Requester, Target, Shift string
 	Actions                  []option // path suffix and label
 }
@@ -65,17 +67,17 @@ func (con *console) roster(c *gin.Context) {
 		first = m
 	}
 	next := first.AddDate(0, 1, 0)
-	shifts, err := con.store.Roster(ctx, user, first, next)
+	shifts, err := con.store.Roster.Roster(ctx, user, first, next)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	checks, err := con.store.CheckRoster(ctx, user, first, next)
+	checks, err := con.store.Roster.CheckRoster(ctx, user, first, next)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	holidays, err := con.store.Holidays(ctx, user, first.Year())
+	holidays, err := con.store.Roster.Holidays(ctx, user, first.Year())
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -113,7 +115,7 @@ func (con *console) roster(c *gin.Context) {
 	con.render(c, http.StatusOK, "roster", &view{Title: "值班表 " + m.Month, Nav: "roster", Data: m})
 }
 
-func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts []models.Shift, now time.Time) (*rosterAdmin, error) {
+func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts []roster.Shift, now time.Time) (*rosterAdmin, error) {
 	admin := &rosterAdmin{}
 	loc := con.store.Location()
 	for _, sh := range shifts {
@@ -128,7 +130,7 @@ func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts [
 		role  models.Role
 		title string
 	}{{models.RoleDutyOfficer, "值班员"}, {models.RoleLeader, "领导"}} {
-		users, _, err := con.store.Users(ctx, user, models.UserFilter{Role: staff.role, Page: models.Page{Limit: models.MaxPageSize}})
+		users, _, err := con.store.Directory.Users(ctx, user, directory.UserFilter{Role: staff.role, Page: models.Page{Limit: models.MaxPageSize}})
 		if err != nil {
 			return nil, err
 		}
@@ -142,11 +144,11 @@ func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts [
 }
 
 // calendarWeeks lays the month's shifts out Monday to Sunday.
-func calendarWeeks(first, now time.Time, shifts []models.Shift, holidays []models.CalendarDay) [][]calendarCell {
+func calendarWeeks(first, now time.Time, shifts []roster.Shift, holidays []roster.CalendarDay) [][]calendarCell {
 	loc := first.Location()
 	off := map[string]string{}
 	for _, h := range holidays {
-		if h.Kind == models.DayHoliday {
+		if h.Kind == roster.DayHoliday {
 			off[h.Date] = h.Name
 		}
 	}
@@ -174,18 +176,18 @@ func calendarWeeks(first, now time.Time, shifts []models.Shift, holidays []model
 // swapRows lists the open swaps with the actions the viewer may take on each.
 func (con *console) swapRows(ctx context.Context, user *models.User, names map[int64]string) ([]swapRow, error) {
 	var rows []swapRow
-	for _, status := range []models.SwapStatus{models.SwapRequested, models.SwapAccepted} {
-		swaps, _, err := con.store.Swaps(ctx, user, status, models.Page{})
+	for _, status := range []roster.SwapStatus{roster.SwapRequested, roster.SwapAccepted} {
+		swaps, _, err := con.store.Roster.Swaps(ctx, user, status, models.Page{})
 		if err != nil {
 			return nil, err
 		}
 		for _, sw := range swaps {
 			r := swapRow{Swap: sw, Requester: nameOr(names, sw.RequesterID), Target: nameOr(names, sw.TargetID)}
-			if sw.Status == models.SwapRequested && sw.TargetID == user.ID {
+			if sw.Status == roster.SwapRequested && sw.TargetID == user.ID {
 				r.Actions = []option{{"accept", "同意"}, {"decline", "拒绝"}}
 			}
-			if sw.Status == models.SwapAccepted {
-				decides, err := con.store.MayDecideSwap(ctx, user, &sw)
+			if sw.Status == roster.SwapAccepted {
+				decides, err := con.store.Roster.MayDecideSwap(ctx, user, &sw)
 				if err != nil {
 					return nil, err
 				}
@@ -222,14 +224,14 @@ func rosterReturn(c *gin.Context) string {
 func (con *console) requestSwap(c *gin.Context) {
 	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
 	targetID, _ := strconv.ParseInt(c.PostForm("target_user_id"), 10, 64)
-	_, err := con.store.RequestSwap(c.Request.Context(), currentUser(c),
-		models.SwapInput{AssignmentID: assignmentID, TargetUserID: targetID, Reason: c.PostForm("reason")})
+	_, err := con.store.Roster.RequestSwap(c.Request.Context(), currentUser(c),
+		roster.SwapInput{AssignmentID: assignmentID, TargetUserID: targetID, Reason: c.PostForm("reason")})
 	con.done(c, rosterReturn(c), err, "调班申请已提交，等待对方同意")
 }
 
 // generateRoster fills the roster of the posted days from the rotations.
 func (con *console) generateRoster(c *gin.Context) {
-	res, err := con.store.GenerateRoster(c.Request.Context(), currentUser(c), models.GenerateInput{From: c.PostForm("from"), To: c.PostForm("to")})
+	res, err := con.store.Roster.GenerateRoster(c.Request.Context(), currentUser(c), roster.GenerateInput{From: c.PostForm("from"), To: c.PostForm("to")})
 	var msg string
 	if err == nil {
 		msg = fmt.Sprintf("排班已生成：新建%d个班次，重排%d个，保留%d个，删除%d个", res.Created, res.Refilled, res.Kept, res.Removed)
@@ -249,7 +251,7 @@ func (con *console) confirmRoster(c *gin.Context) {
 		con.done(c, rosterReturn(c), &models.Error{Code: models.EINVALID, Message: "日期应为 YYYY-MM-DD"}, "")
 		return
 	}
-	n, err := con.store.ConfirmShifts(c.Request.Context(), currentUser(c), from, to.AddDate(0, 0, 1))
+	n, err := con.store.Roster.ConfirmShifts(c.Request.Context(), currentUser(c), from, to.AddDate(0, 0, 1))
 	con.done(c, rosterReturn(c), err, fmt.Sprintf("已确认%d个班次", n))
 }
 
@@ -257,16 +259,16 @@ func (con *console) confirmRoster(c *gin.Context) {
 func (con *console) replaceAssignment(c *gin.Context) {
 	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
 	userID, _ := strconv.ParseInt(c.PostForm("user_id"), 10, 64)
-	_, err := con.store.ReplaceAssignment(c.Request.Context(), currentUser(c), assignmentID, userID)
+	_, err := con.store.Roster.ReplaceAssignment(c.Request.Context(), currentUser(c), assignmentID, userID)
 	con.done(c, rosterReturn(c), err, "排班已调整")
 }
 
 // swapAction runs one step of a swap's life and returns to the roster.
-func (con *console) swapAction(step func(s *models.Store, ctx context.Context, actor *models.User, id int64) (*models.Swap, error), okText string) gin.HandlerFunc {
+func (con *console) swapAction(step func(s *roster.Store, ctx context.Context, actor *models.User, id int64) (*roster.Swap, error), okText string) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := pathID(c, "id")
 		if err == nil {
-			_, err = step(con.store, c.Request.Context(), currentUser(c), id)
+			_, err = step(con.store.Roster, c.Request.Context(), currentUser(c), id)
 		}
 		con.done(c, rosterReturn(c), err, okText)
 	}

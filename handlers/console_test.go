@@ -2,6 +2,11 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -80,7 +85,7 @@ func (cc *consoleClient) login(u *models.User) *http.Response {
 }
 
 func TestConsoleSession(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 
 		t.Run("RootGoesToLoginAndLoginToDashboard", func(t *testing.T) {
@@ -170,7 +175,7 @@ func TestConsoleSession(t *testing.T) {
 			if resp, _ := cc.post("/console/logout", url.Values{}); resp.StatusCode != http.StatusSeeOther {
 				t.Fatalf("logout: %d", resp.StatusCode)
 			}
-			if _, _, err := h.store.Authenticate(context.Background(), token); models.ErrCode(err) != models.EUNAUTHORIZED {
+			if _, _, err := h.store.Directory.Authenticate(context.Background(), token); models.ErrCode(err) != models.EUNAUTHORIZED {
 				t.Fatalf("the token still works after logout: %v", err)
 			}
 		})
@@ -215,7 +220,7 @@ func TestConsoleSession(t *testing.T) {
 
 		t.Run("RefusedActionsComeBackAsMessages", func(t *testing.T) {
 			inc := fileDrowning(t, h)
-			d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
+			d, err := h.store.Incidents.IncidentDetail(context.Background(), h.dir.Officer, inc.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,8 +275,8 @@ func TestConsoleSession(t *testing.T) {
 			cc.post(loc, url.Values{"level": {"orange"}})
 			cc.post(loc+"/lift", url.Values{"note": {"台风已远离"}})
 			alertID, _ := strconv.ParseInt(strings.TrimPrefix(loc, "/console/alerts/"), 10, 64)
-			a, err := h.store.Alert(context.Background(), h.dir.Officer, alertID)
-			if err != nil || a.Level != models.LevelOrange || a.Status != models.AlertLifted || len(a.Events) != 3 {
+			a, err := h.store.Alerts.Alert(context.Background(), h.dir.Officer, alertID)
+			if err != nil || a.Level != alert.LevelOrange || a.Status != alert.AlertLifted || len(a.Events) != 3 {
 				t.Fatalf("after update and lift: %+v %v", a, err)
 			}
 		})
@@ -280,14 +285,14 @@ func TestConsoleSession(t *testing.T) {
 
 func TestConsoleSecureCookieOverHTTPS(t *testing.T) {
 	clock := testenv.Clock()
-	store, db := testenv.Store(t, models.SQLite, clock)
-	dir := testenv.SeedDirectory(t, store)
+	stores, db := testenv.Store(t, store.SQLite, clock)
+	dir := testenv.SeedDirectory(t, stores)
 	cfg := config.Defaults()
 	cfg.BaseURL = "https://duty.example.org"
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping}))
+	srv := httptest.NewServer(handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping}))
 	t.Cleanup(srv.Close)
 	// Secure cookies are not sent back over the test's plain http, so the client carries them by hand.
 	resp, err := http.Get(srv.URL + "/console/login")
@@ -319,7 +324,7 @@ func TestConsoleSecureCookieOverHTTPS(t *testing.T) {
 }
 
 func TestConsoleSchoolPages(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		ctx := context.Background()
 
@@ -348,8 +353,8 @@ func TestConsoleSchoolPages(t *testing.T) {
 			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
 				t.Fatalf("follow-up: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 			}
-			d, err := h.store.IncidentDetail(ctx, h.dir.Officer, inc.ID)
-			if err != nil || len(d.Reports) != 2 || d.Reports[1].Title() != "续报一" || d.Status != models.IncidentResolved {
+			d, err := h.store.Incidents.IncidentDetail(ctx, h.dir.Officer, inc.ID)
+			if err != nil || len(d.Reports) != 2 || d.Reports[1].Title() != "续报一" || d.Status != incident.IncidentResolved {
 				t.Fatalf("after the follow-up: %+v %v", d, err)
 			}
 			if _, page := cc.get(path); !strings.Contains(page, "报送终报") {
@@ -359,14 +364,14 @@ func TestConsoleSchoolPages(t *testing.T) {
 
 		t.Run("WrittenInitialAfterAPhoneReport", func(t *testing.T) {
 			title, cat, place, summary := "西江区第一中学实验室起火", "accident", "化学实验室", "实验室冒烟，已疏散。"
-			sev, at := models.SeverityIII, h.clock.Now().Add(-10*time.Minute)
-			inc, _, err := h.store.RecordPhoneReport(ctx, h.dir.Officer, models.PhoneReportInput{ReportInput: models.ReportInput{
+			sev, at := incident.SeverityIII, h.clock.Now().Add(-10*time.Minute)
+			inc, _, err := h.store.Incidents.RecordPhoneReport(ctx, h.dir.Officer, incident.PhoneReportInput{ReportInput: incident.ReportInput{
 				SchoolID: &h.dir.School2A.ID, Title: &title, Category: &cat, Severity: &sev, OccurredAt: &at, Place: &place, Summary: &summary},
 				CallerUnit: "西江区第一中学", CallerName: "赵校长", CallerPhone: "13700000003"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			reporter2A, err := h.store.CreateUser(ctx, models.System, models.UserInput{Username: ptr("reporter2a"), DisplayName: ptr("一中报送员"),
+			reporter2A, err := h.store.Directory.CreateUser(ctx, models.System, directory.UserInput{Username: ptr("reporter2a"), DisplayName: ptr("一中报送员"),
 				Role: ptr(models.RoleSchoolReporter), Password: ptr(testenv.Password), SchoolID: &h.dir.School2A.ID})
 			if err != nil {
 				t.Fatal(err)
@@ -392,11 +397,11 @@ func TestConsoleSchoolPages(t *testing.T) {
 
 		t.Run("SafetyReportLink", func(t *testing.T) {
 			a := issueRainstorm(t, h)
-			rounds, err := h.store.SafetyRounds(ctx, h.dir.Officer, a.ID)
+			rounds, err := h.store.Alerts.SafetyRounds(ctx, h.dir.Officer, a.ID)
 			if err != nil || len(rounds) != 1 {
 				t.Fatalf("safety rounds of a red warning: %v %v", rounds, err)
 			}
-			token := models.NewLinkSigner(testenv.Secret).Sign(models.LinkClaims{Purpose: models.LinkSafetyReport,
+			token := directory.NewLinkSigner(testenv.Secret).Sign(directory.LinkClaims{Purpose: directory.LinkSafetyReport,
 				RecipientID: contactOf(t, h, h.dir.School2A.ID), SchoolID: h.dir.School2A.ID, SubjectID: rounds[0].Round.ID,
 				ExpiresAt: h.clock.Now().Add(time.Hour)})
 			cc := newConsoleClient(t, h.router)
@@ -414,7 +419,7 @@ func TestConsoleSchoolPages(t *testing.T) {
 			if _, page := cc.get("/s/" + token); !strings.Contains(page, "平安报已提交") || !strings.Contains(page, "本轮已于") {
 				t.Fatal("the page does not confirm the report")
 			}
-			rounds, _ = h.store.SafetyRounds(ctx, h.dir.Officer, a.ID)
+			rounds, _ = h.store.Alerts.SafetyRounds(ctx, h.dir.Officer, a.ID)
 			if sum := rounds[0]; sum.Filed != 1 || sum.Damaged != 1 || sum.PropertyLoss != 1500 {
 				t.Fatalf("summary after the link: %+v", sum)
 			}
@@ -429,16 +434,16 @@ func TestConsoleSchoolPages(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func TestConsoleDutyLogAndHandover(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-07", "2026-10-09")
 		ctx := context.Background()
-		now, err := h.store.OnDuty(ctx, h.clock.Now())
+		now, err := h.store.Roster.OnDuty(ctx, h.clock.Now())
 		if err != nil || len(now.Officers) == 0 {
 			t.Fatalf("on duty: %+v %v", now, err)
 		}
-		next, err := h.store.OnDuty(ctx, now.EndsAt)
+		next, err := h.store.Roster.OnDuty(ctx, now.EndsAt)
 		if err != nil || len(next.Officers) == 0 {
 			t.Fatalf("next shift: %+v %v", next, err)
 		}
@@ -456,7 +461,7 @@ func TestConsoleDutyLogAndHandover(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("log entry: %d", resp.StatusCode)
 		}
-		entries, err := h.store.DutyLog(ctx, h.dir.Officer, h.clock.Now().Add(-time.Hour), h.clock.Now())
+		entries, err := h.store.Roster.DutyLog(ctx, h.dir.Officer, h.clock.Now().Add(-time.Hour), h.clock.Now())
 		if err != nil || len(entries) != 1 || !entries[0].OccurredAt.Equal(time.Date(2026, 10, 8, 9, 50, 0, 0, testenv.Shanghai)) {
 			t.Fatalf("duty log: %+v %v", entries, err)
 		}
@@ -487,7 +492,7 @@ func TestConsoleDutyLogAndHandover(t *testing.T) {
 }
 
 func TestConsolePhoneIntake(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		cc := newConsoleClient(t, h.router)
 		cc.login(h.dir.Officer)
@@ -511,7 +516,7 @@ func TestConsolePhoneIntake(t *testing.T) {
 			!strings.Contains(page, `id="e-received_at">`) {
 			t.Fatalf("a bad time of the call: %d", resp.StatusCode)
 		}
-		incidents, _, _, err := h.store.Incidents(context.Background(), h.dir.Admin, models.IncidentFilter{})
+		incidents, _, _, err := h.store.Incidents.Incidents(context.Background(), h.dir.Admin, incident.IncidentFilter{})
 		if err != nil || len(incidents) != 0 {
 			t.Fatalf("refused calls left incidents: %v %v", incidents, err)
 		}
@@ -520,16 +525,16 @@ func TestConsolePhoneIntake(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/console/incidents/") {
 			t.Fatalf("phone intake: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		incidents, _, _, err = h.store.Incidents(context.Background(), h.dir.Admin, models.IncidentFilter{})
+		incidents, _, _, err = h.store.Incidents.Incidents(context.Background(), h.dir.Admin, incident.IncidentFilter{})
 		if err != nil || len(incidents) != 1 {
 			t.Fatalf("after the call: %v %v", incidents, err)
 		}
-		d, err := h.store.IncidentDetail(context.Background(), h.dir.Officer, incidents[0].ID)
+		d, err := h.store.Incidents.IncidentDetail(context.Background(), h.dir.Officer, incidents[0].ID)
 		if err != nil || len(d.Reports) != 1 {
 			t.Fatalf("detail: %+v %v", d, err)
 		}
 		r := d.Reports[0]
-		if r.Channel != models.ChannelPhone || r.CallerName != "李校长" || r.CallerPhone != "13900000002" ||
+		if r.Channel != incident.ChannelPhone || r.CallerName != "李校长" || r.CallerPhone != "13900000002" ||
 			r.ReceivedAt == nil || !r.ReceivedAt.Equal(time.Date(2026, 10, 8, 9, 40, 0, 0, testenv.Shanghai)) || d.SchoolID != h.dir.School1B.ID {
 			t.Fatalf("the phone report: %+v", r)
 		}
@@ -550,7 +555,7 @@ func TestConsolePhoneIntake(t *testing.T) {
 }
 
 func TestConsoleDrafts(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		ctx := context.Background()
 		cc := newConsoleClient(t, h.router)
@@ -570,15 +575,15 @@ func TestConsoleDrafts(t *testing.T) {
 		if !strings.Contains(page, "草稿已保存") || !strings.Contains(page, "继续填写草稿") {
 			t.Fatalf("the incident page does not offer the draft:\n%s", page)
 		}
-		incidents, _, _, err := h.store.Incidents(ctx, h.dir.Reporter, models.IncidentFilter{})
-		if err != nil || len(incidents) != 1 || incidents[0].Status != models.IncidentDraft {
+		incidents, _, _, err := h.store.Incidents.Incidents(ctx, h.dir.Reporter, incident.IncidentFilter{})
+		if err != nil || len(incidents) != 1 || incidents[0].Status != incident.IncidentDraft {
 			t.Fatalf("after saving a draft: %+v %v", incidents, err)
 		}
-		if desk, _, _, err := h.store.Incidents(ctx, h.dir.Officer, models.IncidentFilter{}); err != nil || len(desk) != 0 {
+		if desk, _, _, err := h.store.Incidents.Incidents(ctx, h.dir.Officer, incident.IncidentFilter{}); err != nil || len(desk) != 0 {
 			t.Fatalf("the desk sees a school's draft: %+v %v", desk, err)
 		}
-		d, err := h.store.IncidentDetail(ctx, h.dir.Reporter, incidents[0].ID)
-		if err != nil || len(d.Reports) != 1 || d.Reports[0].Status != models.ReportDraft {
+		d, err := h.store.Incidents.IncidentDetail(ctx, h.dir.Reporter, incidents[0].ID)
+		if err != nil || len(d.Reports) != 1 || d.Reports[0].Status != incident.ReportDraft {
 			t.Fatalf("the draft: %+v %v", d, err)
 		}
 		edit := path + "/reports/" + id(d.Reports[0].ID)
@@ -606,8 +611,8 @@ func TestConsoleDrafts(t *testing.T) {
 		if resp, _ = cc.post(edit, form); resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
 			t.Fatalf("submitting the draft: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
-		d, err = h.store.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
-		if err != nil || d.Status != models.IncidentOpen || d.Reports[0].Status != models.ReportSubmitted || d.Reports[0].Summary == "" {
+		d, err = h.store.Incidents.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
+		if err != nil || d.Status != incident.IncidentOpen || d.Reports[0].Status != incident.ReportSubmitted || d.Reports[0].Summary == "" {
 			t.Fatalf("after submitting: %+v %v", d, err)
 		}
 		if resp, _ := cc.get(edit + "/edit"); resp.StatusCode != http.StatusNotFound {
@@ -624,8 +629,8 @@ func TestConsoleDrafts(t *testing.T) {
 		if resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("saving a follow-up draft: %d", resp.StatusCode)
 		}
-		d, err = h.store.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
-		if err != nil || len(d.Reports) != 2 || d.Reports[1].Status != models.ReportDraft {
+		d, err = h.store.Incidents.IncidentDetail(ctx, h.dir.Officer, incidents[0].ID)
+		if err != nil || len(d.Reports) != 2 || d.Reports[1].Status != incident.ReportDraft {
 			t.Fatalf("after the follow-up draft: %+v %v", d, err)
 		}
 		followUp := path + "/reports/" + id(d.Reports[1].ID) + "/edit"
@@ -639,7 +644,7 @@ func TestConsoleDrafts(t *testing.T) {
 }
 
 func TestConsoleRosterAdmin(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
 		ctx := context.Background()
@@ -654,7 +659,7 @@ func TestConsoleRosterAdmin(t *testing.T) {
 		if _, page := officer.get("/console/roster?month=2026-10"); !strings.Contains(page, `<div class="error-summary" role="status">无权进行此操作`) {
 			t.Fatal("an officer's refused generation is not reported")
 		}
-		if shifts, _ := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0)); len(shifts) != 0 {
+		if shifts, _ := h.store.Roster.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0)); len(shifts) != 0 {
 			t.Fatalf("an officer generated %d shifts", len(shifts))
 		}
 
@@ -671,19 +676,19 @@ func TestConsoleRosterAdmin(t *testing.T) {
 		if !strings.Contains(page, "排班已生成：新建2个班次") {
 			t.Fatalf("no report of the generation:\n%s", page)
 		}
-		shifts, err := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		shifts, err := h.store.Roster.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
 		if err != nil || len(shifts) == 0 {
 			t.Fatalf("after generating: %v %v", shifts, err)
 		}
 		day := shiftAt(t, shifts, cst(10, 9, 8, 30))
-		onDay := peopleOn(day, models.DutyOfficer)
+		onDay := peopleOn(day, roster.DutyOfficer)
 		var spare *models.User
 		for _, o := range d.Officers {
-			if !slices.Contains(peopleOn(day, models.DutyOfficer), o.ID) && !slices.Contains(peopleOn(shiftAt(t, shifts, cst(10, 9, 17, 30)), models.DutyOfficer), o.ID) {
+			if !slices.Contains(peopleOn(day, roster.DutyOfficer), o.ID) && !slices.Contains(peopleOn(shiftAt(t, shifts, cst(10, 9, 17, 30)), roster.DutyOfficer), o.ID) {
 				spare = o
 			}
 		}
-		var mine models.Assignment
+		var mine roster.Assignment
 		for _, a := range day.Assignments {
 			if a.UserID == onDay[0] {
 				mine = a
@@ -701,8 +706,8 @@ func TestConsoleRosterAdmin(t *testing.T) {
 		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, `<div class="error-summary" role="status">`) {
 			t.Fatal("a refused override is not reported")
 		}
-		after, _ := h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
-		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), models.DutyOfficer); !slices.Equal(got, onDay) {
+		after, _ := h.store.Roster.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), roster.DutyOfficer); !slices.Equal(got, onDay) {
 			t.Fatalf("a refused override changed the shift: %v, was %v", got, onDay)
 		}
 		resp, _ = admin.post("/console/roster/assignments/replace", url.Values{"month": {"2026-10"}, "assignment_id": {id(mine.ID)}, "user_id": {id(spare.ID)}})
@@ -712,8 +717,8 @@ func TestConsoleRosterAdmin(t *testing.T) {
 		if _, page := admin.get("/console/roster?month=2026-10"); !strings.Contains(page, "排班已调整") {
 			t.Fatal("no report of the override")
 		}
-		after, _ = h.store.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
-		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), models.DutyOfficer); !slices.Contains(got, spare.ID) || slices.Contains(got, onDay[0]) {
+		after, _ = h.store.Roster.Roster(ctx, h.dir.Admin, cst(10, 9, 0, 0), cst(10, 10, 0, 0))
+		if got := peopleOn(shiftAt(t, after, cst(10, 9, 8, 30)), roster.DutyOfficer); !slices.Contains(got, spare.ID) || slices.Contains(got, onDay[0]) {
 			t.Fatalf("after the override: %v", got)
 		}
 

@@ -1,11 +1,10 @@
 package handlers
 
 import (
+	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 func (a *api) listContacts(c *gin.Context) {
@@ -14,7 +13,7 @@ func (a *api) listContacts(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	sc, err := a.store.School(c.Request.Context(), currentUser(c), id)
+	sc, err := a.store.Directory.School(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -28,12 +27,12 @@ func (a *api) createContact(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.ContactInput
+	var in directory.ContactInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	contact, err := a.store.CreateContact(c.Request.Context(), currentUser(c), id, in)
+	contact, err := a.store.Directory.CreateContact(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -52,12 +51,12 @@ func (a *api) updateContact(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.ContactInput
+	var in directory.ContactInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	contact, err := a.store.UpdateContact(c.Request.Context(), currentUser(c), schoolID, id, in)
+	contact, err := a.store.Directory.UpdateContact(c.Request.Context(), currentUser(c), schoolID, id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -76,7 +75,7 @@ func (a *api) deleteContact(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	if err := a.store.DeleteContact(c.Request.Context(), currentUser(c), schoolID, id); err != nil {
+	if err := a.store.Directory.DeleteContact(c.Request.Context(), currentUser(c), schoolID, id); err != nil {
 		respondError(c, err)
 		return
 	}

@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"bytes"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -18,7 +20,7 @@ func id(n int64) string { return models.FormatID(n) }
 // TestDirectoryRoleBoundaries walks every role over the directory routes and checks who may read
 // and write what, and that a refused request changes nothing.
 func TestDirectoryRoleBoundaries(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := h.dir
 		s1a, s1b, s2a := "/api/v1/schools/"+id(d.School1A.ID), "/api/v1/schools/"+id(d.School1B.ID), "/api/v1/schools/"+id(d.School2A.ID)
@@ -29,7 +31,7 @@ func TestDirectoryRoleBoundaries(t *testing.T) {
 				r := h.do("GET", "/api/v1/schools", u, nil)
 				expect(t, r, http.StatusOK)
 				var list struct {
-					Items []models.School
+					Items []directory.School
 					Total int64
 				}
 				r.JSON(t, &list)
@@ -73,7 +75,7 @@ func TestDirectoryRoleBoundaries(t *testing.T) {
 					t.Errorf("%s POST %s/contacts = %d, want %d: %s", c.user.Role, c.school, r.Status, c.status, r.Body)
 				}
 			}
-			var sc models.School
+			var sc directory.School
 			r := h.do("GET", s2a, d.Admin, nil)
 			r.JSON(t, &sc)
 			if len(sc.Contacts) != 3 { // 2 fixture contacts + the duty officer's
@@ -121,10 +123,10 @@ func TestDirectoryRoleBoundaries(t *testing.T) {
 		t.Run("MutationsAreAudited", func(t *testing.T) {
 			r := h.do("GET", "/api/v1/audit?action=contact.create", d.Admin, nil)
 			expect(t, r, http.StatusOK)
-			var list struct{ Items []models.AuditEntry }
+			var list struct{ Items []store.AuditEntry }
 			r.JSON(t, &list)
 			// 6 fixture contacts (by the system) + 3 created above through the API.
-			var byAPI []models.AuditEntry
+			var byAPI []store.AuditEntry
 			for _, e := range list.Items {
 				if e.ActorID != nil {
 					byAPI = append(byAPI, e)
@@ -138,7 +140,7 @@ func TestDirectoryRoleBoundaries(t *testing.T) {
 }
 
 func TestBadInputIsRefusedClearly(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	admin := h.dir.Admin
 	cases := []struct {
 		name, body string
@@ -179,7 +181,7 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 	})
 	t.Run("NothingWasCreated", func(t *testing.T) {
 		r := h.do("GET", "/api/v1/districts", admin, nil)
-		var list struct{ Items []models.District }
+		var list struct{ Items []directory.District }
 		r.JSON(t, &list)
 		if len(list.Items) != 2 {
 			t.Fatalf("%d districts after refused requests, want 2", len(list.Items))
@@ -194,14 +196,14 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 }
 
 func TestPaginationWalksEverySchool(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	seen := map[int64]bool{}
 	path := "/api/v1/schools?limit=2"
 	for pages := 0; ; pages++ {
 		r := h.do("GET", path, h.dir.Admin, nil)
 		expect(t, r, http.StatusOK)
 		var list struct {
-			Items      []models.School
+			Items      []directory.School
 			NextCursor string `json:"next_cursor"`
 		}
 		r.JSON(t, &list)
@@ -225,7 +227,7 @@ func TestPaginationWalksEverySchool(t *testing.T) {
 }
 
 func TestIdempotencyKey(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		body := map[string]any{"name": "重试联系人", "mobile": "13800001111"}
 		path := "/api/v1/schools/" + id(h.dir.School1A.ID) + "/contacts"
@@ -238,7 +240,7 @@ func TestIdempotencyKey(t *testing.T) {
 		}
 		other := h.do("POST", path, h.dir.Reporter, map[string]any{"name": "别人", "mobile": "13800001112"}, "Idempotency-Key", "k-1")
 		expect(t, other, http.StatusUnprocessableEntity)
-		var sc models.School
+		var sc directory.School
 		h.do("GET", "/api/v1/schools/"+id(h.dir.School1A.ID), h.dir.Admin, nil).JSON(t, &sc)
 		if len(sc.Contacts) != 3 {
 			t.Fatalf("%d contacts after a retried create, want 3", len(sc.Contacts))
@@ -249,7 +251,7 @@ func TestIdempotencyKey(t *testing.T) {
 }
 
 func TestImportUpload(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	upload := func(user *models.User, name, content string) response {
 		var buf bytes.Buffer
 		w := multipart.NewWriter(&buf)
@@ -267,7 +269,7 @@ func TestImportUpload(t *testing.T) {
 	expect(t, upload(h.dir.Officer, "s.csv", csv), http.StatusForbidden)
 	r := upload(h.dir.Admin, "s.csv", csv)
 	expect(t, r, http.StatusOK)
-	var res models.ImportResult
+	var res directory.ImportResult
 	r.JSON(t, &res)
 	if res.SchoolsCreated != 1 || res.ContactsCreated != 1 {
 		t.Fatalf("result %+v", res)
@@ -283,7 +285,7 @@ func TestImportUpload(t *testing.T) {
 }
 
 func TestOperationsEndpoints(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	expect(t, h.do("GET", "/healthz", nil, nil), http.StatusOK)
 	r := h.do("GET", "/readyz", nil, nil)
 	expect(t, r, http.StatusOK)

@@ -1,15 +1,14 @@
 package handlers
 
 import (
+	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 func (a *api) listDistricts(c *gin.Context) {
-	ds, err := a.store.Districts(c.Request.Context())
+	ds, err := a.store.Directory.Districts(c.Request.Context())
 	if err != nil {
 		respondError(c, err)
 		return
@@ -23,7 +22,7 @@ func (a *api) getDistrict(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	d, err := a.store.District(c.Request.Context(), id)
+	d, err := a.store.Directory.District(c.Request.Context(), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -32,12 +31,12 @@ func (a *api) getDistrict(c *gin.Context) {
 }
 
 func (a *api) createDistrict(c *gin.Context) {
-	var in models.DistrictInput
+	var in directory.DistrictInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	d, err := a.store.CreateDistrict(c.Request.Context(), currentUser(c), in)
+	d, err := a.store.Directory.CreateDistrict(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -51,12 +50,12 @@ func (a *api) updateDistrict(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.DistrictInput
+	var in directory.DistrictInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	d, err := a.store.UpdateDistrict(c.Request.Context(), currentUser(c), id, in)
+	d, err := a.store.Directory.UpdateDistrict(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -1,11 +1,10 @@
 package handlers
 
 import (
+	"dutydesk/models/roster"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 func (a *api) listDutyLog(c *gin.Context) {
@@ -14,7 +13,7 @@ func (a *api) listDutyLog(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	es, err := a.store.DutyLog(c.Request.Context(), currentUser(c), from, to)
+	es, err := a.store.Roster.DutyLog(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -23,12 +22,12 @@ func (a *api) listDutyLog(c *gin.Context) {
 }
 
 func (a *api) addDutyLogEntry(c *gin.Context) {
-	var in models.DutyLogInput
+	var in roster.DutyLogInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	e, err := a.store.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
+	e, err := a.store.Roster.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/escalation"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +16,7 @@ func (a *api) listEscalations(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := models.EscalationFilter{Page: page, Kind: models.DeadlineKind(c.Query("kind"))}
+	f := escalation.EscalationFilter{Page: page, Kind: models.DeadlineKind(c.Query("kind"))}
 	if f.DeadlineID, err = queryInt64(c, "deadline"); err != nil {
 		respondError(c, err)
 		return
@@ -28,7 +29,7 @@ func (a *api) listEscalations(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	records, next, err := a.store.Escalations(c.Request.Context(), currentUser(c), f)
+	records, next, err := a.store.Escalation.Escalations(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -38,7 +39,7 @@ func (a *api) listEscalations(c *gin.Context) {
 
 // listEscalationPolicies shows the ladder of every deadline kind.
 func (a *api) listEscalationPolicies(c *gin.Context) {
-	policies, err := a.store.EscalationPolicies(c.Request.Context(), currentUser(c))
+	policies, err := a.store.Escalation.EscalationPolicies(c.Request.Context(), currentUser(c))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -49,13 +50,13 @@ func (a *api) listEscalationPolicies(c *gin.Context) {
 // setEscalationPolicy replaces the ladder of one deadline kind; {"steps": []} restores the default.
 func (a *api) setEscalationPolicy(c *gin.Context) {
 	var body struct {
-		Steps []models.EscalationStep `json:"steps"`
+		Steps []escalation.EscalationStep `json:"steps"`
 	}
 	if err := bindJSON(c, &body); err != nil {
 		respondError(c, err)
 		return
 	}
-	policy, err := a.store.SetEscalationPolicy(c.Request.Context(), currentUser(c), models.DeadlineKind(c.Param("kind")), body.Steps)
+	policy, err := a.store.Escalation.SetEscalationPolicy(c.Request.Context(), currentUser(c), models.DeadlineKind(c.Param("kind")), body.Steps)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"errors"
 	"net/http"
 	"net/url"
@@ -22,20 +24,20 @@ func overdueDeadline(t *testing.T, h *harness, due, at time.Time) *models.Deadli
 		t.Fatal(err)
 	}
 	h.clock.Set(at)
-	if _, err := h.store.Sweep(context.Background(), at); err != nil {
+	if _, err := h.store.Escalation.Sweep(context.Background(), at); err != nil {
 		t.Fatal(err)
 	}
 	return d
 }
 
 func TestListEscalations(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
 		d := overdueDeadline(t, h, due, due.Add(15*time.Minute)) // steps 0 and 1
 
 		var list struct {
-			Items []models.EscalationRecord `json:"items"`
+			Items []escalation.EscalationRecord `json:"items"`
 		}
 		r := h.do(http.MethodGet, "/api/v1/escalations?deadline="+models.FormatID(d.ID)+"&kind=initial_report", h.dir.Officer, nil)
 		expect(t, r, http.StatusOK)
@@ -81,7 +83,7 @@ func TestListEscalations(t *testing.T) {
 }
 
 func TestEscalationPoliciesAPI(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		body := map[string]any{"steps": []map[string]any{
 			{"delay_seconds": 0, "targets": []string{"school_contacts"}},
@@ -90,7 +92,7 @@ func TestEscalationPoliciesAPI(t *testing.T) {
 		expect(t, h.do(http.MethodPut, "/api/v1/escalation-policies/follow_up", h.dir.Officer, body), http.StatusForbidden)
 		r := h.do(http.MethodPut, "/api/v1/escalation-policies/follow_up", h.dir.Admin, body)
 		expect(t, r, http.StatusOK)
-		var p models.EscalationPolicy
+		var p escalation.EscalationPolicy
 		r.JSON(t, &p)
 		if !p.Custom || len(p.Steps) != 2 || p.Steps[1].Targets[1] != models.AudienceLeadership || p.Name != "突发事件续报" {
 			t.Fatalf("policy %s", r.Body)
@@ -107,7 +109,7 @@ func TestEscalationPoliciesAPI(t *testing.T) {
 		r = h.do(http.MethodGet, "/api/v1/escalation-policies", h.dir.Leader, nil)
 		expect(t, r, http.StatusOK)
 		var list struct {
-			Items []models.EscalationPolicy `json:"items"`
+			Items []escalation.EscalationPolicy `json:"items"`
 		}
 		r.JSON(t, &list)
 		if len(list.Items) != 11 {
@@ -116,7 +118,7 @@ func TestEscalationPoliciesAPI(t *testing.T) {
 		expect(t, h.do(http.MethodGet, "/api/v1/escalation-policies", h.dir.Reporter, nil), http.StatusForbidden)
 
 		// The change is audited.
-		entries, _, err := h.store.AuditEntries(context.Background(), h.dir.Admin, models.AuditFilter{Action: "escalation_policy.set"})
+		entries, _, err := h.store.AuditEntries(context.Background(), h.dir.Admin, store.AuditFilter{Action: "escalation_policy.set"})
 		if err != nil || len(entries) != 1 || entries[0].ActorName != "admin1" {
 			t.Fatalf("audit %+v, %v", entries, err)
 		}
@@ -124,7 +126,7 @@ func TestEscalationPoliciesAPI(t *testing.T) {
 }
 
 func TestOutboxAPI(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		ctx := context.Background()
 		enqueue := func(id string) {
@@ -149,14 +151,14 @@ func TestOutboxAPI(t *testing.T) {
 		enqueue("b")
 
 		var list struct {
-			Items []models.OutboxMessage `json:"items"`
+			Items []store.OutboxMessage `json:"items"`
 		}
 		for _, u := range []*models.User{h.dir.Admin, h.dir.Officer} {
 			r := h.do(http.MethodGet, "/api/v1/outbox?status=failed", u, nil)
 			expect(t, r, http.StatusOK)
 			r.JSON(t, &list)
 			if len(list.Items) != 1 || list.Items[0].Recipient != "a@school.example.org" || list.Items[0].Attempts != 8 ||
-				list.Items[0].LastError != "550 mailbox unavailable" || list.Items[0].Status != models.OutboxFailed {
+				list.Items[0].LastError != "550 mailbox unavailable" || list.Items[0].Status != store.OutboxFailed {
 				t.Fatalf("%s: failed list %s", u.Username, r.Body)
 			}
 		}
@@ -173,9 +175,9 @@ func TestOutboxAPI(t *testing.T) {
 		expect(t, h.do(http.MethodPost, "/api/v1/outbox/"+id+"/retry", h.dir.Reporter, nil), http.StatusForbidden)
 		r = h.do(http.MethodPost, "/api/v1/outbox/"+id+"/retry", h.dir.Officer, nil)
 		expect(t, r, http.StatusOK)
-		var m models.OutboxMessage
+		var m store.OutboxMessage
 		r.JSON(t, &m)
-		if m.Status != models.OutboxPending || m.Attempts != 0 {
+		if m.Status != store.OutboxPending || m.Attempts != 0 {
 			t.Fatalf("retried %s", r.Body)
 		}
 		expect(t, h.do(http.MethodPost, "/api/v1/outbox/"+id+"/retry", h.dir.Officer, nil), http.StatusConflict)

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,16 +47,16 @@ func FuzzJSONBodies(f *testing.F) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil))) // a line per request would drown the fuzzer's output
 	f.Cleanup(func() { slog.SetDefault(prev) })
 	clock := testenv.Clock()
-	store, db := testenv.Store(f, models.SQLite, clock)
-	dir := testenv.SeedDirectory(f, store)
+	stores, db := testenv.Store(f, store.SQLite, clock)
+	dir := testenv.SeedDirectory(f, stores)
 	cfg := config.Defaults()
 	cfg.LoginRatePerMinute = 1 << 20
-	router := handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping})
+	router := handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping})
 	routes := jsonBodyRoutes(router)
 	ctx := context.Background()
 	tokens := make([]string, 2)
 	for i, u := range []*models.User{dir.Admin, dir.Reporter} {
-		tok, _, _, err := store.Login(ctx, u.Username, testenv.Password)
+		tok, _, _, err := stores.Directory.Login(ctx, u.Username, testenv.Password)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -1,11 +1,10 @@
 package handlers
 
 import (
+	"dutydesk/models/roster"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 func (a *api) listHandovers(c *gin.Context) {
@@ -14,7 +13,7 @@ func (a *api) listHandovers(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	hs, err := a.store.Handovers(c.Request.Context(), currentUser(c), from, to)
+	hs, err := a.store.Roster.Handovers(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -28,7 +27,7 @@ func (a *api) getHandover(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	h, err := a.store.Handover(c.Request.Context(), currentUser(c), id)
+	h, err := a.store.Roster.Handover(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -37,12 +36,12 @@ func (a *api) getHandover(c *gin.Context) {
 }
 
 func (a *api) submitHandover(c *gin.Context) {
-	var in models.HandoverInput
+	var in roster.HandoverInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	h, err := a.store.SubmitHandover(c.Request.Context(), currentUser(c), in)
+	h, err := a.store.Roster.SubmitHandover(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -56,7 +55,7 @@ func (a *api) signHandover(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	h, err := a.store.SignHandover(c.Request.Context(), currentUser(c), id)
+	h, err := a.store.Roster.SignHandover(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -2,6 +2,9 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/escalation"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,19 +16,19 @@ import (
 )
 
 func TestHandover(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-08", "2026-10-08")
 		shifts := rosterShifts(t, h, cst(10, 8, 0, 0), cst(10, 9, 0, 0))
 		day, night := shiftAt(t, shifts, cst(10, 8, 8, 30)), shiftAt(t, shifts, cst(10, 8, 17, 30))
-		outgoing, partner := userByID(d.Officers, peopleOn(day, models.DutyOfficer)[0]), userByID(d.Officers, peopleOn(day, models.DutyOfficer)[1])
-		incoming := userByID(d.Officers, peopleOn(night, models.DutyOfficer)[0])
-		nightLeader := userByID(d.Leaders, peopleOn(night, models.DutyLeader)[0])
+		outgoing, partner := userByID(d.Officers, peopleOn(day, roster.DutyOfficer)[0]), userByID(d.Officers, peopleOn(day, roster.DutyOfficer)[1])
+		incoming := userByID(d.Officers, peopleOn(night, roster.DutyOfficer)[0])
+		nightLeader := userByID(d.Leaders, peopleOn(night, roster.DutyLeader)[0])
 
 		// An awaited action elsewhere in the system: a report waiting for the desk's signature.
 		ctx := context.Background()
-		err := h.store.InTx(ctx, func(tx *models.Store) error {
+		err := h.store.Transact(ctx, func(tx *store.Store) error {
 			return tx.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineSignature, SubjectType: "report", SubjectID: 7,
 				Label: "东湖区第一小学 首报待签收", DueAt: cst(10, 8, 17, 45), CreatedAt: h.clock.Now()})
 		})
@@ -39,7 +42,7 @@ func TestHandover(t *testing.T) {
 		expect(t, h.do(http.MethodPost, "/api/v1/handovers", outgoing, map[string]any{"shift_id": day.ID}), http.StatusUnprocessableEntity)
 		r := h.do(http.MethodPost, "/api/v1/handovers", outgoing, submit)
 		expect(t, r, http.StatusCreated)
-		var ho models.Handover
+		var ho roster.Handover
 		r.JSON(t, &ho)
 		if len(ho.OpenItems) != 1 || ho.OpenItems[0].Label != "东湖区第一小学 首报待签收" || ho.OpenItems[0].Kind != models.DeadlineSignature {
 			t.Errorf("open items %+v, want the report awaiting signature", ho.OpenItems)
@@ -80,12 +83,12 @@ func TestHandover(t *testing.T) {
 		}
 
 		t.Run("SignedIsImmutable", func(t *testing.T) {
-			other := userByID(d.Officers, peopleOn(night, models.DutyOfficer)[1])
+			other := userByID(d.Officers, peopleOn(night, roster.DutyOfficer)[1])
 			r := h.do(http.MethodPost, sign, other, nil)
 			expect(t, r, http.StatusConflict)
 			r = h.do(http.MethodGet, fmt.Sprintf("/api/v1/handovers/%d", ho.ID), h.dir.Leader, nil)
 			expect(t, r, http.StatusOK)
-			var got models.Handover
+			var got roster.Handover
 			r.JSON(t, &got)
 			if *got.SignedBy != incoming.ID || got.Summary != "白班平稳，接报1起" {
 				t.Errorf("stored handover %+v", got)
@@ -103,12 +106,12 @@ func TestHandover(t *testing.T) {
 }
 
 func TestDutyLog(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-08", "2026-10-08")
 		day := shiftAt(t, rosterShifts(t, h, cst(10, 8, 0, 0), cst(10, 9, 0, 0)), cst(10, 8, 8, 30))
-		officer := userByID(d.Officers, peopleOn(day, models.DutyOfficer)[0])
+		officer := userByID(d.Officers, peopleOn(day, roster.DutyOfficer)[0])
 
 		entry := map[string]any{"source": "电话", "content": "东湖区第一小学报告一名学生摔伤", "action_taken": "已通知区教育局"}
 		r := h.do(http.MethodPost, "/api/v1/dutylog", h.dir.Officer, entry) // not on shift
@@ -119,7 +122,7 @@ func TestDutyLog(t *testing.T) {
 
 		r = h.do(http.MethodPost, "/api/v1/dutylog", officer, entry)
 		expect(t, r, http.StatusCreated)
-		var first models.DutyLogEntry
+		var first roster.DutyLogEntry
 		r.JSON(t, &first)
 		if first.ShiftID == nil || *first.ShiftID != day.ID || !first.OccurredAt.Equal(h.clock.Now()) {
 			t.Errorf("entry %+v", first)
@@ -132,7 +135,7 @@ func TestDutyLog(t *testing.T) {
 
 		r = h.do(http.MethodGet, "/api/v1/dutylog?from=2026-10-08&to=2026-10-08", h.dir.Leader, nil)
 		expect(t, r, http.StatusOK)
-		var list struct{ Items []models.DutyLogEntry }
+		var list struct{ Items []roster.DutyLogEntry }
 		r.JSON(t, &list)
 		if len(list.Items) != 2 || list.Items[0].CorrectsID == nil || *list.Items[0].CorrectsID != first.ID || list.Items[1].ID != first.ID {
 			t.Fatalf("log %s: want the correction (09:58) then the original (10:00)", r.Body)
@@ -147,25 +150,25 @@ func TestDutyLog(t *testing.T) {
 // deadline due 30 min after the change, the sweep tells the leader on duty, and submitting late
 // closes it as late.
 func TestMissedHandoverEscalates(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-08", "2026-10-08")
 		shifts := rosterShifts(t, h, cst(10, 8, 0, 0), cst(10, 9, 0, 0))
 		day, night := shiftAt(t, shifts, cst(10, 8, 8, 30)), shiftAt(t, shifts, cst(10, 8, 17, 30))
-		outgoing := userByID(d.Officers, peopleOn(day, models.DutyOfficer)[0])
-		nightLeader := userByID(d.Leaders, peopleOn(night, models.DutyLeader)[0])
+		outgoing := userByID(d.Officers, peopleOn(day, roster.DutyOfficer)[0])
+		nightLeader := userByID(d.Leaders, peopleOn(night, roster.DutyLeader)[0])
 		ctx := context.Background()
 
 		h.clock.Set(cst(10, 8, 17, 29))
-		if n, err := h.store.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 0 {
+		if n, err := h.store.Roster.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 0 {
 			t.Fatalf("before the change: %d, %v", n, err)
 		}
 		h.clock.Set(cst(10, 8, 17, 31))
-		if n, err := h.store.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 1 {
+		if n, err := h.store.Roster.WatchHandovers(ctx, h.clock.Now()); err != nil || n != 1 {
 			t.Fatalf("after the change: %d, %v", n, err)
 		}
-		if n, _ := h.store.WatchHandovers(ctx, h.clock.Now()); n != 0 {
+		if n, _ := h.store.Roster.WatchHandovers(ctx, h.clock.Now()); n != 0 {
 			t.Fatalf("watch opened %d more on a second run", n)
 		}
 		watched, _ := h.store.SubjectDeadlines(ctx, "shift", day.ID)
@@ -173,11 +176,11 @@ func TestMissedHandoverEscalates(t *testing.T) {
 			t.Fatalf("watch deadline %+v", watched)
 		}
 		h.clock.Set(cst(10, 8, 18, 0))
-		res, err := h.store.Sweep(ctx, h.clock.Now())
+		res, err := h.store.Escalation.Sweep(ctx, h.clock.Now())
 		if err != nil || res.Fired != 1 {
 			t.Fatalf("sweep %+v %v", res, err)
 		}
-		var list struct{ Items []models.EscalationRecord }
+		var list struct{ Items []escalation.EscalationRecord }
 		h.do(http.MethodGet, "/api/v1/escalations?kind=handover_sign", h.dir.Admin, nil).JSON(t, &list)
 		if len(list.Items) != 1 || len(list.Items[0].Recipients) != 1 || !strings.Contains(list.Items[0].Recipients[0], nightLeader.Email) {
 			t.Fatalf("escalation %+v, want the night's leader on duty", list.Items)

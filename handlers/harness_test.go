@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -19,26 +21,26 @@ import (
 type harness struct {
 	t      *testing.T
 	router http.Handler
-	store  *models.Store
-	db     *models.DB
+	store  *app.Stores
+	db     *store.DB
 	clock  *models.FakeClock
 	dir    *testenv.Directory
 	tokens map[string]string // username → bearer token
 }
 
 // newHarness builds the router over a fresh database of the dialect with the fixture directory.
-func newHarness(t *testing.T, dialect models.Dialect) *harness {
+func newHarness(t *testing.T, dialect store.Dialect) *harness {
 	t.Helper()
 	clock := testenv.Clock()
-	store, db := testenv.Store(t, dialect, clock)
+	stores, db := testenv.Store(t, dialect, clock)
 	cfg := config.Defaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	cfg.LoginRatePerMinute = 1000
-	h := &harness{t: t, store: store, db: db, clock: clock, tokens: map[string]string{}}
-	h.router = handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping})
-	h.dir = testenv.SeedDirectory(t, store)
+	h := &harness{t: t, store: stores, db: db, clock: clock, tokens: map[string]string{}}
+	h.router = handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping})
+	h.dir = testenv.SeedDirectory(t, stores)
 	return h
 }
 

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/incident"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -11,14 +12,14 @@ import (
 // incidentCategories answers the categories with their subtypes and the severities, for forms.
 func (a *api) incidentCategories(c *gin.Context) {
 	type severity struct {
-		Value models.Severity `json:"value"`
-		Name  string          `json:"name"`
+		Value incident.Severity `json:"value"`
+		Name  string            `json:"name"`
 	}
 	var severities []severity
-	for s := models.SeverityI; s <= models.SeverityIV; s++ {
+	for s := incident.SeverityI; s <= incident.SeverityIV; s++ {
 		severities = append(severities, severity{s, s.Name()})
 	}
-	c.JSON(http.StatusOK, gin.H{"categories": models.Categories, "severities": severities})
+	c.JSON(http.StatusOK, gin.H{"categories": incident.Categories, "severities": severities})
 }
 
 func (a *api) listIncidents(c *gin.Context) {
@@ -27,7 +28,7 @@ func (a *api) listIncidents(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	items, next, total, err := a.store.Incidents(c.Request.Context(), currentUser(c), f)
+	items, next, total, err := a.store.Incidents.Incidents(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -38,8 +39,8 @@ func (a *api) listIncidents(c *gin.Context) {
 }
 
 // incidentFilter reads ?status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
-func incidentFilter(c *gin.Context) (models.IncidentFilter, error) {
-	var f models.IncidentFilter
+func incidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
+	var f incident.IncidentFilter
 	var err error
 	bad := func(field, msg string) error {
 		return &models.Error{Code: models.EMALFORMED, Message: "查询参数有误", Fields: map[string]string{field: msg}}
@@ -59,14 +60,14 @@ func incidentFilter(c *gin.Context) (models.IncidentFilter, error) {
 	if f.To, err = queryTime(c, "to"); err != nil {
 		return f, err
 	}
-	switch status := models.IncidentStatus(c.Query("status")); status {
-	case "", models.IncidentDraft, models.IncidentOpen, models.IncidentResolved, models.IncidentClosed:
+	switch status := incident.IncidentStatus(c.Query("status")); status {
+	case "", incident.IncidentDraft, incident.IncidentOpen, incident.IncidentResolved, incident.IncidentClosed:
 		f.Status = status
 	default:
 		return f, bad("status", "应为 draft、open、resolved 或 closed")
 	}
 	if raw := c.Query("category"); raw != "" {
-		cat, ok := models.ParseCategory(raw)
+		cat, ok := incident.ParseCategory(raw)
 		if !ok {
 			return f, bad("category", "未知的事件类别")
 		}
@@ -76,7 +77,7 @@ func incidentFilter(c *gin.Context) (models.IncidentFilter, error) {
 	if err != nil {
 		return f, err
 	}
-	if f.Severity = models.Severity(sev); sev != 0 && !f.Severity.Valid() {
+	if f.Severity = incident.Severity(sev); sev != 0 && !f.Severity.Valid() {
 		return f, bad("severity", "应为1到4")
 	}
 	switch c.Query("overdue") {
@@ -95,7 +96,7 @@ func (a *api) getIncident(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	d, err := a.store.IncidentDetail(c.Request.Context(), currentUser(c), id)
+	d, err := a.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -106,12 +107,12 @@ func (a *api) getIncident(c *gin.Context) {
 // createIncident files an incident with its initial report (or saves both as a draft) and answers
 // the incident with its timeline.
 func (a *api) createIncident(c *gin.Context) {
-	var in models.ReportInput
+	var in incident.ReportInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	d, err := a.store.CreateIncident(c.Request.Context(), currentUser(c), in)
+	d, err := a.store.Incidents.CreateIncident(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -121,13 +122,13 @@ func (a *api) createIncident(c *gin.Context) {
 
 // recordPhoneIntake takes down an initial report from a phone call on behalf of a school.
 func (a *api) recordPhoneIntake(c *gin.Context) {
-	var in models.PhoneReportInput
+	var in incident.PhoneReportInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
 	user := currentUser(c)
-	inc, _, err := a.store.RecordPhoneReport(c.Request.Context(), user, in)
+	inc, _, err := a.store.Incidents.RecordPhoneReport(c.Request.Context(), user, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -136,7 +137,7 @@ func (a *api) recordPhoneIntake(c *gin.Context) {
 }
 
 func (a *api) respondIncident(c *gin.Context, user *models.User, id int64, status int) {
-	d, err := a.store.IncidentDetail(c.Request.Context(), user, id)
+	d, err := a.store.Incidents.IncidentDetail(c.Request.Context(), user, id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -146,8 +147,8 @@ func (a *api) respondIncident(c *gin.Context, user *models.User, id int64, statu
 
 // newReport is the body of POST /incidents/{id}/reports: the kind, then the report's fields.
 type newReport struct {
-	Kind models.ReportKind `json:"kind"`
-	models.ReportInput
+	Kind incident.ReportKind `json:"kind"`
+	incident.ReportInput
 }
 
 func (a *api) fileReport(c *gin.Context) {
@@ -161,7 +162,7 @@ func (a *api) fileReport(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	r, err := a.store.FileReport(c.Request.Context(), currentUser(c), id, in.Kind, in.ReportInput)
+	r, err := a.store.Incidents.FileReport(c.Request.Context(), currentUser(c), id, in.Kind, in.ReportInput)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -179,14 +180,14 @@ func (a *api) changeDraft(c *gin.Context, submit bool) {
 		respondError(c, err)
 		return
 	}
-	var in models.ReportInput
+	var in incident.ReportInput
 	if c.Request.ContentLength != 0 || !submit {
 		if err := bindJSON(c, &in); err != nil {
 			respondError(c, err)
 			return
 		}
 	}
-	r, err := a.store.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, submit)
+	r, err := a.store.Incidents.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, submit)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -201,7 +202,7 @@ func (a *api) signReport(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	r, inc, err := a.store.SignReport(c.Request.Context(), currentUser(c), id, reportID)
+	r, inc, err := a.store.Incidents.SignReport(c.Request.Context(), currentUser(c), id, reportID)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -215,12 +216,12 @@ func (a *api) forwardReport(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.ForwardInput
+	var in incident.ForwardInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	f, err := a.store.ForwardReport(c.Request.Context(), currentUser(c), id, reportID, in)
+	f, err := a.store.Incidents.ForwardReport(c.Request.Context(), currentUser(c), id, reportID, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -234,12 +235,12 @@ func (a *api) addInstruction(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.InstructionInput
+	var in incident.InstructionInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	ins, err := a.store.AddInstruction(c.Request.Context(), currentUser(c), id, in)
+	ins, err := a.store.Incidents.AddInstruction(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -258,12 +259,12 @@ func (a *api) replyInstruction(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.ReplyInput
+	var in incident.ReplyInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	ins, err := a.store.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, in)
+	ins, err := a.store.Incidents.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, in)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -67,7 +68,7 @@ func (h *harness) listTotal(query string, user *models.User) int64 {
 }
 
 func TestIncidentReportingThroughTheAPI(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		occurred := h.clock.Now().Add(-10 * time.Minute)
 		var inc incidentJSON
@@ -303,7 +304,7 @@ func TestIncidentReportingThroughTheAPI(t *testing.T) {
 // TestFilingAnswersTheIncidentAsStored proves that the answer to POST /incidents, built from what
 // the filing wrote, is exactly what GET /incidents/{id} then reads back from the database.
 func TestFilingAnswersTheIncidentAsStored(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		late := incidentBody(h.dir.School1A.ID, 2, h.clock.Now().Add(-3*time.Hour))
 		late["late_reason"] = "校长在医院陪护，未能按时报送"

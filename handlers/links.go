@@ -1,18 +1,17 @@
 package handlers
 
 import (
+	"dutydesk/models/alert"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 // The routes behind the links in e-mails. They need no login: the signed token names the contact,
 // the school and the subject, and is good for one purpose until it expires.
 
 func (a *api) ackLinkInfo(c *gin.Context) {
-	info, _, err := a.store.AckLinkInfo(c.Request.Context(), c.Param("token"))
+	info, _, err := a.store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -21,7 +20,7 @@ func (a *api) ackLinkInfo(c *gin.Context) {
 }
 
 func (a *api) ackByLink(c *gin.Context) {
-	info, err := a.store.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
+	info, err := a.store.Alerts.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -30,7 +29,7 @@ func (a *api) ackByLink(c *gin.Context) {
 }
 
 func (a *api) safetyLinkInfo(c *gin.Context) {
-	info, _, err := a.store.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
+	info, _, err := a.store.Alerts.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -39,12 +38,12 @@ func (a *api) safetyLinkInfo(c *gin.Context) {
 }
 
 func (a *api) safetyByLink(c *gin.Context) {
-	var in models.SafetyReportInput
+	var in alert.SafetyReportInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	rep, err := a.store.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
+	rep, err := a.store.Alerts.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
 	if err != nil {
 		respondError(c, err)
 		return

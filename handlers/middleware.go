@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -38,9 +40,9 @@ func currentUser(c *gin.Context) *models.User {
 	return user
 }
 
-func currentSession(c *gin.Context) *models.Session {
+func currentSession(c *gin.Context) *directory.Session {
 	s, _ := c.Get(ctxSession)
-	sess, _ := s.(*models.Session)
+	sess, _ := s.(*directory.Session)
 	return sess
 }
 
@@ -178,14 +180,14 @@ func limitBody(maxBody, maxUpload int64) gin.HandlerFunc {
 }
 
 // requireAuth authenticates the Bearer token and puts the user in the context.
-func requireAuth(store *models.Store) gin.HandlerFunc {
+func requireAuth(store *app.Stores) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok {
 			respondError(c, models.Errorf(models.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"))
 			return
 		}
-		user, sess, err := store.Authenticate(c.Request.Context(), strings.TrimSpace(token))
+		user, sess, err := store.Directory.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 		if err != nil {
 			respondError(c, err)
 			return
@@ -209,7 +211,7 @@ func (w *bodyRecorder) Write(b []byte) (int, error) {
 
 // idempotent makes a creating request safe to retry: with an Idempotency-Key header, the first
 // answer is stored and replayed for any retry of the same request by the same user.
-func idempotent(store *models.Store) gin.HandlerFunc {
+func idempotent(store *app.Stores) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")
 		if key == "" {

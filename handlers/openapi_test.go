@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/store"
 	"net/http"
 	"regexp"
 	"sort"
@@ -12,7 +13,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dutydesk/handlers"
-	"dutydesk/models"
 )
 
 // operationsRoutes are the routes outside /api/ that the document covers too.
@@ -21,7 +21,7 @@ var operationsRoutes = map[string]bool{"/healthz": true, "/readyz": true, "/metr
 // TestOpenAPIDocument validates the served document and checks that it lists exactly the router's
 // routes: a route added without documenting it, or a documented route that is gone, fails here.
 func TestOpenAPIDocument(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	r := h.do("GET", "/api/openapi.yaml", nil, nil)
 	expect(t, r, http.StatusOK)
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {

@@ -1,11 +1,12 @@
 package handlers
 
 import (
+	"dutydesk/models"
+	"dutydesk/models/store"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
-	"dutydesk/models"
 	"dutydesk/notify"
 )
 
@@ -16,8 +17,8 @@ func (a *api) listOutbox(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := models.OutboxFilter{Page: page, Status: models.OutboxStatus(c.Query("status")), Kind: notify.Kind(c.Query("kind")),
-		SubjectType: c.Query("subject_type")}
+	f := store.OutboxFilter{Page: page, Status: store.OutboxStatus(c.Query("status")), Kind: notify.Kind(c.Query("kind")),
+		SubjectType: models.SubjectType(c.Query("subject_type"))}
 	if f.SubjectID, err = queryInt64(c, "subject_id"); err != nil {
 		respondError(c, err)
 		return

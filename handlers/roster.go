@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
 	"time"
@@ -42,7 +43,7 @@ func (a *api) getRoster(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	shifts, err := a.store.Roster(c.Request.Context(), currentUser(c), from, to)
+	shifts, err := a.store.Roster.Roster(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -68,7 +69,7 @@ func newDutyPerson(u *models.User, withEmail bool) dutyPerson {
 
 func (a *api) rosterNow(c *gin.Context) {
 	user := currentUser(c)
-	od, err := a.store.RosterNow(c.Request.Context(), user)
+	od, err := a.store.Roster.RosterNow(c.Request.Context(), user)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -99,7 +100,7 @@ func (a *api) rosterGaps(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	checks, err := a.store.CheckRoster(c.Request.Context(), currentUser(c), from, to)
+	checks, err := a.store.Roster.CheckRoster(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -108,12 +109,12 @@ func (a *api) rosterGaps(c *gin.Context) {
 }
 
 func (a *api) generateRoster(c *gin.Context) {
-	var in models.GenerateInput
+	var in roster.GenerateInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	res, err := a.store.GenerateRoster(c.Request.Context(), currentUser(c), in)
+	res, err := a.store.Roster.GenerateRoster(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -130,7 +131,7 @@ func (a *api) confirmRoster(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	n, err := a.store.ConfirmShifts(c.Request.Context(), currentUser(c), in.From, in.To)
+	n, err := a.store.Roster.ConfirmShifts(c.Request.Context(), currentUser(c), in.From, in.To)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -139,7 +140,7 @@ func (a *api) confirmRoster(c *gin.Context) {
 }
 
 func (a *api) listShiftTemplates(c *gin.Context) {
-	ts, err := a.store.ShiftTemplates(c.Request.Context(), currentUser(c))
+	ts, err := a.store.Roster.ShiftTemplates(c.Request.Context(), currentUser(c))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -148,12 +149,12 @@ func (a *api) listShiftTemplates(c *gin.Context) {
 }
 
 func (a *api) createShiftTemplate(c *gin.Context) {
-	var in models.TemplateInput
+	var in roster.TemplateInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	t, err := a.store.CreateShiftTemplate(c.Request.Context(), currentUser(c), in)
+	t, err := a.store.Roster.CreateShiftTemplate(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -167,12 +168,12 @@ func (a *api) updateShiftTemplate(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.TemplateInput
+	var in roster.TemplateInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	t, err := a.store.UpdateShiftTemplate(c.Request.Context(), currentUser(c), id, in)
+	t, err := a.store.Roster.UpdateShiftTemplate(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -181,7 +182,7 @@ func (a *api) updateShiftTemplate(c *gin.Context) {
 }
 
 func (a *api) listRotations(c *gin.Context) {
-	rs, err := a.store.Rotations(c.Request.Context(), currentUser(c))
+	rs, err := a.store.Roster.Rotations(c.Request.Context(), currentUser(c))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -197,7 +198,7 @@ func (a *api) setRotation(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	ms, err := a.store.SetRotation(c.Request.Context(), currentUser(c), models.RotationRole(c.Param("role")), in.UserIDs)
+	ms, err := a.store.Roster.SetRotation(c.Request.Context(), currentUser(c), roster.RotationRole(c.Param("role")), in.UserIDs)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -211,7 +212,7 @@ func (a *api) listLeaves(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	ls, err := a.store.Leaves(c.Request.Context(), currentUser(c), from, to)
+	ls, err := a.store.Roster.Leaves(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -220,12 +221,12 @@ func (a *api) listLeaves(c *gin.Context) {
 }
 
 func (a *api) createLeave(c *gin.Context) {
-	var in models.LeaveInput
+	var in roster.LeaveInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	l, err := a.store.CreateLeave(c.Request.Context(), currentUser(c), in)
+	l, err := a.store.Roster.CreateLeave(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -239,7 +240,7 @@ func (a *api) deleteLeave(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	if err := a.store.DeleteLeave(c.Request.Context(), currentUser(c), id); err != nil {
+	if err := a.store.Roster.DeleteLeave(c.Request.Context(), currentUser(c), id); err != nil {
 		respondError(c, err)
 		return
 	}
@@ -256,7 +257,7 @@ func (a *api) listHolidays(c *gin.Context) {
 		}
 		year = y
 	}
-	days, err := a.store.Holidays(c.Request.Context(), currentUser(c), year)
+	days, err := a.store.Roster.Holidays(c.Request.Context(), currentUser(c), year)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -265,12 +266,12 @@ func (a *api) listHolidays(c *gin.Context) {
 }
 
 func (a *api) setHoliday(c *gin.Context) {
-	var in models.HolidayInput
+	var in roster.HolidayInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	day, err := a.store.SetHoliday(c.Request.Context(), currentUser(c), c.Param("date"), in)
+	day, err := a.store.Roster.SetHoliday(c.Request.Context(), currentUser(c), c.Param("date"), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -279,7 +280,7 @@ func (a *api) setHoliday(c *gin.Context) {
 }
 
 func (a *api) resetHoliday(c *gin.Context) {
-	if err := a.store.ResetHoliday(c.Request.Context(), currentUser(c), c.Param("date")); err != nil {
+	if err := a.store.Roster.ResetHoliday(c.Request.Context(), currentUser(c), c.Param("date")); err != nil {
 		respondError(c, err)
 		return
 	}
@@ -292,12 +293,12 @@ func (a *api) addAssignment(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.AssignmentInput
+	var in roster.AssignmentInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	as, err := a.store.AddAssignment(c.Request.Context(), currentUser(c), id, in)
+	as, err := a.store.Roster.AddAssignment(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -318,7 +319,7 @@ func (a *api) replaceAssignment(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	as, err := a.store.ReplaceAssignment(c.Request.Context(), currentUser(c), id, in.UserID)
+	as, err := a.store.Roster.ReplaceAssignment(c.Request.Context(), currentUser(c), id, in.UserID)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -332,7 +333,7 @@ func (a *api) removeAssignment(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	if err := a.store.RemoveAssignment(c.Request.Context(), currentUser(c), id); err != nil {
+	if err := a.store.Roster.RemoveAssignment(c.Request.Context(), currentUser(c), id); err != nil {
 		respondError(c, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/roster"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -23,7 +24,7 @@ const (
 
 var weekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
-var dutyRoleNames = map[models.DutyRole]string{models.DutyLeader: "带班领导", models.DutyOfficer: "值班员", models.DutyExtra: "加强值班"}
+var dutyRoleNames = map[roster.DutyRole]string{roster.DutyLeader: "带班领导", roster.DutyOfficer: "值班员", roster.DutyExtra: "加强值班"}
 
 // exportRosterXLSX writes the printable 值班表: one row per day with the day's leaders, officers
 // and their phones, in the bureau's wall-clock time.
@@ -35,7 +36,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 	}
 	loc := a.store.Location()
 	user := currentUser(c)
-	shifts, err := a.store.Roster(c.Request.Context(), user, from, to)
+	shifts, err := a.store.Roster.Roster(c.Request.Context(), user, from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -43,7 +44,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 	firstDay := time.Date(from.In(loc).Year(), from.In(loc).Month(), from.In(loc).Day(), 0, 0, 0, 0, loc)
 	holidays := map[string]string{}
 	for y := firstDay.Year(); y <= to.In(loc).Year(); y++ {
-		days, err := a.store.Holidays(c.Request.Context(), user, y)
+		days, err := a.store.Roster.Holidays(c.Request.Context(), user, y)
 		if err != nil {
 			respondError(c, err)
 			return
@@ -52,7 +53,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 			holidays[d.Date] = d.Name
 		}
 	}
-	byDay := map[string][]models.Shift{}
+	byDay := map[string][]roster.Shift{}
 	for _, sh := range shifts {
 		day := sh.StartsAt.In(loc).Format(time.DateOnly)
 		byDay[day] = append(byDay[day], sh)
@@ -109,7 +110,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 }
 
 // dayColumns renders one day's shifts as the leader, officer and phone columns: "白班 张三；夜班 李四".
-func dayColumns(shifts []models.Shift) (leaders, officers, phones string) {
+func dayColumns(shifts []roster.Shift) (leaders, officers, phones string) {
 	var ls, os, ps []string
 	seen := map[int64]bool{}
 	for _, sh := range shifts {
@@ -118,7 +119,7 @@ func dayColumns(shifts []models.Shift) (leaders, officers, phones string) {
 			if as.User == nil {
 				continue
 			}
-			if as.Role == models.DutyLeader {
+			if as.Role == roster.DutyLeader {
 				shiftLeaders = append(shiftLeaders, as.User.DisplayName)
 			} else {
 				shiftOfficers = append(shiftOfficers, as.User.DisplayName)
@@ -145,7 +146,7 @@ func (a *api) exportRosterICS(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	shifts, err := a.store.Roster(c.Request.Context(), currentUser(c), from, to)
+	shifts, err := a.store.Roster.Roster(c.Request.Context(), currentUser(c), from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -155,7 +156,7 @@ func (a *api) exportRosterICS(c *gin.Context) {
 
 // createCalendarFeed makes the caller's secret subscription URLs (replacing any earlier ones).
 func (a *api) createCalendarFeed(c *gin.Context) {
-	token, err := a.store.NewCalendarFeed(c.Request.Context(), currentUser(c))
+	token, err := a.store.Roster.NewCalendarFeed(c.Request.Context(), currentUser(c))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -168,7 +169,7 @@ func (a *api) createCalendarFeed(c *gin.Context) {
 // whole roster, from a month back to half a year ahead.
 func (a *api) calendarFeed(c *gin.Context) {
 	ctx := c.Request.Context()
-	owner, err := a.store.CalendarFeedOwner(ctx, strings.TrimSuffix(c.Param("token"), ".ics"))
+	owner, err := a.store.Roster.CalendarFeedOwner(ctx, strings.TrimSuffix(c.Param("token"), ".ics"))
 	if err != nil {
 		respondError(c, err)
 		return
@@ -176,7 +177,7 @@ func (a *api) calendarFeed(c *gin.Context) {
 	now := a.store.Now()
 	from, to := now.Add(-feedPast), now.Add(feedAhead)
 	if c.Query("scope") == "all" {
-		shifts, err := a.store.Roster(ctx, owner, from, to)
+		shifts, err := a.store.Roster.Roster(ctx, owner, from, to)
 		if err != nil {
 			respondError(c, err)
 			return
@@ -184,7 +185,7 @@ func (a *api) calendarFeed(c *gin.Context) {
 		a.writeICS(c, "值班表", shifts, nil)
 		return
 	}
-	shifts, err := a.store.PersonalRoster(ctx, owner, from, to)
+	shifts, err := a.store.Roster.PersonalRoster(ctx, owner, from, to)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -195,7 +196,7 @@ func (a *api) calendarFeed(c *gin.Context) {
 // writeICS renders shifts as a calendar: one event per shift, or, for a person, one per shift of
 // theirs titled with their role. Times are written in UTC (Z): golang-ical's TZID output is broken,
 // and UTC is unambiguous in every calendar app.
-func (a *api) writeICS(c *gin.Context, name string, shifts []models.Shift, person *models.User) {
+func (a *api) writeICS(c *gin.Context, name string, shifts []roster.Shift, person *models.User) {
 	loc := a.store.Location()
 	cal := ics.NewCalendar()
 	cal.SetMethod(ics.MethodPublish)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"dutydesk/models/store"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,7 +12,6 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"dutydesk/internal/testenv"
-	"dutydesk/models"
 )
 
 // TestRosterICS generates three days around the end of European summer time (25 Oct 2026) for a
@@ -30,7 +30,7 @@ func TestRosterICS(t *testing.T) {
 		{testenv.Shanghai, "DTSTART:20261024T093000Z", "DTEND:20261025T003000Z", 15 * time.Hour},
 		{berlin, "DTSTART:20261024T153000Z", "DTEND:20261025T073000Z", 16 * time.Hour},
 	}
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		for _, z := range zones {
 			t.Run(z.loc.String(), func(t *testing.T) {
 				h := newZonedHarness(t, dialect, z.loc)

@@ -2,6 +2,10 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -15,19 +19,19 @@ import (
 )
 
 // newZonedHarness is newHarness with the bureau in another time zone.
-func newZonedHarness(t *testing.T, dialect models.Dialect, loc *time.Location) *harness {
+func newZonedHarness(t *testing.T, dialect store.Dialect, loc *time.Location) *harness {
 	t.Helper()
 	clock := testenv.Clock()
 	db := testenv.OpenDB(t, dialect, clock)
-	store := models.NewStore(db, clock, models.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Location: loc})
+	stores := app.New(db, clock, zonedOptions(loc))
 	cfg := config.Defaults()
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
 	cfg.LoginRatePerMinute = 1000
-	h := &harness{t: t, store: store, db: db, clock: clock, tokens: map[string]string{}}
-	h.router = handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping})
-	h.dir = testenv.SeedDirectory(t, store)
+	h := &harness{t: t, store: stores, db: db, clock: clock, tokens: map[string]string{}}
+	h.router = handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping})
+	h.dir = testenv.SeedDirectory(t, stores)
 	return h
 }
 
@@ -45,7 +49,7 @@ func seedDesk(t *testing.T, h *harness) *desk {
 		for i := 1; i <= n; i++ {
 			username, display := fmt.Sprintf("%s%d", prefix, i), fmt.Sprintf("%s%d", name, i)
 			pw, email, mobile := testenv.Password, username+"@bureau.example.org", fmt.Sprintf("1380000%04d", len(prefix)*100+i)
-			u, err := h.store.CreateUser(ctx, models.System, models.UserInput{Username: &username, DisplayName: &display,
+			u, err := h.store.Directory.CreateUser(ctx, models.System, directory.UserInput{Username: &username, DisplayName: &display,
 				Role: &role, Password: &pw, Email: &email, Mobile: &mobile})
 			if err != nil {
 				t.Fatal(err)
@@ -82,31 +86,31 @@ func rosterGenerate(t *testing.T, h *harness, from, to string) generateResult {
 type generateResult struct {
 	Created, Refilled, Kept, Removed int
 	Unfilled                         []string
-	Gaps                             []models.Gap
+	Gaps                             []roster.Gap
 }
 
 // rosterShifts reads the shifts of [from, to) through the API.
-func rosterShifts(t *testing.T, h *harness, from, to time.Time) []models.Shift {
+func rosterShifts(t *testing.T, h *harness, from, to time.Time) []roster.Shift {
 	t.Helper()
 	r := h.do(http.MethodGet, "/api/v1/roster?"+span(from, to), h.dir.Officer, nil)
 	expect(t, r, http.StatusOK)
-	var out struct{ Items []models.Shift }
+	var out struct{ Items []roster.Shift }
 	r.JSON(t, &out)
 	return out.Items
 }
 
 // rosterChecks reads /roster/gaps.
-func rosterChecks(t *testing.T, h *harness, from, to time.Time) models.RosterChecks {
+func rosterChecks(t *testing.T, h *harness, from, to time.Time) roster.RosterChecks {
 	t.Helper()
 	r := h.do(http.MethodGet, "/api/v1/roster/gaps?"+span(from, to), h.dir.Leader, nil)
 	expect(t, r, http.StatusOK)
-	var out models.RosterChecks
+	var out roster.RosterChecks
 	r.JSON(t, &out)
 	return out
 }
 
 // peopleOn returns the user ids of a shift in a role.
-func peopleOn(sh models.Shift, role models.DutyRole) []int64 {
+func peopleOn(sh roster.Shift, role roster.DutyRole) []int64 {
 	var ids []int64
 	for _, a := range sh.Assignments {
 		if a.Role == role {
@@ -117,7 +121,7 @@ func peopleOn(sh models.Shift, role models.DutyRole) []int64 {
 }
 
 // shiftAt finds the shift starting at t.
-func shiftAt(t *testing.T, shifts []models.Shift, start time.Time) models.Shift {
+func shiftAt(t *testing.T, shifts []roster.Shift, start time.Time) roster.Shift {
 	t.Helper()
 	for _, sh := range shifts {
 		if sh.StartsAt.Equal(start) {
@@ -125,7 +129,7 @@ func shiftAt(t *testing.T, shifts []models.Shift, start time.Time) models.Shift 
 		}
 	}
 	t.Fatalf("no shift starts at %s", start)
-	return models.Shift{}
+	return roster.Shift{}
 }
 
 func userByID(us []*models.User, id int64) *models.User {
@@ -144,4 +148,11 @@ func cst(month time.Month, day, hour, minute int) time.Time {
 // span is the query string ?from=&to= for two times.
 func span(from, to time.Time) string {
 	return url.Values{"from": {from.Format(time.RFC3339)}, "to": {to.Format(time.RFC3339)}}.Encode()
+}
+
+// zonedOptions are the test stores' options with the bureau in loc.
+func zonedOptions(loc *time.Location) app.Options {
+	opts := testenv.Options()
+	opts.Location = loc
+	return opts
 }

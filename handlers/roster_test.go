@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"slices"
@@ -17,7 +19,7 @@ import (
 )
 
 func TestRosterGenerationCoversNationalDay(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := seedDesk(t, h)
 		onLeave := d.Officers[6]
@@ -47,7 +49,7 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 			local := s.StartsAt.In(testenv.Shanghai)
 			date := local.Format(time.DateOnly)
 			national := date >= "2026-10-01" && date <= "2026-10-07"
-			leaders, officers, extras := peopleOn(s, models.DutyLeader), peopleOn(s, models.DutyOfficer), peopleOn(s, models.DutyExtra)
+			leaders, officers, extras := peopleOn(s, roster.DutyLeader), peopleOn(s, roster.DutyOfficer), peopleOn(s, roster.DutyExtra)
 			switch {
 			case national:
 				if s.Holiday != "国庆节" || !s.Enhanced || len(extras) != 1 || userByID(d.Bureau, leaders[0]) == nil {
@@ -107,7 +109,7 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 			r := h.do(http.MethodPost, "/api/v1/roster/templates", h.dir.Admin, map[string]any{
 				"name": "领导24小时", "start_time": "08:30", "end_time": "08:30", "leaders": 1, "officers": 0})
 			expect(t, r, http.StatusCreated)
-			var templates struct{ Items []models.ShiftTemplate }
+			var templates struct{ Items []roster.ShiftTemplate }
 			r = h.do(http.MethodGet, "/api/v1/roster/templates", h.dir.Officer, nil)
 			expect(t, r, http.StatusOK)
 			r.JSON(t, &templates)
@@ -127,7 +129,7 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 				t.Fatalf("checks: %+v", c)
 			}
 			for _, s := range rosterShifts(t, h, cst(9, 15, 8, 30), cst(10, 1, 8, 30)) {
-				if leaders := peopleOn(s, models.DutyLeader); (s.Name == "领导24小时") != (len(leaders) == 1) {
+				if leaders := peopleOn(s, roster.DutyLeader); (s.Name == "领导24小时") != (len(leaders) == 1) {
 					t.Errorf("%s %s has leaders %v", s.StartsAt, s.Name, leaders)
 				}
 			}
@@ -148,7 +150,7 @@ func TestRosterGenerationCoversNationalDay(t *testing.T) {
 	})
 }
 
-func assignmentIDs(shifts []models.Shift) [][]int64 {
+func assignmentIDs(shifts []roster.Shift) [][]int64 {
 	var out [][]int64
 	for _, s := range shifts {
 		var ids []int64
@@ -161,7 +163,7 @@ func assignmentIDs(shifts []models.Shift) [][]int64 {
 }
 
 func TestRosterSwap(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
 		rosterGenerate(t, h, "2026-10-08", "2026-10-16")
@@ -177,12 +179,12 @@ func TestRosterSwap(t *testing.T) {
 		shifts := rosterShifts(t, h, from, to)
 		// Pick two shifts and two officers whose exchange breaks no rule (the pure check decides),
 		// so that the test is about the swap, not about the rotation's arithmetic.
-		var all []models.Assignment
+		var all []roster.Assignment
 		for _, s := range shifts {
 			all = append(all, s.Assignments...)
 		}
-		var a, b models.Shift
-		var mine, theirs models.Assignment
+		var a, b roster.Shift
+		var mine, theirs roster.Assignment
 	search:
 		for _, a = range shifts[4:] { // from 10-11 on
 			for _, b = range shifts {
@@ -191,8 +193,8 @@ func TestRosterSwap(t *testing.T) {
 				}
 				for _, x := range a.Assignments {
 					for _, y := range b.Assignments {
-						if x.Role != models.DutyOfficer || y.Role != models.DutyOfficer ||
-							slices.Contains(peopleOn(b, models.DutyOfficer), x.UserID) || slices.Contains(peopleOn(a, models.DutyOfficer), y.UserID) {
+						if x.Role != roster.DutyOfficer || y.Role != roster.DutyOfficer ||
+							slices.Contains(peopleOn(b, roster.DutyOfficer), x.UserID) || slices.Contains(peopleOn(a, roster.DutyOfficer), y.UserID) {
 							continue
 						}
 						moved := slices.Clone(all)
@@ -204,7 +206,7 @@ func TestRosterSwap(t *testing.T) {
 								moved[i].UserID = x.UserID
 							}
 						}
-						if len(models.ScheduleConflicts(moved, 8*time.Hour)) == 0 {
+						if len(roster.ScheduleConflicts(moved, 8*time.Hour)) == 0 {
 							mine, theirs = x, y
 							break search
 						}
@@ -221,7 +223,7 @@ func TestRosterSwap(t *testing.T) {
 			tomorrow := shiftAt(t, shifts, cst(10, 9, 8, 30)) // 22.5 h away
 			var own int64
 			for _, as := range tomorrow.Assignments {
-				if as.Role == models.DutyOfficer {
+				if as.Role == roster.DutyOfficer {
 					own = as.ID
 					r := h.do(http.MethodPost, "/api/v1/roster/swaps", userByID(d.Officers, as.UserID),
 						map[string]any{"assignment_id": own, "target_user_id": y.ID})
@@ -241,7 +243,7 @@ func TestRosterSwap(t *testing.T) {
 		r = h.do(http.MethodPost, "/api/v1/roster/swaps", x, map[string]any{
 			"assignment_id": mine.ID, "target_user_id": y.ID, "target_assignment_id": theirs.ID, "reason": "家中有事"})
 		expect(t, r, http.StatusCreated)
-		var sw models.Swap
+		var sw roster.Swap
 		r.JSON(t, &sw)
 		path := fmt.Sprintf("/api/v1/roster/swaps/%d/", sw.ID)
 
@@ -268,18 +270,18 @@ func TestRosterSwap(t *testing.T) {
 		r = h.do(http.MethodPost, path+"approve", leader, nil)
 		expect(t, r, http.StatusOK)
 		r.JSON(t, &sw)
-		if sw.Status != models.SwapApproved || sw.DecidedBy == nil || *sw.DecidedBy != leader.ID {
+		if sw.Status != roster.SwapApproved || sw.DecidedBy == nil || *sw.DecidedBy != leader.ID {
 			t.Fatalf("swap after approval: %+v", sw)
 		}
 		expect(t, h.do(http.MethodPost, path+"approve", h.dir.Admin, nil), http.StatusConflict) // once only
 
 		after := rosterShifts(t, h, from, to)
 		a2, b2 := shiftAt(t, after, a.StartsAt), shiftAt(t, after, b.StartsAt)
-		if !slices.Contains(peopleOn(a2, models.DutyOfficer), y.ID) || slices.Contains(peopleOn(a2, models.DutyOfficer), x.ID) {
-			t.Errorf("%s officers %v: want %s in, %s out", a.StartsAt, peopleOn(a2, models.DutyOfficer), y.DisplayName, x.DisplayName)
+		if !slices.Contains(peopleOn(a2, roster.DutyOfficer), y.ID) || slices.Contains(peopleOn(a2, roster.DutyOfficer), x.ID) {
+			t.Errorf("%s officers %v: want %s in, %s out", a.StartsAt, peopleOn(a2, roster.DutyOfficer), y.DisplayName, x.DisplayName)
 		}
-		if !slices.Contains(peopleOn(b2, models.DutyOfficer), x.ID) || slices.Contains(peopleOn(b2, models.DutyOfficer), y.ID) {
-			t.Errorf("%s officers %v: want %s in, %s out", b.StartsAt, peopleOn(b2, models.DutyOfficer), x.DisplayName, y.DisplayName)
+		if !slices.Contains(peopleOn(b2, roster.DutyOfficer), x.ID) || slices.Contains(peopleOn(b2, roster.DutyOfficer), y.ID) {
+			t.Errorf("%s officers %v: want %s in, %s out", b.StartsAt, peopleOn(b2, roster.DutyOfficer), x.DisplayName, y.DisplayName)
 		}
 		if c := rosterChecks(t, h, from, to); len(c.Gaps) != 0 || len(c.Conflicts) != 0 {
 			t.Fatalf("checks after the swap: %+v", c)
@@ -295,7 +297,7 @@ func TestRosterSwap(t *testing.T) {
 }
 
 func TestRosterOverrideChecks(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := seedDesk(t, h)
 		expect(t, h.do(http.MethodPost, "/api/v1/roster/templates", h.dir.Admin, map[string]any{
@@ -303,7 +305,7 @@ func TestRosterOverrideChecks(t *testing.T) {
 		rosterGenerate(t, h, "2026-10-12", "2026-10-12")
 		shifts := rosterShifts(t, h, cst(10, 12, 0, 0), cst(10, 13, 0, 0))
 		day, standby, night := shiftAt(t, shifts, cst(10, 12, 8, 30)), shiftAt(t, shifts, cst(10, 12, 12, 0)), shiftAt(t, shifts, cst(10, 12, 17, 30))
-		busy := userByID(d.Officers, peopleOn(day, models.DutyOfficer)[0])
+		busy := userByID(d.Officers, peopleOn(day, roster.DutyOfficer)[0])
 
 		t.Run("DoubleBooking", func(t *testing.T) {
 			r := h.do(http.MethodPost, fmt.Sprintf("/api/v1/roster/shifts/%d/assignments", standby.ID), h.dir.Admin,
@@ -330,9 +332,9 @@ func TestRosterOverrideChecks(t *testing.T) {
 			}
 		})
 		t.Run("OpeningAGap", func(t *testing.T) {
-			var leader models.Assignment
+			var leader roster.Assignment
 			for _, a := range day.Assignments {
-				if a.Role == models.DutyLeader {
+				if a.Role == roster.DutyLeader {
 					leader = a
 				}
 			}
@@ -345,8 +347,8 @@ func TestRosterOverrideChecks(t *testing.T) {
 		t.Run("OnLeave", func(t *testing.T) {
 			var free *models.User
 			for _, o := range d.Officers {
-				if !slices.Contains(peopleOn(day, models.DutyOfficer), o.ID) && !slices.Contains(peopleOn(standby, models.DutyOfficer), o.ID) &&
-					!slices.Contains(peopleOn(night, models.DutyOfficer), o.ID) {
+				if !slices.Contains(peopleOn(day, roster.DutyOfficer), o.ID) && !slices.Contains(peopleOn(standby, roster.DutyOfficer), o.ID) &&
+					!slices.Contains(peopleOn(night, roster.DutyOfficer), o.ID) {
 					free = o
 				}
 			}
@@ -375,7 +377,7 @@ func TestRosterOverrideChecks(t *testing.T) {
 }
 
 func TestRosterNowAndPermissions(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect) // now: 2026-10-08 10:00
 		d := seedDesk(t, h)
 
@@ -402,7 +404,7 @@ func TestRosterNowAndPermissions(t *testing.T) {
 			r := h.do(http.MethodGet, "/api/v1/roster/now", u, nil)
 			expect(t, r, http.StatusOK)
 			r.JSON(t, &now)
-			if now.Leader == nil || now.Leader.ID != peopleOn(day, models.DutyLeader)[0] || now.Leader.Mobile == "" ||
+			if now.Leader == nil || now.Leader.ID != peopleOn(day, roster.DutyLeader)[0] || now.Leader.Mobile == "" ||
 				len(now.Officers) != 2 || !now.EndsAt.Equal(cst(10, 8, 17, 30)) {
 				t.Fatalf("%s sees %s", u.Role, r.Body)
 			}
@@ -412,12 +414,12 @@ func TestRosterNowAndPermissions(t *testing.T) {
 			}
 		}
 
-		od, err := h.store.OnDuty(context.Background(), cst(10, 8, 17, 30))
+		od, err := h.store.Roster.OnDuty(context.Background(), cst(10, 8, 17, 30))
 		if err != nil {
 			t.Fatal(err)
 		}
 		night := shiftAt(t, rosterShifts(t, h, cst(10, 8, 0, 0), cst(10, 9, 0, 0)), cst(10, 8, 17, 30))
-		if od.Leader == nil || od.Leader.ID != peopleOn(night, models.DutyLeader)[0] || od.Leader.Email == "" ||
+		if od.Leader == nil || od.Leader.ID != peopleOn(night, roster.DutyLeader)[0] || od.Leader.Email == "" ||
 			len(od.Officers) != 2 || !od.EndsAt.Equal(cst(10, 9, 8, 30)) {
 			t.Errorf("OnDuty at the shift change: %+v", od)
 		}
@@ -451,7 +453,7 @@ func TestRosterNowAndPermissions(t *testing.T) {
 }
 
 func TestRosterXLSX(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		d := seedDesk(t, h)
 		rosterGenerate(t, h, "2026-09-30", "2026-10-02")
@@ -491,7 +493,7 @@ func TestRosterXLSX(t *testing.T) {
 // TestRosterGenerationContinuesTheRotation: generating a week in two runs gives the same roster as
 // one run, because each run continues every rotation after whoever last held the role.
 func TestRosterGenerationContinuesTheRotation(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		whole, halves := newHarness(t, dialect), newHarness(t, dialect)
 		seedDesk(t, whole)
 		seedDesk(t, halves)
@@ -502,7 +504,7 @@ func TestRosterGenerationContinuesTheRotation(t *testing.T) {
 			var out []string
 			for _, s := range rosterShifts(t, h, cst(9, 28, 0, 0), cst(10, 4, 0, 0)) {
 				out = append(out, fmt.Sprintf("%s %s L%v O%v E%v", s.StartsAt.In(testenv.Shanghai).Format("01-02 15:04"), s.Name,
-					peopleOn(s, models.DutyLeader), peopleOn(s, models.DutyOfficer), peopleOn(s, models.DutyExtra)))
+					peopleOn(s, roster.DutyLeader), peopleOn(s, roster.DutyOfficer), peopleOn(s, roster.DutyExtra)))
 			}
 			return out
 		}

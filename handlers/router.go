@@ -4,6 +4,8 @@ package handlers
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/roster"
 	"net/http"
 	"strings"
 	"time"
@@ -20,7 +22,7 @@ import (
 // Deps is what the router needs.
 type Deps struct {
 	Config config.Config
-	Store  *models.Store
+	Store  *app.Stores
 	// Ping checks the database for /readyz.
 	Ping func(ctx context.Context) error
 	// Registry collects metrics; nil means a new one.
@@ -29,7 +31,7 @@ type Deps struct {
 
 type api struct {
 	cfg         config.Config
-	store       *models.Store
+	store       *app.Stores
 	ping        func(ctx context.Context) error
 	loginByUser *keyedLimiter
 	loginByAddr *keyedLimiter
@@ -153,11 +155,11 @@ func NewRouter(d Deps) *gin.Engine {
 
 	authed.GET("/roster/swaps", a.listSwaps)
 	creating.POST("/roster/swaps", a.requestSwap)
-	authed.POST("/roster/swaps/:id/accept", a.swapAction((*models.Store).AcceptSwap))
-	authed.POST("/roster/swaps/:id/decline", a.swapAction((*models.Store).DeclineSwap))
-	authed.POST("/roster/swaps/:id/cancel", a.swapAction((*models.Store).CancelSwap))
-	authed.POST("/roster/swaps/:id/approve", a.swapAction((*models.Store).ApproveSwap))
-	authed.POST("/roster/swaps/:id/reject", a.swapAction((*models.Store).RejectSwap))
+	authed.POST("/roster/swaps/:id/accept", a.swapAction((*roster.Store).AcceptSwap))
+	authed.POST("/roster/swaps/:id/decline", a.swapAction((*roster.Store).DeclineSwap))
+	authed.POST("/roster/swaps/:id/cancel", a.swapAction((*roster.Store).CancelSwap))
+	authed.POST("/roster/swaps/:id/approve", a.swapAction((*roster.Store).ApproveSwap))
+	authed.POST("/roster/swaps/:id/reject", a.swapAction((*roster.Store).RejectSwap))
 
 	authed.GET("/dutylog", a.listDutyLog)
 	creating.POST("/dutylog", a.addDutyLogEntry)
@@ -209,11 +211,11 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/roster/confirm", con.confirmRoster)
 	pages.POST("/roster/assignments/replace", con.replaceAssignment)
 	pages.POST("/roster/swaps", con.requestSwap)
-	pages.POST("/roster/swaps/:id/accept", con.swapAction((*models.Store).AcceptSwap, "已同意调班，等待领导批准"))
-	pages.POST("/roster/swaps/:id/decline", con.swapAction((*models.Store).DeclineSwap, "已拒绝调班"))
-	pages.POST("/roster/swaps/:id/cancel", con.swapAction((*models.Store).CancelSwap, "已撤回调班申请"))
-	pages.POST("/roster/swaps/:id/approve", con.swapAction((*models.Store).ApproveSwap, "已批准调班"))
-	pages.POST("/roster/swaps/:id/reject", con.swapAction((*models.Store).RejectSwap, "已驳回调班"))
+	pages.POST("/roster/swaps/:id/accept", con.swapAction((*roster.Store).AcceptSwap, "已同意调班，等待领导批准"))
+	pages.POST("/roster/swaps/:id/decline", con.swapAction((*roster.Store).DeclineSwap, "已拒绝调班"))
+	pages.POST("/roster/swaps/:id/cancel", con.swapAction((*roster.Store).CancelSwap, "已撤回调班申请"))
+	pages.POST("/roster/swaps/:id/approve", con.swapAction((*roster.Store).ApproveSwap, "已批准调班"))
+	pages.POST("/roster/swaps/:id/reject", con.swapAction((*roster.Store).RejectSwap, "已驳回调班"))
 	pages.GET("/dutylog", con.dutyLog)
 	pages.POST("/dutylog", con.addDutyLogEntry)
 	pages.POST("/handovers", con.submitHandover)

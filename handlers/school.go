@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -19,16 +20,16 @@ func (a *api) listSchools(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	f := models.SchoolFilter{DistrictID: district, Query: c.Query("q"), Page: page}
+	f := directory.SchoolFilter{DistrictID: district, Query: c.Query("q"), Page: page}
 	if raw := c.Query("type"); raw != "" {
-		t, ok := models.ParseSchoolType(raw)
+		t, ok := directory.ParseSchoolType(raw)
 		if !ok {
 			respondError(c, &models.Error{Code: models.EMALFORMED, Message: "查询参数有误", Fields: map[string]string{"type": "未知的学校类型"}})
 			return
 		}
 		f.Type = t
 	}
-	schools, next, total, err := a.store.Schools(c.Request.Context(), currentUser(c), f)
+	schools, next, total, err := a.store.Directory.Schools(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -44,7 +45,7 @@ func (a *api) getSchool(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	sc, err := a.store.School(c.Request.Context(), currentUser(c), id)
+	sc, err := a.store.Directory.School(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -53,12 +54,12 @@ func (a *api) getSchool(c *gin.Context) {
 }
 
 func (a *api) createSchool(c *gin.Context) {
-	var in models.SchoolInput
+	var in directory.SchoolInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	sc, err := a.store.CreateSchool(c.Request.Context(), currentUser(c), in)
+	sc, err := a.store.Directory.CreateSchool(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -72,12 +73,12 @@ func (a *api) updateSchool(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.SchoolInput
+	var in directory.SchoolInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	sc, err := a.store.UpdateSchool(c.Request.Context(), currentUser(c), id, in)
+	sc, err := a.store.Directory.UpdateSchool(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -104,12 +105,12 @@ func (a *api) importSchools(c *gin.Context) {
 		return
 	}
 	defer f.Close()
-	rows, err := models.ReadImportRows(fh.Filename, f)
+	rows, err := directory.ReadImportRows(fh.Filename, f)
 	if err != nil {
 		respondError(c, err)
 		return
 	}
-	result, err := a.store.ImportSchools(c.Request.Context(), user, rows)
+	result, err := a.store.Directory.ImportSchools(c.Request.Context(), user, rows)
 	if err != nil {
 		respondError(c, err)
 		return

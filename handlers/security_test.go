@@ -3,6 +3,8 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -19,7 +21,7 @@ import (
 )
 
 func TestSecurityHeaders(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	for _, c := range []struct {
 		name, baseURL string
 		hsts          bool
@@ -49,14 +51,14 @@ func TestSecurityHeaders(t *testing.T) {
 }
 
 func TestSignedLinksCannotBeBent(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	d := h.dir
 	r := h.do("POST", "/api/v1/alerts", d.Officer, map[string]any{"type": "typhoon", "level": "orange", "district_ids": []int64{d.District1.ID}})
 	expect(t, r, http.StatusCreated)
 	var alert struct{ ID int64 }
 	r.JSON(t, &alert)
-	signer := models.NewLinkSigner(testenv.Secret)
-	valid := models.LinkClaims{Purpose: models.LinkAlertAck, RecipientID: contactOf(t, h, d.School1A.ID), SchoolID: d.School1A.ID,
+	signer := directory.NewLinkSigner(testenv.Secret)
+	valid := directory.LinkClaims{Purpose: directory.LinkAlertAck, RecipientID: contactOf(t, h, d.School1A.ID), SchoolID: d.School1A.ID,
 		SubjectID: alert.ID, ExpiresAt: h.clock.Now().Add(time.Hour)}
 	good := signer.Sign(valid)
 
@@ -65,11 +67,11 @@ func TestSignedLinksCannotBeBent(t *testing.T) {
 	outOfRegion := valid // School2A is outside the alert's region
 	outOfRegion.RecipientID, outOfRegion.SchoolID = contactOf(t, h, d.School2A.ID), d.School2A.ID
 	safetyPurpose := valid
-	safetyPurpose.Purpose = models.LinkSafetyReport
+	safetyPurpose.Purpose = directory.LinkSafetyReport
 	enc, sig, _ := strings.Cut(good, ".")
 	for name, token := range map[string]string{
 		"Altered":            flipLast(enc) + "." + sig,
-		"OtherSecret":        models.NewLinkSigner("another-secret-another-secret-xx").Sign(valid),
+		"OtherSecret":        directory.NewLinkSigner("another-secret-another-secret-xx").Sign(valid),
 		"ContactOfAnother":   signer.Sign(otherSchool),
 		"SchoolOutOfRegion":  signer.Sign(outOfRegion),
 		"SafetyLinkForAck":   signer.Sign(safetyPurpose),
@@ -104,7 +106,7 @@ func flipLast(s string) string {
 }
 
 func TestPasswordPolicy(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	create := func(pw string) response {
 		return h.do("POST", "/api/v1/users", h.dir.Admin, map[string]any{"username": "newbie", "display_name": "新人",
 			"role": "duty_officer", "email": "newbie@bureau.example.org", "password": pw})
@@ -132,7 +134,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	t.Cleanup(func() { slog.SetDefault(prev) })
 
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	wrong := "Wrong-Password-7731"
 	expect(t, h.do("POST", "/api/v1/auth/login", nil, map[string]string{"username": "duty1", "password": wrong}), http.StatusUnauthorized)
 	token := h.token(h.dir.Officer)
@@ -140,7 +142,7 @@ func TestNoSecretInLogs(t *testing.T) {
 	expect(t, h.do("GET", "/api/v1/me", nil, nil, "Authorization", "Bearer "+token+"x"), http.StatusUnauthorized)
 	newPassword := "Fresh-Password-9245"
 	expect(t, h.do("PATCH", "/api/v1/users/"+models.FormatID(h.dir.Reporter.ID), h.dir.Admin, map[string]any{"password": newPassword}), http.StatusOK)
-	link := models.NewLinkSigner(testenv.Secret).Sign(models.LinkClaims{Purpose: models.LinkAlertAck, RecipientID: 1, SchoolID: 1, SubjectID: 99, ExpiresAt: h.clock.Now().Add(time.Hour)})
+	link := directory.NewLinkSigner(testenv.Secret).Sign(directory.LinkClaims{Purpose: directory.LinkAlertAck, RecipientID: 1, SchoolID: 1, SubjectID: 99, ExpiresAt: h.clock.Now().Add(time.Hour)})
 	expect(t, h.do("GET", "/api/v1/links/ack/"+link, nil, nil), http.StatusNotFound)
 	expect(t, h.do("GET", "/api/v1/roster/feeds/secret-feed-token-4410", nil, nil), http.StatusNotFound)
 
@@ -159,7 +161,7 @@ func TestNoSecretInLogs(t *testing.T) {
 }
 
 func TestHostileBodiesAreRefused(t *testing.T) {
-	h := newHarness(t, models.SQLite)
+	h := newHarness(t, store.SQLite)
 	admin := h.dir.Admin
 	deep := strings.Repeat(`{"a":`, 20000) + "1" + strings.Repeat("}", 20000)
 	cases := map[string]struct {

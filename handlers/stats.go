@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"dutydesk/models/stats"
 	"embed"
 	"encoding/csv"
 	"fmt"
@@ -24,12 +25,12 @@ var statsSummaryPage = template.Must(template.ParseFS(statsTemplates, "templates
 
 // statsFilter reads ?from=&to=&district=. from and to are RFC 3339 times or days (YYYY-MM-DD,
 // bureau zone; to inclusive); both absent means the current calendar year in the bureau's zone.
-func (a *api) statsFilter(c *gin.Context) (models.StatsFilter, error) {
+func (a *api) statsFilter(c *gin.Context) (stats.StatsFilter, error) {
 	district, err := queryInt64(c, "district")
 	if err != nil {
-		return models.StatsFilter{}, err
+		return stats.StatsFilter{}, err
 	}
-	f := models.StatsFilter{DistrictID: district}
+	f := stats.StatsFilter{DistrictID: district}
 	if c.Query("from") == "" && c.Query("to") == "" {
 		loc := a.store.Location()
 		year := a.store.Now().In(loc).Year()
@@ -42,13 +43,13 @@ func (a *api) statsFilter(c *gin.Context) (models.StatsFilter, error) {
 }
 
 // stats computes the figures of the request, or answers with the error.
-func (a *api) stats(c *gin.Context) (*models.Stats, bool) {
+func (a *api) stats(c *gin.Context) (*stats.Stats, bool) {
 	f, err := a.statsFilter(c)
 	if err != nil {
 		respondError(c, err)
 		return nil, false
 	}
-	st, err := a.store.Stats(c.Request.Context(), currentUser(c), f)
+	st, err := a.store.Stats.Stats(c.Request.Context(), currentUser(c), f)
 	if err != nil {
 		respondError(c, err)
 		return nil, false
@@ -64,7 +65,7 @@ func (a *api) getStats(c *gin.Context) {
 }
 
 // statsFileName names an export: 值班统计_东湖区_20260101_20261231.xlsx.
-func statsFileName(st *models.Stats, ext string) string {
+func statsFileName(st *stats.Stats, ext string) string {
 	last := st.To.Add(-time.Nanosecond).In(st.From.Location())
 	scope := ""
 	if st.District != nil {
@@ -106,7 +107,7 @@ func (a *api) exportStatsXLSX(c *gin.Context) {
 }
 
 // writeStatsSheet writes table t as the i-th sheet of f: headers in bold, then the rows.
-func writeStatsSheet(f *excelize.File, i int, t models.StatsTable, bold int) error {
+func writeStatsSheet(f *excelize.File, i int, t stats.StatsTable, bold int) error {
 	sheet := t.Title
 	if i == 0 {
 		if err := f.SetSheetName("Sheet1", sheet); err != nil {
@@ -153,7 +154,7 @@ func (a *api) exportStatsCSV(c *gin.Context) {
 	tables := st.Tables()
 	name := statsFileName(st, "csv")
 	if key := c.Query("table"); key != "" {
-		var chosen []models.StatsTable
+		var chosen []stats.StatsTable
 		keys := ""
 		for _, t := range tables {
 			if t.Key == key {
@@ -213,23 +214,23 @@ func (a *api) statsSummary(c *gin.Context) {
 	if !ok {
 		return
 	}
-	tables := map[string]models.StatsTable{}
+	tables := map[string]stats.StatsTable{}
 	for _, t := range st.Tables() {
 		tables[t.Key] = t
 	}
 	data := struct {
 		Title      string
 		Generated  string
-		Stats      *models.Stats
+		Stats      *stats.Stats
 		Paragraphs []string
-		SideTables []models.StatsTable
-		Timeliness models.StatsTable
+		SideTables []stats.StatsTable
+		Timeliness stats.StatsTable
 	}{
 		Title:      st.PeriodLabel() + st.ScopeName() + "教育系统应急值守工作统计",
 		Generated:  st.GeneratedAt.In(a.store.Location()).Format("2006-01-02 15:04"),
 		Stats:      st,
 		Paragraphs: st.Summary(),
-		SideTables: []models.StatsTable{tables["incidents_by_category"], tables["incidents_by_severity"]},
+		SideTables: []stats.StatsTable{tables["incidents_by_category"], tables["incidents_by_severity"]},
 		Timeliness: tables["reports_by_kind"],
 	}
 	var buf bytes.Buffer

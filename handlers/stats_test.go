@@ -2,6 +2,8 @@ package handlers_test
 
 import (
 	"bytes"
+	"dutydesk/models/stats"
+	"dutydesk/models/store"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -52,14 +54,14 @@ type statsJSON struct {
 		Total int64 `json:"total"`
 	} `json:"incidents"`
 	Reports struct {
-		ByKind []models.DeadlineCounts `json:"by_kind"`
+		ByKind []stats.DeadlineCounts `json:"by_kind"`
 	} `json:"reports"`
-	Serials models.SerialStats `json:"serials"`
-	Duty    *struct{}          `json:"duty"`
+	Serials stats.SerialStats `json:"serials"`
+	Duty    *struct{}         `json:"duty"`
 }
 
 func TestStatsThroughTheAPI(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		h := newHarness(t, dialect)
 		lateIncidentWithMissedFollowUp(t, h)
 
@@ -68,7 +70,7 @@ func TestStatsThroughTheAPI(t *testing.T) {
 			expect(t, r, http.StatusOK)
 			var st statsJSON
 			r.JSON(t, &st)
-			want := []models.DeadlineCounts{
+			want := []stats.DeadlineCounts{
 				{Kind: "initial", Name: "首报", Due: 1, Late: 1},
 				{Kind: "follow_up", Name: "续报", Due: 1, Missed: 1},
 				{Kind: "final", Name: "终报", Due: 1, OnTime: 1},
@@ -78,7 +80,7 @@ func TestStatsThroughTheAPI(t *testing.T) {
 			if st.Incidents.Total != 1 || !reflect.DeepEqual(st.Reports.ByKind, want) {
 				t.Fatalf("incidents %d, by kind\n got %+v\nwant %+v", st.Incidents.Total, st.Reports.ByKind, want)
 			}
-			if want := (models.SerialStats{Issued: 1, First: "2026-001", Last: "2026-001", LateIssues: 1, MissedIssues: 1}); st.Serials != want {
+			if want := (stats.SerialStats{Issued: 1, First: "2026-001", Last: "2026-001", LateIssues: 1, MissedIssues: 1}); st.Serials != want {
 				t.Fatalf("serials %+v, want %+v", st.Serials, want)
 			}
 			if st.Duty == nil {

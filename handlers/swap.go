@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"dutydesk/models/roster"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +16,7 @@ func (a *api) listSwaps(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	swaps, next, err := a.store.Swaps(c.Request.Context(), currentUser(c), models.SwapStatus(c.Query("status")), page)
+	swaps, next, err := a.store.Roster.Swaps(c.Request.Context(), currentUser(c), roster.SwapStatus(c.Query("status")), page)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -24,12 +25,12 @@ func (a *api) listSwaps(c *gin.Context) {
 }
 
 func (a *api) requestSwap(c *gin.Context) {
-	var in models.SwapInput
+	var in roster.SwapInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	sw, err := a.store.RequestSwap(c.Request.Context(), currentUser(c), in)
+	sw, err := a.store.Roster.RequestSwap(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -38,14 +39,14 @@ func (a *api) requestSwap(c *gin.Context) {
 }
 
 // swapAction serves the POST /roster/swaps/:id/<action> routes.
-func (a *api) swapAction(step func(s *models.Store, ctx context.Context, actor *models.User, id int64) (*models.Swap, error)) gin.HandlerFunc {
+func (a *api) swapAction(step func(s *roster.Store, ctx context.Context, actor *models.User, id int64) (*roster.Swap, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		id, err := pathID(c, "id")
 		if err != nil {
 			respondError(c, err)
 			return
 		}
-		sw, err := step(a.store, c.Request.Context(), currentUser(c), id)
+		sw, err := step(a.store.Roster, c.Request.Context(), currentUser(c), id)
 		if err != nil {
 			respondError(c, err)
 			return

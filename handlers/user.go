@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -24,8 +25,8 @@ func (a *api) listUsers(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	users, next, err := a.store.Users(c.Request.Context(), currentUser(c),
-		models.UserFilter{Role: models.Role(c.Query("role")), DistrictID: district, SchoolID: school, Page: page})
+	users, next, err := a.store.Directory.Users(c.Request.Context(), currentUser(c),
+		directory.UserFilter{Role: models.Role(c.Query("role")), DistrictID: district, SchoolID: school, Page: page})
 	if err != nil {
 		respondError(c, err)
 		return
@@ -39,7 +40,7 @@ func (a *api) getUser(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	u, err := a.store.User(c.Request.Context(), currentUser(c), id)
+	u, err := a.store.Directory.User(c.Request.Context(), currentUser(c), id)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -48,12 +49,12 @@ func (a *api) getUser(c *gin.Context) {
 }
 
 func (a *api) createUser(c *gin.Context) {
-	var in models.UserInput
+	var in directory.UserInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	u, err := a.store.CreateUser(c.Request.Context(), currentUser(c), in)
+	u, err := a.store.Directory.CreateUser(c.Request.Context(), currentUser(c), in)
 	if err != nil {
 		respondError(c, err)
 		return
@@ -67,12 +68,12 @@ func (a *api) updateUser(c *gin.Context) {
 		respondError(c, err)
 		return
 	}
-	var in models.UserInput
+	var in directory.UserInput
 	if err := bindJSON(c, &in); err != nil {
 		respondError(c, err)
 		return
 	}
-	u, err := a.store.UpdateUser(c.Request.Context(), currentUser(c), id, in)
+	u, err := a.store.Directory.UpdateUser(c.Request.Context(), currentUser(c), id, in)
 	if err != nil {
 		respondError(c, err)
 		return

@@ -1,6 +1,8 @@
 package models
 
-import "gorm.io/gorm"
+import (
+	"gorm.io/gorm"
+)
 
 // Permission is something a role may do regardless of which school or district it concerns.
 // Which records a user may touch is decided by the scope methods below; together they are the
@@ -83,7 +85,7 @@ func (u *User) CanSeeDistrict(districtID int64) bool {
 
 // scopeSchools restricts a query over a table with school_id and district_id columns (given by
 // their qualified names) to what u may see.
-func (u *User) scopeSchools(q *gorm.DB, schoolCol, districtCol string) *gorm.DB {
+func (u *User) ScopeSchools(q *gorm.DB, schoolCol, districtCol string) *gorm.DB {
 	switch {
 	case u.Can(SeeAll):
 		return q

@@ -1,11 +1,7 @@
 package models
 
 import (
-	"context"
-	"fmt"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // DeadlineKind names an awaited action.
@@ -26,12 +22,27 @@ const (
 	DeadlineSpotCheckReply DeadlineKind = "spot_check"        // a duty post answers a 查岗
 )
 
+// SubjectType names what a deadline awaits an action on (and what an audit entry or a queued
+// message concerns: there also "school", "user" and the like).
+type SubjectType string
+
+// The subjects of deadlines.
+const (
+	SubjectIncident    SubjectType = "incident"     // the school owes a report on the incident
+	SubjectReport      SubjectType = "report"       // the desk owes a signature or a forward on a report
+	SubjectInstruction SubjectType = "instruction"  // the school owes an answer to a 批示
+	SubjectAlert       SubjectType = "alert"        // the schools owe an acknowledgement of a warning
+	SubjectSafetyRound SubjectType = "safety_round" // the schools owe a 平安报 of the round
+	SubjectShift       SubjectType = "shift"        // the incoming officers owe the shift's handover signature
+	SubjectHandover    SubjectType = "handover"     // the incoming officer owes the handover's signature
+)
+
 // Deadline is one awaited action: due at DueAt, done at DoneAt (nil while open).
 // Late means it was done after DueAt (迟报); Missed means it was closed without being done (漏报).
 type Deadline struct {
 	ID          int64        `json:"id"`
 	Kind        DeadlineKind `json:"kind"`
-	SubjectType string       `json:"subject_type"`
+	SubjectType SubjectType  `json:"subject_type"`
 	SubjectID   int64        `json:"subject_id"`
 	SchoolID    *int64       `json:"school_id"`
 	DistrictID  *int64       `json:"district_id"`
@@ -58,102 +69,31 @@ func (d *Deadline) State(now time.Time) string {
 	return "open"
 }
 
-// OpenDeadline inserts an open deadline. Call it inside the transaction of the change that
-// creates the awaited action.
-func (s *Store) OpenDeadline(ctx context.Context, d *Deadline) error {
-	d.ID, d.DoneAt, d.Late, d.Missed = 0, nil, false, false
-	if err := s.conn(ctx).Create(d).Error; err != nil {
-		return fmt.Errorf("open deadline %s %s/%d: %w", d.Kind, d.SubjectType, d.SubjectID, err)
+// Name returns the kind in Chinese, as messages show it.
+func (k DeadlineKind) Name() string {
+	if n, ok := deadlineKindNames[k]; ok {
+		return n
 	}
-	return nil
+	return string(k)
 }
 
-// insertDeadlines writes ds as they are, in one statement, and sets their ids: open deadlines, or
-// already closed ones when the change that opens them also fulfils them.
-func (s *Store) insertDeadlines(ctx context.Context, ds []Deadline) error {
-	if len(ds) == 0 {
-		return nil
-	}
-	if err := s.insert(ctx, &ds); err != nil {
-		return fmt.Errorf("open %d deadlines of %s/%d: %w", len(ds), ds[0].SubjectType, ds[0].SubjectID, err)
-	}
-	return nil
+// deadlineKindNames are the awaited actions as messages name them; every kind escalates.
+var deadlineKindNames = map[DeadlineKind]string{
+	DeadlineInitialReport:  "突发事件首报（电话）",
+	DeadlineWrittenReport:  "突发事件首报（书面）",
+	DeadlineFollowUp:       "突发事件续报",
+	DeadlineFinalReport:    "突发事件终报",
+	DeadlineSignature:      "信息签收",
+	DeadlineForward:        "信息上报",
+	DeadlineInstruction:    "领导批示回复",
+	DeadlineHandover:       "交接班签收",
+	DeadlineAlertAck:       "预警确认",
+	DeadlineSafetyReport:   "平安报",
+	DeadlineSpotCheckReply: "查岗应答",
 }
 
-// CloseDeadlines marks the open deadlines of kind on a subject done at the Store's now, late when
-// past due, and returns them. Closing a deadline stops its escalation ladder.
-func (s *Store) CloseDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) ([]Deadline, error) {
-	return s.finishDeadlines(ctx, kind, subjectType, subjectID, false)
-}
-
-// MissDeadlines closes the open deadlines of kind on a subject as missed (漏报): the action will
-// never come, for example because a later report supersedes it.
-func (s *Store) MissDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) ([]Deadline, error) {
-	return s.finishDeadlines(ctx, kind, subjectType, subjectID, true)
-}
-
-// openDeadlines selects the open deadlines of kind on a subject.
-func (s *Store) openDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) *gorm.DB {
-	return s.conn(ctx).Model(&Deadline{}).
-		Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID)
-}
-
-// hasOpenDeadline tells whether a subject has an open deadline of kind.
-func (s *Store) hasOpenDeadline(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64) (bool, error) {
-	var n int64
-	err := s.openDeadlines(ctx, kind, subjectType, subjectID).Count(&n).Error
-	return n > 0, err
-}
-
-func (s *Store) finishDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64, missed bool) ([]Deadline, error) {
-	var open []Deadline
-	if err := s.openDeadlines(ctx, kind, subjectType, subjectID).Find(&open).Error; err != nil {
-		return nil, fmt.Errorf("find deadlines %s %s/%d: %w", kind, subjectType, subjectID, err)
-	}
-	now := s.Now()
-	for i := range open {
-		d := &open[i]
-		d.DoneAt, d.Missed, d.Late = &now, missed, !missed && now.After(d.DueAt)
-		if err := s.conn(ctx).Model(d).Select("done_at", "missed", "late").Updates(d).Error; err != nil {
-			return nil, fmt.Errorf("close deadline %d: %w", d.ID, err)
-		}
-	}
-	return open, nil
-}
-
-// RescheduleDeadlines moves the open deadlines of kind on a subject to dueAt (e.g. after a change
-// of severity). An escalation already fired stays fired.
-func (s *Store) RescheduleDeadlines(ctx context.Context, kind DeadlineKind, subjectType string, subjectID int64, dueAt time.Time) error {
-	err := s.openDeadlines(ctx, kind, subjectType, subjectID).Update("due_at", dueAt.UTC()).Error
-	if err != nil {
-		return fmt.Errorf("reschedule deadlines %s %s/%d: %w", kind, subjectType, subjectID, err)
-	}
-	return nil
-}
-
-// SubjectDeadlines returns every deadline of a subject, by due time.
-func (s *Store) SubjectDeadlines(ctx context.Context, subjectType string, subjectID int64) ([]Deadline, error) {
-	var ds []Deadline
-	err := s.conn(ctx).Where("subject_type = ? AND subject_id = ?", subjectType, subjectID).Order("due_at, id").Find(&ds).Error
-	if err != nil {
-		return nil, fmt.Errorf("deadlines of %s/%d: %w", subjectType, subjectID, err)
-	}
-	return ds, nil
-}
-
-// OverdueDeadlines returns up to limit open deadlines due before now, oldest first. It reads only
-// the partial index of open rows.
-func (s *Store) OverdueDeadlines(ctx context.Context, now time.Time, limit int) ([]Deadline, error) {
-	var ds []Deadline
-	err := s.conn(ctx).Where("done_at IS NULL AND due_at <= ?", now.UTC()).Order("due_at, id").Limit(limit).Find(&ds).Error
-	if err != nil {
-		return nil, fmt.Errorf("overdue deadlines: %w", err)
-	}
-	return ds, nil
-}
-
-// InTx runs fn inside one transaction, on a Store bound to it. Domain code in other files of this
-// package uses transact; InTx is for callers (tests, jobs) that must group Store calls.
-func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.transact(ctx, fn)
+// Valid tells whether k is one of the awaited actions.
+func (k DeadlineKind) Valid() bool {
+	_, ok := deadlineKindNames[k]
+	return ok
 }

@@ -90,3 +90,13 @@ func (p Problems) Err() error {
 	}
 	return &Error{Code: EINVALID, Message: "输入有误，请检查标出的字段", Fields: p}
 }
+
+// notFound turns GORM's not-found into an ENOTFOUND naming the thing; other errors pass through.
+func NotFound(what string, err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Errorf(ENOTFOUND, "%s不存在", what)
+	}
+	return err
+}
+
+var ErrForbidden = Errorf(EFORBIDDEN, "无权进行此操作")

@@ -3,6 +3,8 @@ package scheduler
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -25,14 +27,14 @@ const (
 
 // alertJobs open scheduled safety-report rounds and send due summaries, poll CAP feeds, and watch
 // for shifts that ended without a handover (on the same once-a-minute schedule as the rounds).
-func alertJobs(cfg config.Config, store *models.Store, log *slog.Logger) []Job {
+func alertJobs(cfg config.Config, store *app.Stores, log *slog.Logger) []Job {
 	poller := &CAPPoller{Store: store, URLs: cfg.CAPFeeds, Log: log}
 	return []Job{
 		{Name: JobSafetyRounds, Spec: cfg.ScheduleSafetyRounds, Setting: "DUTYDESK_SCHEDULE_SAFETY_ROUNDS", Timeout: 5 * time.Minute,
 			Run: func(ctx context.Context) error {
 				now := store.Now()
-				opened, err := store.OpenScheduledSafetyRounds(ctx, now)
-				sent, err2 := store.SendDueSafetySummaries(ctx, now)
+				opened, err := store.Alerts.OpenScheduledSafetyRounds(ctx, now)
+				sent, err2 := store.Alerts.SendDueSafetySummaries(ctx, now)
 				if opened+sent > 0 {
 					log.Info("safety rounds", "opened", opened, "summary_messages", sent)
 				}
@@ -40,7 +42,7 @@ func alertJobs(cfg config.Config, store *models.Store, log *slog.Logger) []Job {
 			}},
 		{Name: JobHandovers, Spec: cfg.ScheduleSafetyRounds, Setting: "DUTYDESK_SCHEDULE_SAFETY_ROUNDS", Timeout: time.Minute,
 			Run: func(ctx context.Context) error {
-				n, err := store.WatchHandovers(ctx, store.Now())
+				n, err := store.Roster.WatchHandovers(ctx, store.Now())
 				if n > 0 {
 					log.Info("handovers missing", "deadlines_opened", n)
 				}
@@ -57,7 +59,7 @@ func alertJobs(cfg config.Config, store *models.Store, log *slog.Logger) []Job {
 // CAPPoller fetches CAP feeds and ingests what they carry. A feed URL may serve one CAP alert, or
 // an Atom or RSS feed whose entries link to CAP alerts.
 type CAPPoller struct {
-	Store  *models.Store
+	Store  *app.Stores
 	URLs   []string
 	Client *http.Client // nil: a client with a 20 s timeout
 	Log    *slog.Logger
@@ -71,8 +73,8 @@ const (
 
 // Poll fetches every feed once and ingests each CAP message as the System actor. A broken feed or
 // message is logged and reported in the returned error; it never stops the others.
-func (p *CAPPoller) Poll(ctx context.Context) ([]models.CAPResult, error) {
-	var results []models.CAPResult
+func (p *CAPPoller) Poll(ctx context.Context) ([]alert.CAPResult, error) {
+	var results []alert.CAPResult
 	var errs []error
 	for _, u := range p.URLs {
 		docs, err := p.fetchFeed(ctx, u)
@@ -82,7 +84,7 @@ func (p *CAPPoller) Poll(ctx context.Context) ([]models.CAPResult, error) {
 			continue
 		}
 		for _, doc := range docs {
-			res, err := p.Store.IngestCAP(ctx, models.System, doc.body)
+			res, err := p.Store.Alerts.IngestCAP(ctx, models.System, doc.body)
 			if err != nil {
 				p.log().Warn("cap message refused", "url", doc.url, "err", err)
 				errs = append(errs, fmt.Errorf("cap message %s: %w", doc.url, err))

@@ -2,6 +2,8 @@ package scheduler_test
 
 import (
 	"context"
+	"dutydesk/models/alert"
+	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,7 +13,6 @@ import (
 	"time"
 
 	"dutydesk/internal/testenv"
-	"dutydesk/models"
 	"dutydesk/scheduler"
 )
 
@@ -70,15 +71,15 @@ func (f *feed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		ctx := context.Background()
 		clock := testenv.Clock()
-		store, _ := testenv.Store(t, dialect, clock)
-		dir := testenv.SeedDirectory(t, store)
+		stores, _ := testenv.Store(t, dialect, clock)
+		dir := testenv.SeedDirectory(t, stores)
 		f := &feed{}
 		srv := httptest.NewServer(f)
 		defer srv.Close()
-		poller := &scheduler.CAPPoller{Store: store, URLs: []string{srv.URL + "/feed.atom"}}
+		poller := &scheduler.CAPPoller{Store: stores, URLs: []string{srv.URL + "/feed.atom"}}
 
 		first := "33010041600000000001_20261008100000"
 		issue := chineseCAP(first, "Alert", "2026-10-08T10:00:00+08:00", "yellow", "", "330102")
@@ -88,8 +89,8 @@ func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
 			t.Fatalf("first poll: %+v %v", res, err)
 		}
 		alertID := res[0].AlertID
-		a, _ := store.Alert(ctx, dir.Officer, alertID)
-		if a.Type != models.AlertTyphoon || a.Level != models.LevelYellow || a.WholeCity || len(a.DistrictIDs) != 1 || a.DistrictIDs[0] != dir.District1.ID {
+		a, _ := stores.Alerts.Alert(ctx, dir.Officer, alertID)
+		if a.Type != alert.AlertTyphoon || a.Level != alert.LevelYellow || a.WholeCity || len(a.DistrictIDs) != 1 || a.DistrictIDs[0] != dir.District1.ID {
 			t.Fatalf("alert from CAP %+v", a.Alert)
 		}
 		if !strings.Contains(a.Instructions, "停课") || !strings.Contains(a.Instructions, "8级以上") {
@@ -100,7 +101,7 @@ func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
 		if res, err := poller.Poll(ctx); err != nil || res[0].Action != "unchanged" {
 			t.Fatalf("repeat poll: %+v %v", res, err)
 		}
-		alerts, _, _ := store.Alerts(ctx, dir.Officer, models.AlertFilter{})
+		alerts, _, _ := stores.Alerts.Alerts(ctx, dir.Officer, alert.AlertFilter{})
 		if len(alerts) != 1 {
 			t.Fatalf("%d alerts after a repeated feed", len(alerts))
 		}
@@ -114,8 +115,8 @@ func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
 		if err != nil || len(res) != 2 || res[1].Action != "updated" || res[1].AlertID != alertID {
 			t.Fatalf("update poll: %+v %v", res, err)
 		}
-		a, _ = store.Alert(ctx, dir.Officer, alertID)
-		if a.Level != models.LevelOrange || a.Version != 2 {
+		a, _ = stores.Alerts.Alert(ctx, dir.Officer, alertID)
+		if a.Level != alert.LevelOrange || a.Version != 2 {
 			t.Fatalf("after update: %s v%d", a.Level, a.Version)
 		}
 
@@ -130,8 +131,8 @@ func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
 				t.Fatalf("cancel poll: %+v %v", res, err)
 			}
 		}
-		a, _ = store.Alert(ctx, dir.Officer, alertID)
-		if a.Status != models.AlertLifted || len(a.Events) != 3 {
+		a, _ = stores.Alerts.Alert(ctx, dir.Officer, alertID)
+		if a.Status != alert.AlertLifted || len(a.Events) != 3 {
 			t.Fatalf("after cancel: %s, %d events", a.Status, len(a.Events))
 		}
 
@@ -143,7 +144,7 @@ func TestCAPFeedCreatesUpdatesAndCancels(t *testing.T) {
 		if err == nil || len(res) != 2 || res[0].Action != "ignored" || !res[1].Drill {
 			t.Fatalf("mixed poll: %+v %v", res, err)
 		}
-		alerts, _, _ = store.Alerts(ctx, dir.Officer, models.AlertFilter{Status: models.AlertActive})
+		alerts, _, _ = stores.Alerts.Alerts(ctx, dir.Officer, alert.AlertFilter{Status: alert.AlertActive})
 		if len(alerts) != 1 || !alerts[0].Drill || !alerts[0].WholeCity {
 			t.Fatalf("active alerts %+v", alerts)
 		}

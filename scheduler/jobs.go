@@ -2,6 +2,8 @@ package scheduler
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -27,8 +29,8 @@ const (
 
 // Deps are what the DutyDesk jobs work with.
 type Deps struct {
-	Store *models.Store
-	DB    *models.DB
+	Store *app.Stores
+	DB    *store.DB
 	// Senders deliver outbox messages by channel; nil means SendersFromConfig.
 	Senders map[notify.Channel]notify.Sender
 	Log     *slog.Logger
@@ -54,11 +56,11 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	store, log := d.Store, d.Log
+	stores, log := d.Store, d.Log
 	jobs := []Job{
 		{Name: JobEscalation, Spec: cfg.ScheduleEscalation, Setting: "DUTYDESK_SCHEDULE_ESCALATION", Timeout: time.Minute,
 			Run: func(ctx context.Context) error {
-				res, err := store.Sweep(ctx, store.Now())
+				res, err := stores.Escalation.Sweep(ctx, stores.Now())
 				if res.Fired > 0 {
 					log.Info("escalation sweep", "overdue", res.Overdue, "fired", res.Fired, "messages", res.Messages)
 				}
@@ -74,7 +76,7 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 			}},
 		{Name: JobDutyReminders, Spec: cfg.ScheduleDutyReminders, Setting: "DUTYDESK_SCHEDULE_DUTY_REMINDERS", Timeout: 5 * time.Minute,
 			Run: func(ctx context.Context) error {
-				n, err := store.QueueDutyReminders(ctx, store.Now())
+				n, err := stores.Escalation.QueueDutyReminders(ctx, stores.Now())
 				if errors.Is(err, models.ErrNoRoster) {
 					log.Info("duty reminders: no roster yet")
 					return nil
@@ -84,12 +86,12 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 			}},
 		{Name: JobDailyBrief, Spec: cfg.ScheduleDailyBrief, Setting: "DUTYDESK_SCHEDULE_DAILY_BRIEF", Timeout: 5 * time.Minute,
 			Run: func(ctx context.Context) error {
-				n, err := store.QueueDailyBrief(ctx, store.Now())
+				n, err := stores.Escalation.QueueDailyBrief(ctx, stores.Now())
 				log.Info("daily brief queued", "messages", n)
 				return err
 			}},
 	}
-	jobs = append(jobs, alertJobs(cfg, store, log)...)
+	jobs = append(jobs, alertJobs(cfg, stores, log)...)
 	s, err := New(Options{Location: cfg.Location, Lock: NewLock(d.DB), Log: d.Log, Registry: d.Registry}, jobs...)
 	if err != nil {
 		for _, c := range closers {
@@ -144,7 +146,7 @@ func MaxUnrecorded(parallel int) int { return 2*recordGroup + max(parallel, 1) }
 // Dispatcher drains the outbox: it claims due messages, sends them, and marks each sent or
 // failed (to be retried with backoff, or given up after the configured attempts).
 type Dispatcher struct {
-	store    *models.Store
+	store    *app.Stores
 	senders  map[notify.Channel]notify.Sender
 	parallel int
 
@@ -161,9 +163,9 @@ type DispatchResult struct {
 
 // NewDispatcher returns a dispatcher sending up to parallel messages at a time (match the SMTP
 // pool size). Its metrics go to reg when it is not nil.
-func NewDispatcher(store *models.Store, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer) (*Dispatcher, error) {
+func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer) (*Dispatcher, error) {
 	d := &Dispatcher{
-		store: store, senders: senders, parallel: max(parallel, 1),
+		store: stores, senders: senders, parallel: max(parallel, 1),
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dutydesk_outbox_sent_total", Help: "Outbox messages accepted by their channel.",
 		}, []string{"channel"}),
@@ -192,7 +194,7 @@ func NewDispatcher(store *models.Store, senders map[notify.Channel]notify.Sender
 // come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
 // for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
-	claimed := make(chan *models.OutboxMessage, claimBatch)
+	claimed := make(chan *store.OutboxMessage, claimBatch)
 	claimErr := make(chan error, 1)
 	go func() {
 		defer close(claimed)
@@ -227,7 +229,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 	var errs []error
 	// Outcomes are recorded even when ctx has just ended, so a message that went out is not sent again.
 	recordCtx := context.WithoutCancel(ctx)
-	var sent []*models.OutboxMessage
+	var sent []*store.OutboxMessage
 	flush := func() {
 		if len(sent) == 0 {
 			return
@@ -285,20 +287,20 @@ record:
 	default:
 	}
 	if pending, failed, err := d.store.OutboxBacklog(recordCtx); err == nil {
-		d.backlog.WithLabelValues(string(models.OutboxPending)).Set(float64(pending))
-		d.backlog.WithLabelValues(string(models.OutboxFailed)).Set(float64(failed))
+		d.backlog.WithLabelValues(string(store.OutboxPending)).Set(float64(pending))
+		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
 	}
 	return res, errors.Join(errs...)
 }
 
 // sendOutcome is the result of one attempt at a claimed message.
 type sendOutcome struct {
-	m   *models.OutboxMessage
+	m   *store.OutboxMessage
 	err error
 }
 
 // deliver sends one claimed message through the sender of its channel.
-func (d *Dispatcher) deliver(ctx context.Context, m *models.OutboxMessage) error {
+func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) error {
 	sender, ok := d.senders[m.Channel]
 	if !ok {
 		return fmt.Errorf("no sender for channel %q is configured", m.Channel)
@@ -307,7 +309,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *models.OutboxMessage) error
 }
 
 // recordFailure records a failed attempt: retried after the backoff, or given up for good.
-func (d *Dispatcher) recordFailure(ctx context.Context, m *models.OutboxMessage, sendErr error) (gaveUp bool, err error) {
+func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, sendErr error) (gaveUp bool, err error) {
 	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	channel := string(m.Channel)

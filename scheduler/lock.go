@@ -2,12 +2,11 @@ package scheduler
 
 import (
 	"context"
+	"dutydesk/models/store"
 	"fmt"
 	"hash/fnv"
 
 	"gorm.io/gorm"
-
-	"dutydesk/models"
 )
 
 // Locker lets one replica at a time run a job: Do runs fn unless another holder has the job's
@@ -18,8 +17,8 @@ type Locker interface {
 
 // NewLock returns the lock for the database: a PostgreSQL advisory lock when replicas may share
 // it, LocalLock for SQLite (one process; cron's SkipIfStillRunning already keeps runs apart).
-func NewLock(db *models.DB) Locker {
-	if db.Dialect == models.Postgres {
+func NewLock(db *store.DB) Locker {
+	if db.Dialect == store.Postgres {
 		return &PostgresLock{db: db.DB}
 	}
 	return LocalLock{}

@@ -2,6 +2,10 @@ package scheduler_test
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -30,17 +34,17 @@ const from = "市教育局应急值守 <duty@edu.example.cn>"
 
 // replica is one instance of the service: its own DB handle, store, SMTP pool and scheduler.
 type replica struct {
-	store      *models.Store
+	store      *app.Stores
 	dispatcher *scheduler.Dispatcher
 	sched      *scheduler.Scheduler
 	reg        *prometheus.Registry
 }
 
-func newReplica(t *testing.T, db *models.DB, clock models.Clock, srv *smtptest.Server) *replica {
+func newReplica(t *testing.T, db *store.DB, clock models.Clock, srv *smtptest.Server) *replica {
 	t.Helper()
-	store := models.NewStore(db, clock, models.Options{PasswordCost: 4, Location: testenv.Shanghai,
-		Outbox:  models.OutboxOptions{MaxAttempts: 10, RetryBase: 30 * time.Second, RetryMax: 10 * time.Minute},
-		Notices: models.NoticeOptions{Leadership: []string{"局长 <chief@bureau.example.org>"}},
+	stores := app.New(db, clock, app.Options{Location: testenv.Shanghai, Directory: directory.Options{PasswordCost: 4},
+		Outbox:     store.OutboxOptions{MaxAttempts: 10, RetryBase: 30 * time.Second, RetryMax: 10 * time.Minute},
+		Escalation: escalation.Options{Leadership: []string{"局长 <chief@bureau.example.org>"}},
 	})
 	sender, err := notify.NewSMTPSender(notify.SMTPConfig{URL: srv.URL(), From: from, PoolSize: 2, Timeout: 5 * time.Second, TLSConfig: srv.ClientTLS()})
 	if err != nil {
@@ -53,15 +57,15 @@ func newReplica(t *testing.T, db *models.DB, clock models.Clock, srv *smtptest.S
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db, Senders: senders, Registry: reg})
+	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: stores, DB: db, Senders: senders, Registry: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispatcher, err := scheduler.NewDispatcher(store, senders, 2, nil)
+	dispatcher, err := scheduler.NewDispatcher(stores, senders, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &replica{store: store, dispatcher: dispatcher, sched: sched, reg: reg}
+	return &replica{store: stores, dispatcher: dispatcher, sched: sched, reg: reg}
 }
 
 // delivered returns, per recipient address, how many messages the server accepted; and fails the
@@ -82,11 +86,11 @@ func delivered(t *testing.T, srv *smtptest.Server) map[string]int {
 	return counts
 }
 
-func openDeadline(t *testing.T, store *models.Store, dir *testenv.Directory, subjectID int64, due time.Time) *models.Deadline {
+func openDeadline(t *testing.T, stores *app.Stores, dir *testenv.Directory, subjectID int64, due time.Time) *models.Deadline {
 	t.Helper()
 	d := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: "incident", SubjectID: subjectID,
-		SchoolID: &dir.School1A.ID, DistrictID: &dir.District1.ID, Label: "校车事故", DueAt: due.UTC(), CreatedAt: store.Now()}
-	if err := store.OpenDeadline(context.Background(), d); err != nil {
+		SchoolID: &dir.School1A.ID, DistrictID: &dir.District1.ID, Label: "校车事故", DueAt: due.UTC(), CreatedAt: stores.Now()}
+	if err := stores.OpenDeadline(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -95,7 +99,7 @@ func openDeadline(t *testing.T, store *models.Store, dir *testenv.Directory, sub
 // TestLadderDeliveredOverSMTP walks an overdue initial report's ladder through sweep, outbox and
 // a real SMTP server, and stops it when the report comes in.
 func TestLadderDeliveredOverSMTP(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		srv := smtptest.Start(t, smtptest.Options{})
 		clock := testenv.Clock()
 		db := testenv.OpenDB(t, dialect, clock)
@@ -122,12 +126,12 @@ func TestLadderDeliveredOverSMTP(t *testing.T) {
 		for _, st := range steps {
 			if st.name == "ClosedAt45_NothingAt60" {
 				clock.Set(due.Add(45 * time.Minute))
-				if _, err := r.store.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID); err != nil {
+				if _, err := r.store.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}
 			clock.Set(st.at)
-			if _, err := r.store.Sweep(ctx, st.at); err != nil {
+			if _, err := r.store.Escalation.Sweep(ctx, st.at); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := r.dispatcher.Dispatch(ctx); err != nil {
@@ -157,7 +161,7 @@ func TestLadderDeliveredOverSMTP(t *testing.T) {
 // TestTwoReplicasFireEachStepOnce runs two replicas (two DB handles, two SMTP pools) against one
 // database at the same moments, concurrently: each step fires once and each message arrives once.
 func TestTwoReplicasFireEachStepOnce(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		srv := smtptest.Start(t, smtptest.Options{})
 		clock := testenv.Clock()
 		db1, db2 := testenv.OpenDBPair(t, dialect, clock)
@@ -194,7 +198,7 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 			clock.Set(due.Add(at))
 			// The store methods directly: the unique key and SKIP LOCKED keep the replicas apart.
 			both(func(r *replica) error {
-				res, err := r.store.Sweep(ctx, clock.Now())
+				res, err := r.store.Escalation.Sweep(ctx, clock.Now())
 				fired.Add(int32(res.Fired))
 				return err
 			})
@@ -213,7 +217,7 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 		if fired.Load() != 4*deadlines {
 			t.Fatalf("the replicas fired %d steps together, want %d", fired.Load(), 4*deadlines)
 		}
-		recs, _, err := a.store.Escalations(ctx, dir.Admin, models.EscalationFilter{Page: models.Page{Limit: 1000}})
+		recs, _, err := a.store.Escalation.Escalations(ctx, dir.Admin, escalation.EscalationFilter{Page: models.Page{Limit: 1000}})
 		if err != nil || len(recs) != 4*deadlines {
 			t.Fatalf("%d escalation records (%v), want %d", len(recs), err, 4*deadlines)
 		}
@@ -223,7 +227,7 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 // TestOutageLosesNothing takes the SMTP server down while messages are due, keeps dispatching
 // through the outage, and brings it back: every message arrives exactly once.
 func TestOutageLosesNothing(t *testing.T) {
-	testenv.ForEachDB(t, func(t *testing.T, dialect models.Dialect) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		srv := smtptest.Start(t, smtptest.Options{})
 		clock := testenv.Clock()
 		db := testenv.OpenDB(t, dialect, clock)
@@ -243,7 +247,7 @@ func TestOutageLosesNothing(t *testing.T) {
 			openDeadline(t, r.store, dir, int64(i+1), due)
 		}
 		clock.Set(due.Add(15 * time.Minute)) // steps 0 and 1: 5 × (2 contacts + 1 officer)
-		res, err := r.store.Sweep(ctx, clock.Now())
+		res, err := r.store.Escalation.Sweep(ctx, clock.Now())
 		if err != nil || res.Messages != 15 {
 			t.Fatalf("sweep: %+v, %v", res, err)
 		}
@@ -257,7 +261,7 @@ func TestOutageLosesNothing(t *testing.T) {
 		if n := len(srv.Received()); n != 1 {
 			t.Fatalf("%d messages received during the outage", n)
 		}
-		pending, _, _ := r.store.OutboxMessages(ctx, dir.Admin, models.OutboxFilter{Status: models.OutboxPending})
+		pending, _, _ := r.store.OutboxMessages(ctx, dir.Admin, store.OutboxFilter{Status: store.OutboxPending})
 		if len(pending) != 15 || pending[0].Attempts < 2 || pending[0].LastError == "" {
 			t.Fatalf("during the outage: %d pending, first %+v", len(pending), pending[0])
 		}
@@ -276,8 +280,8 @@ func TestOutageLosesNothing(t *testing.T) {
 		if total != 16 {
 			t.Fatalf("server received %d messages, want 16: %v", total, got)
 		}
-		left, _, _ := r.store.OutboxMessages(ctx, dir.Admin, models.OutboxFilter{Status: models.OutboxPending})
-		failed, _, _ := r.store.OutboxMessages(ctx, dir.Admin, models.OutboxFilter{Status: models.OutboxFailed})
+		left, _, _ := r.store.OutboxMessages(ctx, dir.Admin, store.OutboxFilter{Status: store.OutboxPending})
+		failed, _, _ := r.store.OutboxMessages(ctx, dir.Admin, store.OutboxFilter{Status: store.OutboxFailed})
 		if len(left)+len(failed) != 0 {
 			t.Fatalf("%d pending and %d failed after recovery", len(left), len(failed))
 		}
@@ -287,16 +291,16 @@ func TestOutageLosesNothing(t *testing.T) {
 // TestGiveUpIsVisibleInMetrics fails a message for good and reads the Prometheus metrics.
 func TestGiveUpIsVisibleInMetrics(t *testing.T) {
 	clock := testenv.Clock()
-	store, _ := testenv.Store(t, models.SQLite, clock)
+	stores, _ := testenv.Store(t, store.SQLite, clock)
 	reg := prometheus.NewRegistry()
 	failing := senderFunc(func(context.Context, notify.Message) error { return errors.New("550 no such user") })
-	d, err := scheduler.NewDispatcher(store, map[notify.Channel]notify.Sender{notify.ChannelEmail: failing}, 1, reg)
+	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: failing}, 1, reg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	store.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
-	store.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
+	stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
+	stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
 	for range 8 { // the default MaxAttempts
 		if _, err := d.Dispatch(ctx); err != nil {
 			t.Fatal(err)
@@ -360,8 +364,8 @@ func TestParseSpec(t *testing.T) {
 	}
 	cfg.ScheduleDailyBrief = "CRON_TZ="
 	clock := testenv.Clock()
-	store, db := testenv.Store(t, models.SQLite, clock)
-	_, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db, Senders: map[notify.Channel]notify.Sender{}})
+	stores, db := testenv.Store(t, store.SQLite, clock)
+	_, err := scheduler.Standard(cfg, scheduler.Deps{Store: stores, DB: db, Senders: map[notify.Channel]notify.Sender{}})
 	if err == nil || !strings.Contains(err.Error(), "DUTYDESK_SCHEDULE_DAILY_BRIEF") {
 		t.Fatalf("bad spec: %v", err)
 	}
@@ -375,15 +379,15 @@ func TestFileTransportByDefault(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock := testenv.Clock()
-	store, db := testenv.Store(t, models.SQLite, clock)
-	s, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db})
+	stores, db := testenv.Store(t, store.SQLite, clock)
+	s, err := scheduler.Standard(cfg, scheduler.Deps{Store: stores, DB: db})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Stop(context.Background())
 	ctx := context.Background()
 	for _, to := range []string{"a@example.org", "b@example.org"} {
-		store.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
+		stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
 			To: to, Subject: "【值班简报】测试", Text: "正文\n", HTML: "<p>正文</p>\n", CreatedAt: clock.Now()})
 	}
 	if err := s.RunNow(ctx, scheduler.JobOutbox); err != nil {
@@ -407,7 +411,7 @@ func TestFileTransportByDefault(t *testing.T) {
 	if fmt.Sprint(tos) != "[<a@example.org> <b@example.org>]" {
 		t.Fatalf("To headers %v", tos)
 	}
-	sent, _, _ := store.OutboxMessages(ctx, models.System, models.OutboxFilter{Status: models.OutboxSent})
+	sent, _, _ := stores.OutboxMessages(ctx, models.System, store.OutboxFilter{Status: store.OutboxSent})
 	if len(sent) != 2 {
 		t.Fatalf("%d marked sent", len(sent))
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"dutydesk/models/store"
 	"fmt"
 	"io"
 	"os"
@@ -16,7 +17,7 @@ import (
 // For PostgreSQL it says how to use pg_dump and refuses.
 func backup(ctx context.Context, cfg config.Config, path string, stdout io.Writer) error {
 	if cfg.DatabaseURL != "" {
-		return models.ErrNotSQLite
+		return store.ErrNotSQLite
 	}
 	db, err := openDB(ctx, cfg, models.SystemClock{})
 	if err != nil {
@@ -39,7 +40,7 @@ func backup(ctx context.Context, cfg config.Config, path string, stdout io.Write
 // lock, which serve holds while it runs. The replaced database is kept beside it.
 func restore(ctx context.Context, cfg config.Config, path string, stdout io.Writer) error {
 	if cfg.DatabaseURL != "" {
-		return models.ErrNotSQLite
+		return store.ErrNotSQLite
 	}
 	target := cfg.SQLitePath()
 	if err := os.MkdirAll(filepath.Dir(target), 0o700); err != nil {
@@ -84,7 +85,7 @@ func restore(ctx context.Context, cfg config.Config, path string, stdout io.Writ
 
 // checkStaged opens the staged copy, checks it and folds its write-ahead log into the file.
 func checkStaged(ctx context.Context, path string) (int64, error) {
-	db, err := models.OpenSQLite(path, models.SystemClock{})
+	db, err := store.OpenSQLite(path, models.SystemClock{})
 	if err != nil {
 		return 0, err
 	}

@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +27,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 	count := func(table string) int64 {
 		t.Helper()
-		db, err := models.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
+		db, err := store.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -49,13 +52,13 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 	}
 
 	// Life goes on after the backup: a district is added.
-	db, err := models.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
+	db, err := store.OpenSQLite(filepath.Join(dataDir, "dutydesk.db"), models.SystemClock{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := models.NewStore(db, models.SystemClock{}, models.Options{PasswordCost: 4})
+	stores := app.New(db, models.SystemClock{}, app.Options{Directory: directory.Options{PasswordCost: 4}})
 	code, name := "330199", "新设区"
-	if _, err := store.CreateDistrict(ctx, models.System, models.DistrictInput{Code: &code, Name: &name}); err != nil {
+	if _, err := stores.Directory.CreateDistrict(ctx, models.System, directory.DistrictInput{Code: &code, Name: &name}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -80,7 +83,7 @@ func TestBackupRestoreRoundTrip(t *testing.T) {
 		junk := filepath.Join(t.TempDir(), "junk.db")
 		os.WriteFile(junk, []byte("this is not a database"), 0o600)
 		empty := filepath.Join(t.TempDir(), "empty.db")
-		if edb, err := models.OpenSQLite(empty, models.SystemClock{}); err == nil {
+		if edb, err := store.OpenSQLite(empty, models.SystemClock{}); err == nil {
 			edb.DB.Exec("CREATE TABLE notes (id INTEGER)")
 			edb.Close()
 		}

@@ -4,6 +4,14 @@ package main
 
 import (
 	"context"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/demo"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"errors"
 	"flag"
 	"fmt"
@@ -92,12 +100,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		fmt.Fprintf(stdout, "database schema at version %d\n", v)
 		return nil
 	case "demo":
-		db, store, err := openStore(ctx, cfg)
+		db, stores, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		return seedDemo(ctx, store, stdout)
+		return seedDemo(ctx, stores, stdout)
 	case "backup", "restore":
 		if flags.NArg() != 1 {
 			return fmt.Errorf("usage: dutydesk %s FILE", cmd)
@@ -110,12 +118,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		if flags.NArg() != 2 || flags.Arg(0) != "schools" {
 			return errors.New("usage: dutydesk import schools FILE")
 		}
-		db, store, err := openStore(ctx, cfg)
+		db, stores, err := openStore(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		return importSchools(ctx, store, flags.Arg(1), stdout)
+		return importSchools(ctx, stores, flags.Arg(1), stdout)
 	}
 	return fmt.Errorf("unknown command %q\n\n%s", cmd, usage)
 }
@@ -127,13 +135,13 @@ func newLogger(level string) *slog.Logger {
 }
 
 // openDB opens the configured database and brings its schema up to date.
-func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*models.DB, error) {
-	var db *models.DB
+func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*store.DB, error) {
+	var db *store.DB
 	var err error
 	if cfg.DatabaseURL != "" {
-		db, err = models.OpenPostgres(cfg.DatabaseURL, clock)
+		db, err = store.OpenPostgres(cfg.DatabaseURL, clock)
 	} else {
-		db, err = models.OpenSQLite(cfg.SQLitePath(), clock)
+		db, err = store.OpenSQLite(cfg.SQLitePath(), clock)
 	}
 	if err != nil {
 		return nil, err
@@ -149,28 +157,29 @@ func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*models
 	return db, nil
 }
 
-func openStore(ctx context.Context, cfg config.Config) (*models.DB, *models.Store, error) {
+func openStore(ctx context.Context, cfg config.Config) (*store.DB, *app.Stores, error) {
 	clock := models.SystemClock{}
 	db, err := openDB(ctx, cfg, clock)
 	if err != nil {
 		return nil, nil, err
 	}
-	store := models.NewStore(db, clock, models.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Location: cfg.Location,
-		Outbox: models.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
+	stores := app.New(db, clock, app.Options{
+		Location: cfg.Location,
+		Outbox: store.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
 			Lease: cfg.OutboxLease, Webhook: cfg.WebhookURL != ""},
-		Notices: models.NoticeOptions{Leadership: cfg.LeadershipEmails},
-		BaseURL: cfg.BaseURL, Links: models.NewLinkSigner(cfg.Secret),
-		Alerts:      models.AlertOptions{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue},
-		CAP:         models.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName},
-		ReportRules: cfg.Reports,
-		Roster: models.RosterOptions{DayStart: cfg.DayShiftStart, NightStart: cfg.NightShiftStart, MinRest: cfg.MinRest,
+		Directory:  directory.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Links: directory.NewLinkSigner(cfg.Secret)},
+		Escalation: escalation.Options{Leadership: cfg.LeadershipEmails},
+		Alerts: alert.Options{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue,
+			BaseURL: cfg.BaseURL, CAP: alert.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName}},
+		Incidents: incident.Options{ReportRules: cfg.Reports},
+		Roster: roster.Options{DayStart: cfg.DayShiftStart, NightStart: cfg.NightShiftStart, MinRest: cfg.MinRest,
 			SwapNotice: cfg.SwapNotice, HandoverGrace: cfg.HandoverGrace, EnhancedExtraOfficers: cfg.EnhancedExtraOfficers},
 	})
-	return db, store, nil
+	return db, stores, nil
 }
 
 // watchChanges keeps the read cache on, on PostgreSQL, until the returned stop is called.
-func watchChanges(ctx context.Context, db *models.DB, ttl time.Duration) (stop func()) {
+func watchChanges(ctx context.Context, db *store.DB, ttl time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -182,8 +191,8 @@ func watchChanges(ctx context.Context, db *models.DB, ttl time.Duration) (stop f
 	return func() { cancel(); <-done }
 }
 
-func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error {
-	info, err := store.SeedDemo(ctx)
+func seedDemo(ctx context.Context, stores *app.Stores, stdout io.Writer) error {
+	info, err := stores.Demo.SeedDemo(ctx)
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
@@ -192,13 +201,13 @@ func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error 
 		return nil
 	}
 	fmt.Fprintf(stdout, "demo: seeded %d districts, %d schools, %d contacts, %d staff accounts (password %q):\n",
-		info.Districts, info.Schools, info.Contacts, info.Users, models.DemoPassword)
+		info.Districts, info.Schools, info.Contacts, info.Users, demo.DemoPassword)
 	for _, role := range models.Roles {
 		if name, ok := info.Usernames[role]; ok {
 			fmt.Fprintf(stdout, "  %-17s %s\n", role, name)
 		}
 	}
-	roster, err := store.SeedDemoRoster(ctx)
+	roster, err := stores.Demo.SeedDemoRoster(ctx)
 	if err != nil {
 		return fmt.Errorf("seed demo roster: %w", err)
 	}
@@ -208,18 +217,18 @@ func seedDemo(ctx context.Context, store *models.Store, stdout io.Writer) error 
 	return nil
 }
 
-func importSchools(ctx context.Context, store *models.Store, path string, stdout io.Writer) error {
+func importSchools(ctx context.Context, stores *app.Stores, path string, stdout io.Writer) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	rows, err := models.ReadImportRows(path, f)
+	rows, err := directory.ReadImportRows(path, f)
 	if err != nil {
 		return err
 	}
-	result, err := store.ImportSchools(ctx, models.System, rows)
-	if problems := models.ImportRowProblems(err); problems != nil {
+	result, err := stores.Directory.ImportSchools(ctx, models.System, rows)
+	if problems := directory.ImportRowProblems(err); problems != nil {
 		for _, p := range problems {
 			fmt.Fprintf(stdout, "row %d, %s: %s\n", p.Row, p.Column, p.Message)
 		}
@@ -247,19 +256,19 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 		return err
 	}
 	defer unlock()
-	db, store, err := openStore(ctx, cfg)
+	db, stores, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	stopWatching := watchChanges(ctx, db, cfg.ReadCacheTTL)
 	defer stopWatching()
-	adminPassword, err := store.EnsureAdmin(ctx, cfg.AdminPassword)
+	adminPassword, err := stores.Directory.EnsureAdmin(ctx, cfg.AdminPassword)
 	if err != nil {
 		return err
 	}
 	if demo {
-		if err := seedDemo(ctx, store, stdout); err != nil {
+		if err := seedDemo(ctx, stores, stdout); err != nil {
 			return err
 		}
 	}
@@ -273,13 +282,13 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer) 
 				}
 				return 0
 			}))
-	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: store, DB: db, Log: slog.Default(), Registry: reg})
+	sched, err := scheduler.Standard(cfg, scheduler.Deps{Store: stores, DB: db, Log: slog.Default(), Registry: reg})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
 		Addr:              cfg.Addr,
-		Handler:           handlers.NewRouter(handlers.Deps{Config: cfg, Store: store, Ping: db.Ping, Registry: reg}),
+		Handler:           handlers.NewRouter(handlers.Deps{Config: cfg, Store: stores, Ping: db.Ping, Registry: reg}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,

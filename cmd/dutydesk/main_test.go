@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"dutydesk/models/demo"
 	"encoding/json"
 	"io"
 	"net"
@@ -16,8 +17,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"dutydesk/models"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
@@ -128,7 +127,7 @@ func TestServeDemo(t *testing.T) {
 	if path != "/console/login" || token == nil {
 		t.Fatalf("/ leads to %s", path)
 	}
-	path, html = page(browser.PostForm(base+"/console/login", url.Values{"username": {"duty01"}, "password": {models.DemoPassword}, "csrf": {token[1]}}))
+	path, html = page(browser.PostForm(base+"/console/login", url.Values{"username": {"duty01"}, "password": {demo.DemoPassword}, "csrf": {token[1]}}))
 	if path != "/console/" || !strings.Contains(html, "带班领导：<strong>") || strings.Contains(html, "当前没有排班") {
 		t.Fatalf("after login a demo officer sees %s:\n%s", path, html)
 	}

@@ -2,6 +2,8 @@ package testenv
 
 import (
 	"context"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
 	"testing"
 
 	"dutydesk/models"
@@ -13,9 +15,9 @@ const Password = "correct-horse-battery"
 // Directory is a small city: two districts with two schools each, two contacts per school, and one
 // account per role (the district officer in District1, the school reporter at School1A).
 type Directory struct {
-	District1, District2                              models.District
-	School1A, School1B                                models.School // in District1
-	School2A                                          models.School // in District2
+	District1, District2                              directory.District
+	School1A, School1B                                directory.School // in District1
+	School2A                                          directory.School // in District2
 	Admin, Officer, Leader, DistrictOfficer, Reporter *models.User
 }
 
@@ -28,7 +30,7 @@ func (d *Directory) Users() map[models.Role]*models.User {
 }
 
 // SeedDirectory creates the Directory through the Store's own methods.
-func SeedDirectory(t testing.TB, s *models.Store) *Directory {
+func SeedDirectory(t testing.TB, s *app.Stores) *Directory {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -38,21 +40,21 @@ func SeedDirectory(t testing.TB, s *models.Store) *Directory {
 		}
 	}
 	d := &Directory{}
-	district := func(code, name string) models.District {
-		dist, err := s.CreateDistrict(ctx, models.System, models.DistrictInput{Code: &code, Name: &name})
+	district := func(code, name string) directory.District {
+		dist, err := s.Directory.CreateDistrict(ctx, models.System, directory.DistrictInput{Code: &code, Name: &name})
 		must(err)
 		return *dist
 	}
 	d.District1, d.District2 = district("330102", "东湖区"), district("330103", "西江区")
-	school := func(districtID int64, name, typ string) models.School {
-		sc, err := s.CreateSchool(ctx, models.System, models.SchoolInput{DistrictID: &districtID, Name: &name, Type: &typ})
+	school := func(districtID int64, name, typ string) directory.School {
+		sc, err := s.Directory.CreateSchool(ctx, models.System, directory.SchoolInput{DistrictID: &districtID, Name: &name, Type: &typ})
 		must(err)
 		for i, c := range []struct{ name, role, email string }{
 			{name + "校长", "校长", "principal"}, {name + "安全专干", "安全专干", "safety"},
 		} {
 			email := c.email + "." + models.FormatID(sc.ID) + "@example.org"
 			primary := i == 0
-			_, err := s.CreateContact(ctx, models.System, sc.ID, models.ContactInput{Name: &c.name, Role: &c.role, Email: &email, IsPrimary: &primary})
+			_, err := s.Directory.CreateContact(ctx, models.System, sc.ID, directory.ContactInput{Name: &c.name, Role: &c.role, Email: &email, IsPrimary: &primary})
 			must(err)
 		}
 		return *sc
@@ -63,7 +65,7 @@ func SeedDirectory(t testing.TB, s *models.Store) *Directory {
 	user := func(username, name string, role models.Role, districtID, schoolID *int64) *models.User {
 		pw := Password
 		email := username + "@bureau.example.org"
-		u, err := s.CreateUser(ctx, models.System, models.UserInput{Username: &username, DisplayName: &name, Role: &role,
+		u, err := s.Directory.CreateUser(ctx, models.System, directory.UserInput{Username: &username, DisplayName: &name, Role: &role,
 			Password: &pw, DistrictID: districtID, SchoolID: schoolID, Email: &email})
 		must(err)
 		return u

@@ -6,6 +6,10 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -24,15 +28,15 @@ import (
 const PostgresURLVar = "DUTYDESK_TEST_DATABASE_URL"
 
 // Dialects lists the databases to test against.
-func Dialects() []models.Dialect {
+func Dialects() []store.Dialect {
 	if os.Getenv(PostgresURLVar) != "" {
-		return []models.Dialect{models.SQLite, models.Postgres}
+		return []store.Dialect{store.SQLite, store.Postgres}
 	}
-	return []models.Dialect{models.SQLite}
+	return []store.Dialect{store.SQLite}
 }
 
 // ForEachDB runs fn as a subtest named for each dialect.
-func ForEachDB(t *testing.T, fn func(t *testing.T, dialect models.Dialect)) {
+func ForEachDB(t *testing.T, fn func(t *testing.T, dialect store.Dialect)) {
 	t.Helper()
 	for _, d := range Dialects() {
 		t.Run(string(d), func(t *testing.T) { fn(t, d) })
@@ -51,15 +55,15 @@ func mustLoad(name string) *time.Location {
 }
 
 // OpenDB opens a fresh, migrated database of the dialect, dropped when the test ends.
-func OpenDB(t testing.TB, dialect models.Dialect, clock models.Clock) *models.DB {
+func OpenDB(t testing.TB, dialect store.Dialect, clock models.Clock) *store.DB {
 	t.Helper()
-	var db *models.DB
+	var db *store.DB
 	var err error
 	switch dialect {
-	case models.SQLite:
-		db, err = models.OpenSQLite(filepath.Join(t.TempDir(), "test.db"), clock)
-	case models.Postgres:
-		db, err = models.OpenPostgres(freshSchema(t), clock)
+	case store.SQLite:
+		db, err = store.OpenSQLite(filepath.Join(t.TempDir(), "test.db"), clock)
+	case store.Postgres:
+		db, err = store.OpenPostgres(freshSchema(t), clock)
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
 	}
@@ -77,16 +81,16 @@ func OpenDB(t testing.TB, dialect models.Dialect, clock models.Clock) *models.DB
 // WatchChanges turns the read cache of a PostgreSQL database on, as serve does, and waits until
 // it is on, so that tests on PostgreSQL run with it; it is turned off when the test ends. On
 // SQLite it does nothing.
-func WatchChanges(t testing.TB, db *models.DB) {
+func WatchChanges(t testing.TB, db *store.DB) {
 	t.Helper()
-	if db.Dialect != models.Postgres {
+	if db.Dialect != store.Postgres {
 		return
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = db.WatchChanges(ctx, models.DefaultReadCacheTTL, func(err error) { t.Logf("read cache: %v", err) })
+		_ = db.WatchChanges(ctx, store.DefaultReadCacheTTL, func(err error) { t.Logf("read cache: %v", err) })
 	}()
 	t.Cleanup(func() { cancel(); <-done })
 	for deadline := time.Now().Add(30 * time.Second); !db.ReadCacheOn(); time.Sleep(5 * time.Millisecond) {
@@ -98,17 +102,17 @@ func WatchChanges(t testing.TB, db *models.DB) {
 
 // OpenDBPair opens two handles (two connection pools) on one fresh, migrated database of the
 // dialect, as two replicas of the service would have.
-func OpenDBPair(t testing.TB, dialect models.Dialect, clock models.Clock) (*models.DB, *models.DB) {
+func OpenDBPair(t testing.TB, dialect store.Dialect, clock models.Clock) (*store.DB, *store.DB) {
 	t.Helper()
-	open := func() func() (*models.DB, error) {
-		if dialect == models.Postgres {
+	open := func() func() (*store.DB, error) {
+		if dialect == store.Postgres {
 			url := freshSchema(t)
-			return func() (*models.DB, error) { return models.OpenPostgres(url, clock) }
+			return func() (*store.DB, error) { return store.OpenPostgres(url, clock) }
 		}
 		path := filepath.Join(t.TempDir(), "test.db")
-		return func() (*models.DB, error) { return models.OpenSQLite(path, clock) }
+		return func() (*store.DB, error) { return store.OpenSQLite(path, clock) }
 	}()
-	var dbs [2]*models.DB
+	var dbs [2]*store.DB
 	for i := range dbs {
 		db, err := open()
 		if err != nil {
@@ -167,10 +171,10 @@ func freshSchema(t testing.TB) string {
 }
 
 // Store opens a fresh database and returns a Store over it with a cheap password hash.
-func Store(t testing.TB, dialect models.Dialect, clock models.Clock) (*models.Store, *models.DB) {
+func Store(t testing.TB, dialect store.Dialect, clock models.Clock) (*app.Stores, *store.DB) {
 	t.Helper()
 	db := OpenDB(t, dialect, clock)
-	return models.NewStore(db, clock, Options()), db
+	return app.New(db, clock, Options()), db
 }
 
 // Secret signs the links of test stores.
@@ -180,9 +184,12 @@ const Secret = "test-secret-test-secret-test-secret"
 const BaseURL = "http://dutydesk.test"
 
 // Options are the Store options tests use: a cheap password hash, the Shanghai zone, test links.
-func Options() models.Options {
-	return models.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Location: Shanghai,
-		BaseURL: BaseURL, Links: models.NewLinkSigner(Secret), CAP: models.CAPOptions{CityCode: "330100", CityName: "本市"}}
+func Options() app.Options {
+	return app.Options{
+		Location:  Shanghai,
+		Directory: directory.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Links: directory.NewLinkSigner(Secret)},
+		Alerts:    alert.Options{BaseURL: BaseURL, CAP: alert.CAPOptions{CityCode: "330100", CityName: "本市"}},
+	}
 }
 
 // Clock returns a fake clock at a fixed, ordinary moment: 2026-10-08 10:00 in Shanghai.

@@ -1,0 +1,46 @@
+// Package incident holds incident reporting (突发事件信息报送): incidents and their reports (首报,
+// 续报, 终报), the deadlines each class of incident is owed, the desk's actions on reports (sign,
+// forward), leaders' instructions (批示), yearly serials (期号) and each incident's timeline.
+package incident
+
+import (
+	"context"
+
+	"dutydesk/config"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
+)
+
+// Options are incident reporting's settings.
+type Options struct {
+	// ReportRules are the report deadlines; zero means config.DefaultReportRules.
+	ReportRules config.ReportRules
+}
+
+// Store reads and changes incidents. Mutating methods take the acting user, check that they may
+// act, and write an audit entry in the same transaction.
+type Store struct {
+	*store.Store
+	opts Options
+	dir  *directory.Store
+}
+
+// New returns incident reporting over db; dir is the directory it reads schools from.
+func New(db *store.Store, dir *directory.Store, opts Options) *Store {
+	if len(opts.ReportRules.Rules) == 0 {
+		opts.ReportRules = config.DefaultReportRules()
+	}
+	return &Store{Store: db, opts: opts, dir: dir}
+}
+
+// WithTx returns incident reporting bound to tx, a transaction of another domain's Store.
+func (s *Store) WithTx(tx *store.Store) *Store {
+	bound := *s
+	bound.Store, bound.dir = tx, s.dir.WithTx(tx)
+	return &bound
+}
+
+// transact runs fn in one transaction on incident reporting bound to it.
+func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
+	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+}
