@@ -20,4 +20,4 @@ vet:
 
 # The benchmarks of BENCHMARKS.md (PostgreSQL on this host, pgbench, wrk; a few minutes).
 bench:
-	$(GO) run ./bench
+	$(GO) run ./cmd/dutybench
