@@ -5,10 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"dutydesk/handlers/api"
+	"dutydesk/models"
 	"dutydesk/models/app"
-	"dutydesk/models/directory"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,31 +20,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
-
-	"dutydesk/models"
 )
-
-const (
-	ctxRequestID = "request_id"
-	ctxUser      = "user"
-	ctxSession   = "session"
-)
-
-// requestID returns the id of the current request.
-func requestID(c *gin.Context) string { return c.GetString(ctxRequestID) }
-
-// currentUser returns the authenticated user; routes behind requireAuth always have one.
-func currentUser(c *gin.Context) *models.User {
-	u, _ := c.Get(ctxUser)
-	user, _ := u.(*models.User)
-	return user
-}
-
-func currentSession(c *gin.Context) *directory.Session {
-	s, _ := c.Get(ctxSession)
-	sess, _ := s.(*directory.Session)
-	return sess
-}
 
 // withRequestID gives every request an id (the client's X-Request-ID if sane), echoes it in the
 // response, and puts it in the request context so audit entries and logs carry it.
@@ -56,7 +32,7 @@ func withRequestID() gin.HandlerFunc {
 			_, _ = rand.Read(buf)
 			id = hex.EncodeToString(buf)
 		}
-		c.Set(ctxRequestID, id)
+		c.Set(api.CtxRequestID, id)
 		c.Header("X-Request-ID", id)
 		c.Request = c.Request.WithContext(models.WithRequestID(c.Request.Context(), id))
 		c.Next()
@@ -102,8 +78,8 @@ func logAndMeasure(m *httpMetrics) gin.HandlerFunc {
 			level = slog.LevelError
 		}
 		attrs := []any{"method", c.Request.Method, "route", route, "status", status,
-			"duration_ms", elapsed.Milliseconds(), "request_id", requestID(c), "client", c.ClientIP()}
-		if u := currentUser(c); u != nil {
+			"duration_ms", elapsed.Milliseconds(), "request_id", api.RequestID(c), "client", c.ClientIP()}
+		if u := api.CurrentUser(c); u != nil {
 			attrs = append(attrs, "user", u.Username)
 		}
 		slog.Log(c.Request.Context(), level, "http request", attrs...)
@@ -118,8 +94,8 @@ func recoverPanics() gin.HandlerFunc {
 				if r == http.ErrAbortHandler {
 					panic(r)
 				}
-				slog.Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()), "request_id", requestID(c))
-				respondError(c, fmt.Errorf("panic: %v", r))
+				slog.Error("panic", "panic", fmt.Sprint(r), "stack", string(debug.Stack()), "request_id", api.RequestID(c))
+				api.RespondError(c, fmt.Errorf("panic: %v", r))
 			}
 		}()
 		c.Next()
@@ -171,7 +147,7 @@ func limitBody(maxBody, maxUpload int64) gin.HandlerFunc {
 			limit = maxUpload
 		}
 		if c.Request.ContentLength > limit {
-			respondError(c, tooLarge(limit))
+			api.RespondError(c, api.TooLarge(limit))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
@@ -184,16 +160,16 @@ func requireAuth(store *app.Stores) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
 		if !ok {
-			respondError(c, models.Errorf(models.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"))
+			api.RespondError(c, models.Errorf(models.EUNAUTHORIZED, "请先登录（Authorization: Bearer <token>）"))
 			return
 		}
 		user, sess, err := store.Directory.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 		if err != nil {
-			respondError(c, err)
+			api.RespondError(c, err)
 			return
 		}
-		c.Set(ctxUser, user)
-		c.Set(ctxSession, sess)
+		c.Set(api.CtxUser, user)
+		c.Set(api.CtxSession, sess)
 		c.Next()
 	}
 }
@@ -219,21 +195,21 @@ func idempotent(store *app.Stores) gin.HandlerFunc {
 			return
 		}
 		if len(key) > 200 {
-			respondError(c, &models.Error{Code: models.EMALFORMED, Message: "Idempotency-Key 过长", Fields: map[string]string{"Idempotency-Key": "不超过200字符"}})
+			api.RespondError(c, &models.Error{Code: models.EMALFORMED, Message: "Idempotency-Key 过长", Fields: map[string]string{"Idempotency-Key": "不超过200字符"}})
 			return
 		}
 		body, err := io.ReadAll(c.Request.Body)
 		if err != nil {
-			respondError(c, bodyReadError(err))
+			api.RespondError(c, api.BodyReadError(err))
 			return
 		}
 		c.Request.Body = io.NopCloser(bytes.NewReader(body))
 		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
-		user := currentUser(c)
+		user := api.CurrentUser(c)
 		ctx := c.Request.Context()
 		replay, err := store.ClaimIdempotencyKey(ctx, user.ID, key, hex.EncodeToString(sum[:]))
 		if err != nil {
-			respondError(c, err)
+			api.RespondError(c, err)
 			return
 		}
 		if replay != nil {
@@ -246,16 +222,7 @@ func idempotent(store *app.Stores) gin.HandlerFunc {
 		c.Writer = rec
 		c.Next()
 		if err := store.FinishIdempotencyKey(ctx, user.ID, key, rec.Status(), rec.buf.Bytes()); err != nil {
-			slog.ErrorContext(ctx, "store idempotent response", "err", err, "request_id", requestID(c))
+			slog.ErrorContext(ctx, "store idempotent response", "err", err, "request_id", api.RequestID(c))
 		}
 	}
-}
-
-// bodyReadError explains a failure to read the request body.
-func bodyReadError(err error) error {
-	var maxErr *http.MaxBytesError
-	if errors.As(err, &maxErr) {
-		return tooLarge(maxErr.Limit)
-	}
-	return models.Errorf(models.EMALFORMED, "无法读取请求体")
 }

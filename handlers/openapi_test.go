@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"dutydesk/handlers/api"
 	"dutydesk/models/store"
 	"net/http"
 	"regexp"
@@ -11,8 +12,6 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/handlers"
 )
 
 // operationsRoutes are the routes outside /api/ that the document covers too.
@@ -27,7 +26,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/yaml") {
 		t.Fatalf("Content-Type %q", ct)
 	}
-	if string(r.Body) != string(handlers.OpenAPI) {
+	if string(r.Body) != string(api.OpenAPI) {
 		t.Fatal("the served document is not the embedded one")
 	}
 

@@ -1,22 +1,22 @@
-// Package handlers is DutyDesk's HTTP layer: the Gin router, middleware and one file per resource.
-// Handlers bind, call the store (which authorises and applies the rules), and render.
+// Package handlers is DutyDesk's HTTP layer: the Gin router with every route on one screen and
+// the middleware, over the JSON API (handlers/api) and the console (handlers/console).
 package handlers
 
 import (
 	"context"
+	"dutydesk/config"
+	"dutydesk/handlers/api"
+	"dutydesk/handlers/console"
+	"dutydesk/models"
 	"dutydesk/models/app"
 	"dutydesk/models/roster"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-
-	"dutydesk/config"
-	"dutydesk/models"
 )
 
 // Deps is what the router needs.
@@ -29,14 +29,6 @@ type Deps struct {
 	Registry *prometheus.Registry
 }
 
-type api struct {
-	cfg         config.Config
-	store       *app.Stores
-	ping        func(ctx context.Context) error
-	loginByUser *keyedLimiter
-	loginByAddr *keyedLimiter
-}
-
 func init() { gin.SetMode(gin.ReleaseMode) }
 
 // NewRouter returns the complete HTTP handler: every route of the API is listed here.
@@ -46,11 +38,7 @@ func NewRouter(d Deps) *gin.Engine {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	}
-	a := &api{
-		cfg: d.Config, store: d.Store, ping: d.Ping,
-		loginByUser: newKeyedLimiter(d.Config.LoginRatePerMinute),
-		loginByAddr: newKeyedLimiter(d.Config.LoginRatePerMinute * 5),
-	}
+	a := api.New(d.Config, d.Store, d.Ping)
 
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
@@ -58,195 +46,181 @@ func NewRouter(d Deps) *gin.Engine {
 	_ = r.SetTrustedProxies(nil)
 	r.Use(withRequestID(), logAndMeasure(newHTTPMetrics(reg)), recoverPanics(), securityHeaders(strings.HasPrefix(d.Config.BaseURL, "https://")),
 		limitBody(d.Config.MaxBodyBytes, d.Config.MaxUploadBytes))
-	r.NoRoute(func(c *gin.Context) { respondError(c, models.Errorf(models.ENOTFOUND, "没有这个接口")) })
+	r.NoRoute(func(c *gin.Context) { api.RespondError(c, models.Errorf(models.ENOTFOUND, "没有这个接口")) })
 	r.NoMethod(func(c *gin.Context) {
-		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": errorBody{Code: "method_not_allowed", Message: "不支持此请求方法"}})
+		c.AbortWithStatusJSON(http.StatusMethodNotAllowed, gin.H{"error": api.ErrorBody{Code: "method_not_allowed", Message: "不支持此请求方法"}})
 	})
 
-	r.GET("/healthz", a.healthz)
-	r.GET("/readyz", a.readyz)
+	r.GET("/healthz", a.Healthz)
+	r.GET("/readyz", a.Readyz)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
-	r.GET("/api/openapi.yaml", a.openAPI)
+	r.GET("/api/openapi.yaml", a.OpenAPI)
 
 	v1 := r.Group("/api/v1", timeout(d.Config.RequestTimeout))
-	v1.POST("/auth/login", a.login)
+	v1.POST("/auth/login", a.Login)
 
-	authed := v1.Group("", requireAuth(a.store))
-	authed.POST("/auth/logout", a.logout)
-	authed.GET("/me", a.me)
+	authed := v1.Group("", requireAuth(a.Store))
+	authed.POST("/auth/logout", a.Logout)
+	authed.GET("/me", a.Me)
 
-	creating := authed.Group("", idempotent(a.store))
+	creating := authed.Group("", idempotent(a.Store))
 
-	authed.GET("/districts", a.listDistricts)
-	authed.GET("/districts/:id", a.getDistrict)
-	creating.POST("/districts", a.createDistrict)
-	authed.PATCH("/districts/:id", a.updateDistrict)
+	authed.GET("/districts", a.ListDistricts)
+	authed.GET("/districts/:id", a.GetDistrict)
+	creating.POST("/districts", a.CreateDistrict)
+	authed.PATCH("/districts/:id", a.UpdateDistrict)
 
-	authed.GET("/schools", a.listSchools)
-	authed.GET("/schools/:id", a.getSchool)
-	creating.POST("/schools", a.createSchool)
-	authed.PATCH("/schools/:id", a.updateSchool)
-	creating.POST("/schools/import", a.importSchools)
+	authed.GET("/schools", a.ListSchools)
+	authed.GET("/schools/:id", a.GetSchool)
+	creating.POST("/schools", a.CreateSchool)
+	authed.PATCH("/schools/:id", a.UpdateSchool)
+	creating.POST("/schools/import", a.ImportSchools)
 
-	authed.GET("/schools/:id/contacts", a.listContacts)
-	creating.POST("/schools/:id/contacts", a.createContact)
-	authed.PATCH("/schools/:id/contacts/:contact_id", a.updateContact)
-	authed.DELETE("/schools/:id/contacts/:contact_id", a.deleteContact)
+	authed.GET("/schools/:id/contacts", a.ListContacts)
+	creating.POST("/schools/:id/contacts", a.CreateContact)
+	authed.PATCH("/schools/:id/contacts/:contact_id", a.UpdateContact)
+	authed.DELETE("/schools/:id/contacts/:contact_id", a.DeleteContact)
 
-	authed.GET("/users", a.listUsers)
-	authed.GET("/users/:id", a.getUser)
-	creating.POST("/users", a.createUser)
-	authed.PATCH("/users/:id", a.updateUser)
+	authed.GET("/users", a.ListUsers)
+	authed.GET("/users/:id", a.GetUser)
+	creating.POST("/users", a.CreateUser)
+	authed.PATCH("/users/:id", a.UpdateUser)
 
-	authed.GET("/audit", a.listAudit)
+	authed.GET("/audit", a.ListAudit)
 
-	authed.GET("/alerts", a.listAlerts)
-	authed.GET("/alerts/preview", a.previewAlert)
-	authed.GET("/alerts/:id", a.getAlert)
-	creating.POST("/alerts", a.issueAlert)
-	authed.PATCH("/alerts/:id", a.updateAlert)
-	authed.POST("/alerts/:id/lift", a.liftAlert)
-	authed.GET("/alerts/:id/status", a.alertStatus)
-	authed.POST("/alerts/:id/acknowledge", a.acknowledgeAlert)
-	authed.GET("/alerts/:id/safety", a.alertSafety)
-	authed.POST("/safety-rounds/:id/reports", a.fileSafetyReport)
-	authed.POST("/cap", a.ingestCAP)
+	authed.GET("/alerts", a.ListAlerts)
+	authed.GET("/alerts/preview", a.PreviewAlert)
+	authed.GET("/alerts/:id", a.GetAlert)
+	creating.POST("/alerts", a.IssueAlert)
+	authed.PATCH("/alerts/:id", a.UpdateAlert)
+	authed.POST("/alerts/:id/lift", a.LiftAlert)
+	authed.GET("/alerts/:id/status", a.AlertStatus)
+	authed.POST("/alerts/:id/acknowledge", a.AcknowledgeAlert)
+	authed.GET("/alerts/:id/safety", a.AlertSafety)
+	authed.POST("/safety-rounds/:id/reports", a.FileSafetyReport)
+	authed.POST("/cap", a.IngestCAP)
 
 	// Signed links from e-mails: no login, the token is the credential.
-	v1.GET("/links/ack/:token", a.ackLinkInfo)
-	v1.POST("/links/ack/:token", a.ackByLink)
-	v1.GET("/links/safety/:token", a.safetyLinkInfo)
-	v1.POST("/links/safety/:token", a.safetyByLink)
-	authed.GET("/incident-categories", a.incidentCategories)
-	authed.GET("/incidents", a.listIncidents)
-	authed.GET("/incidents/:id", a.getIncident)
-	creating.POST("/incidents", a.createIncident)
-	creating.POST("/phone-intakes", a.recordPhoneIntake)
-	creating.POST("/incidents/:id/reports", a.fileReport)
-	authed.PATCH("/incidents/:id/reports/:report_id", a.updateDraft)
-	creating.POST("/incidents/:id/reports/:report_id/submit", a.submitDraft)
-	creating.POST("/incidents/:id/reports/:report_id/sign", a.signReport)
-	creating.POST("/incidents/:id/reports/:report_id/forward", a.forwardReport)
-	creating.POST("/incidents/:id/instructions", a.addInstruction)
-	creating.POST("/incidents/:id/instructions/:instruction_id/reply", a.replyInstruction)
-	authed.GET("/roster", a.getRoster)
-	authed.GET("/roster/now", a.rosterNow)
-	authed.GET("/roster/gaps", a.rosterGaps)
-	creating.POST("/roster/generate", a.generateRoster)
-	authed.POST("/roster/confirm", a.confirmRoster)
-	authed.GET("/roster/export.xlsx", a.exportRosterXLSX)
-	authed.GET("/roster/export.ics", a.exportRosterICS)
-	creating.POST("/roster/feed", a.createCalendarFeed)
-	v1.GET("/roster/feeds/:token", a.calendarFeed) // no login: the secret token is the credential
-	authed.GET("/roster/templates", a.listShiftTemplates)
-	creating.POST("/roster/templates", a.createShiftTemplate)
-	authed.PATCH("/roster/templates/:id", a.updateShiftTemplate)
-	authed.GET("/roster/rotations", a.listRotations)
-	authed.PUT("/roster/rotations/:role", a.setRotation)
-	authed.GET("/roster/leaves", a.listLeaves)
-	creating.POST("/roster/leaves", a.createLeave)
-	authed.DELETE("/roster/leaves/:id", a.deleteLeave)
-	authed.GET("/roster/holidays", a.listHolidays)
-	authed.PUT("/roster/holidays/:date", a.setHoliday)
-	authed.DELETE("/roster/holidays/:date", a.resetHoliday)
-	creating.POST("/roster/shifts/:id/assignments", a.addAssignment)
-	authed.PATCH("/roster/assignments/:id", a.replaceAssignment)
-	authed.DELETE("/roster/assignments/:id", a.removeAssignment)
+	v1.GET("/links/ack/:token", a.AckLinkInfo)
+	v1.POST("/links/ack/:token", a.AckByLink)
+	v1.GET("/links/safety/:token", a.SafetyLinkInfo)
+	v1.POST("/links/safety/:token", a.SafetyByLink)
+	authed.GET("/incident-categories", a.IncidentCategories)
+	authed.GET("/incidents", a.ListIncidents)
+	authed.GET("/incidents/:id", a.GetIncident)
+	creating.POST("/incidents", a.CreateIncident)
+	creating.POST("/phone-intakes", a.RecordPhoneIntake)
+	creating.POST("/incidents/:id/reports", a.FileReport)
+	authed.PATCH("/incidents/:id/reports/:report_id", a.UpdateDraft)
+	creating.POST("/incidents/:id/reports/:report_id/submit", a.SubmitDraft)
+	creating.POST("/incidents/:id/reports/:report_id/sign", a.SignReport)
+	creating.POST("/incidents/:id/reports/:report_id/forward", a.ForwardReport)
+	creating.POST("/incidents/:id/instructions", a.AddInstruction)
+	creating.POST("/incidents/:id/instructions/:instruction_id/reply", a.ReplyInstruction)
+	authed.GET("/roster", a.GetRoster)
+	authed.GET("/roster/now", a.RosterNow)
+	authed.GET("/roster/gaps", a.RosterGaps)
+	creating.POST("/roster/generate", a.GenerateRoster)
+	authed.POST("/roster/confirm", a.ConfirmRoster)
+	authed.GET("/roster/export.xlsx", a.ExportRosterXLSX)
+	authed.GET("/roster/export.ics", a.ExportRosterICS)
+	creating.POST("/roster/feed", a.CreateCalendarFeed)
+	v1.GET("/roster/feeds/:token", a.CalendarFeed) // no login: the secret token is the credential
+	authed.GET("/roster/templates", a.ListShiftTemplates)
+	creating.POST("/roster/templates", a.CreateShiftTemplate)
+	authed.PATCH("/roster/templates/:id", a.UpdateShiftTemplate)
+	authed.GET("/roster/rotations", a.ListRotations)
+	authed.PUT("/roster/rotations/:role", a.SetRotation)
+	authed.GET("/roster/leaves", a.ListLeaves)
+	creating.POST("/roster/leaves", a.CreateLeave)
+	authed.DELETE("/roster/leaves/:id", a.DeleteLeave)
+	authed.GET("/roster/holidays", a.ListHolidays)
+	authed.PUT("/roster/holidays/:date", a.SetHoliday)
+	authed.DELETE("/roster/holidays/:date", a.ResetHoliday)
+	creating.POST("/roster/shifts/:id/assignments", a.AddAssignment)
+	authed.PATCH("/roster/assignments/:id", a.ReplaceAssignment)
+	authed.DELETE("/roster/assignments/:id", a.RemoveAssignment)
 
-	authed.GET("/roster/swaps", a.listSwaps)
-	creating.POST("/roster/swaps", a.requestSwap)
-	authed.POST("/roster/swaps/:id/accept", a.swapAction((*roster.Store).AcceptSwap))
-	authed.POST("/roster/swaps/:id/decline", a.swapAction((*roster.Store).DeclineSwap))
-	authed.POST("/roster/swaps/:id/cancel", a.swapAction((*roster.Store).CancelSwap))
-	authed.POST("/roster/swaps/:id/approve", a.swapAction((*roster.Store).ApproveSwap))
-	authed.POST("/roster/swaps/:id/reject", a.swapAction((*roster.Store).RejectSwap))
+	authed.GET("/roster/swaps", a.ListSwaps)
+	creating.POST("/roster/swaps", a.RequestSwap)
+	authed.POST("/roster/swaps/:id/accept", a.SwapAction((*roster.Store).AcceptSwap))
+	authed.POST("/roster/swaps/:id/decline", a.SwapAction((*roster.Store).DeclineSwap))
+	authed.POST("/roster/swaps/:id/cancel", a.SwapAction((*roster.Store).CancelSwap))
+	authed.POST("/roster/swaps/:id/approve", a.SwapAction((*roster.Store).ApproveSwap))
+	authed.POST("/roster/swaps/:id/reject", a.SwapAction((*roster.Store).RejectSwap))
 
-	authed.GET("/dutylog", a.listDutyLog)
-	creating.POST("/dutylog", a.addDutyLogEntry)
+	authed.GET("/dutylog", a.ListDutyLog)
+	creating.POST("/dutylog", a.AddDutyLogEntry)
 
-	authed.GET("/handovers", a.listHandovers)
-	authed.GET("/handovers/:id", a.getHandover)
-	creating.POST("/handovers", a.submitHandover)
-	authed.POST("/handovers/:id/sign", a.signHandover)
+	authed.GET("/handovers", a.ListHandovers)
+	authed.GET("/handovers/:id", a.GetHandover)
+	creating.POST("/handovers", a.SubmitHandover)
+	authed.POST("/handovers/:id/sign", a.SignHandover)
 
-	authed.GET("/escalations", a.listEscalations)
-	authed.GET("/escalation-policies", a.listEscalationPolicies)
-	authed.PUT("/escalation-policies/:kind", a.setEscalationPolicy)
+	authed.GET("/escalations", a.ListEscalations)
+	authed.GET("/escalation-policies", a.ListEscalationPolicies)
+	authed.PUT("/escalation-policies/:kind", a.SetEscalationPolicy)
 
-	authed.GET("/stats", a.getStats)
-	authed.GET("/stats/export.xlsx", a.exportStatsXLSX)
-	authed.GET("/stats/export.csv", a.exportStatsCSV)
-	authed.GET("/stats/summary", a.statsSummary)
+	authed.GET("/stats", a.GetStats)
+	authed.GET("/stats/export.xlsx", a.ExportStatsXLSX)
+	authed.GET("/stats/export.csv", a.ExportStatsCSV)
+	authed.GET("/stats/summary", a.StatsSummary)
 
-	authed.GET("/outbox", a.listOutbox)
-	authed.POST("/outbox/:id/retry", a.retryOutboxMessage)
+	authed.GET("/outbox", a.ListOutbox)
+	authed.POST("/outbox/:id/retry", a.RetryOutboxMessage)
 
 	// The duty console: HTML pages with a session cookie; every POST checks the CSRF token.
-	con := newConsole(a)
+	con := console.New(a)
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console/login") })
-	r.StaticFS("/static", con.static())
-	r.GET("/console/login", con.loginPage)
-	r.POST("/console/login", con.checkCSRF(), con.login)
-	pages := r.Group("/console", con.consoleAuth(), con.checkCSRF())
-	pages.POST("/logout", con.logout)
-	pages.GET("/", con.dashboard)
-	pages.GET("/incidents", con.incidents)
-	pages.GET("/incidents/:id", con.incident)
-	pages.POST("/incidents/:id/reports/:report_id/sign", con.signReport)
-	pages.POST("/incidents/:id/reports/:report_id/forward", con.forwardReport)
-	pages.POST("/incidents/:id/instructions", con.addInstruction)
-	pages.POST("/incidents/:id/instructions/:instruction_id/reply", con.replyInstruction)
-	pages.GET("/report", con.reportPage)
-	pages.POST("/report", con.fileReport)
-	pages.GET("/incidents/:id/report", con.reportPage)
-	pages.POST("/incidents/:id/reports", con.fileReport)
-	pages.GET("/incidents/:id/reports/:report_id/edit", con.draftPage)
-	pages.POST("/incidents/:id/reports/:report_id", con.saveDraft)
-	pages.GET("/phone-intake", con.phoneIntakePage)
-	pages.POST("/phone-intake", con.recordPhoneIntake)
-	pages.GET("/roster", con.roster)
-	pages.GET("/roster/export.xlsx", a.exportRosterXLSX) // the API's exports, with the session
-	pages.GET("/roster/export.ics", a.exportRosterICS)
-	pages.POST("/roster/generate", con.generateRoster)
-	pages.POST("/roster/confirm", con.confirmRoster)
-	pages.POST("/roster/assignments/replace", con.replaceAssignment)
-	pages.POST("/roster/swaps", con.requestSwap)
-	pages.POST("/roster/swaps/:id/accept", con.swapAction((*roster.Store).AcceptSwap, "已同意调班，等待领导批准"))
-	pages.POST("/roster/swaps/:id/decline", con.swapAction((*roster.Store).DeclineSwap, "已拒绝调班"))
-	pages.POST("/roster/swaps/:id/cancel", con.swapAction((*roster.Store).CancelSwap, "已撤回调班申请"))
-	pages.POST("/roster/swaps/:id/approve", con.swapAction((*roster.Store).ApproveSwap, "已批准调班"))
-	pages.POST("/roster/swaps/:id/reject", con.swapAction((*roster.Store).RejectSwap, "已驳回调班"))
-	pages.GET("/dutylog", con.dutyLog)
-	pages.POST("/dutylog", con.addDutyLogEntry)
-	pages.POST("/handovers", con.submitHandover)
-	pages.POST("/handovers/:id/sign", con.signHandover)
-	pages.GET("/alerts", con.alerts)
-	pages.GET("/alerts/preview", a.previewAlert) // the API's preview, with the session
-	pages.POST("/alerts", con.issueAlert)
-	pages.GET("/alerts/:id", con.alert)
-	pages.POST("/alerts/:id", con.updateAlert)
-	pages.POST("/alerts/:id/lift", con.liftAlert)
+	r.StaticFS("/static", con.Static())
+	r.GET("/console/login", con.LoginPage)
+	r.POST("/console/login", con.CheckCSRF(), con.Login)
+	pages := r.Group("/console", con.ConsoleAuth(), con.CheckCSRF())
+	pages.POST("/logout", con.Logout)
+	pages.GET("/", con.Dashboard)
+	pages.GET("/incidents", con.Incidents)
+	pages.GET("/incidents/:id", con.Incident)
+	pages.POST("/incidents/:id/reports/:report_id/sign", con.SignReport)
+	pages.POST("/incidents/:id/reports/:report_id/forward", con.ForwardReport)
+	pages.POST("/incidents/:id/instructions", con.AddInstruction)
+	pages.POST("/incidents/:id/instructions/:instruction_id/reply", con.ReplyInstruction)
+	pages.GET("/report", con.ReportPage)
+	pages.POST("/report", con.FileReport)
+	pages.GET("/incidents/:id/report", con.ReportPage)
+	pages.POST("/incidents/:id/reports", con.FileReport)
+	pages.GET("/incidents/:id/reports/:report_id/edit", con.DraftPage)
+	pages.POST("/incidents/:id/reports/:report_id", con.SaveDraft)
+	pages.GET("/phone-intake", con.PhoneIntakePage)
+	pages.POST("/phone-intake", con.RecordPhoneIntake)
+	pages.GET("/roster", con.Roster)
+	pages.GET("/roster/export.xlsx", a.ExportRosterXLSX) // the API's exports, with the session
+	pages.GET("/roster/export.ics", a.ExportRosterICS)
+	pages.POST("/roster/generate", con.GenerateRoster)
+	pages.POST("/roster/confirm", con.ConfirmRoster)
+	pages.POST("/roster/assignments/replace", con.ReplaceAssignment)
+	pages.POST("/roster/swaps", con.RequestSwap)
+	pages.POST("/roster/swaps/:id/accept", con.SwapAction((*roster.Store).AcceptSwap, "已同意调班，等待领导批准"))
+	pages.POST("/roster/swaps/:id/decline", con.SwapAction((*roster.Store).DeclineSwap, "已拒绝调班"))
+	pages.POST("/roster/swaps/:id/cancel", con.SwapAction((*roster.Store).CancelSwap, "已撤回调班申请"))
+	pages.POST("/roster/swaps/:id/approve", con.SwapAction((*roster.Store).ApproveSwap, "已批准调班"))
+	pages.POST("/roster/swaps/:id/reject", con.SwapAction((*roster.Store).RejectSwap, "已驳回调班"))
+	pages.GET("/dutylog", con.DutyLog)
+	pages.POST("/dutylog", con.AddDutyLogEntry)
+	pages.POST("/handovers", con.SubmitHandover)
+	pages.POST("/handovers/:id/sign", con.SignHandover)
+	pages.GET("/alerts", con.Alerts)
+	pages.GET("/alerts/preview", a.PreviewAlert) // the API's preview, with the session
+	pages.POST("/alerts", con.IssueAlert)
+	pages.GET("/alerts/:id", con.Alert)
+	pages.POST("/alerts/:id", con.UpdateAlert)
+	pages.POST("/alerts/:id/lift", con.LiftAlert)
 
 	// The pages of e-mailed links (no login: the token is the credential).
-	links := r.Group("", con.checkCSRF())
-	links.GET("/a/:token", con.ackPage)
-	links.POST("/a/:token", con.acknowledge)
-	links.GET("/s/:token", con.safetyPage)
-	links.POST("/s/:token", con.fileSafety)
+	links := r.Group("", con.CheckCSRF())
+	links.GET("/a/:token", con.AckPage)
+	links.POST("/a/:token", con.Acknowledge)
+	links.GET("/s/:token", con.SafetyPage)
+	links.POST("/s/:token", con.FileSafety)
 
 	return r
-}
-
-// healthz says the process is alive.
-func (a *api) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
-
-// readyz says whether the service can do its work: the database answers within 2 s.
-func (a *api) readyz(c *gin.Context) {
-	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
-	defer cancel()
-	if err := a.ping(ctx); err != nil {
-		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "unavailable", "database": "unreachable"})
-		return
-	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "database": "ok"})
 }

@@ -1,6 +1,7 @@
-package handlers
+package console
 
 import (
+	"dutydesk/handlers/api"
 	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
@@ -8,9 +9,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 )
-
-// The duty log and handover page (值班日志 / 交接班): today's entries with a form to add one, the
-// recent handovers with their open items, a form to hand over the current shift, and signing.
 
 // dutyLogPage is the page's data.
 type dutyLogPage struct {
@@ -28,24 +26,24 @@ const (
 	handoverWindow = 3 * 24 * time.Hour
 )
 
-func (con *console) dutyLog(c *gin.Context) { con.showDutyLog(c, http.StatusOK, &view{}) }
+func (con *Console) DutyLog(c *gin.Context) { con.showDutyLog(c, http.StatusOK, &view{}) }
 
-func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
-	user := currentUser(c)
+func (con *Console) showDutyLog(c *gin.Context, status int, v *view) {
+	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
-	now := con.store.Now()
+	now := con.Store.Now()
 	p := &dutyLogPage{Names: map[int64]string{}}
 	var err error
-	if p.Entries, err = con.store.Roster.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
+	if p.Entries, err = con.Store.Roster.DutyLog(ctx, user, now.Add(-dutyLogWindow), now.Add(time.Minute)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	if p.Handovers, err = con.store.Roster.Handovers(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute)); err != nil {
+	if p.Handovers, err = con.Store.Roster.Handovers(ctx, user, now.Add(-handoverWindow), now.Add(time.Minute)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	// The day ahead too, so that the incoming officers' names are known.
-	shifts, err := con.store.Roster.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
+	shifts, err := con.Store.Roster.Roster(ctx, user, now.Add(-handoverWindow), now.Add(24*time.Hour))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -67,7 +65,7 @@ func (con *console) showDutyLog(c *gin.Context, status int, v *view) {
 	con.render(c, status, "dutylog", v)
 }
 
-func (con *console) addDutyLogEntry(c *gin.Context) {
+func (con *Console) AddDutyLogEntry(c *gin.Context) {
 	in := roster.DutyLogInput{Source: c.PostForm("source"), Content: c.PostForm("content"), ActionTaken: c.PostForm("action_taken")}
 	t, ok := con.localInput(c.PostForm("occurred_at"))
 	if !ok {
@@ -76,21 +74,21 @@ func (con *console) addDutyLogEntry(c *gin.Context) {
 		return
 	}
 	in.OccurredAt = t
-	_, err := con.store.Roster.AddDutyLogEntry(c.Request.Context(), currentUser(c), in)
+	_, err := con.Store.Roster.AddDutyLogEntry(c.Request.Context(), api.CurrentUser(c), in)
 	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "已记入值班日志")
 }
 
-func (con *console) submitHandover(c *gin.Context) {
+func (con *Console) SubmitHandover(c *gin.Context) {
 	shiftID, _ := strconv.ParseInt(c.PostForm("shift_id"), 10, 64)
 	in := roster.HandoverInput{ShiftID: shiftID, Summary: c.PostForm("summary"), Notes: c.PostForm("notes")}
-	_, err := con.store.Roster.SubmitHandover(c.Request.Context(), currentUser(c), in)
+	_, err := con.Store.Roster.SubmitHandover(c.Request.Context(), api.CurrentUser(c), in)
 	con.submitted(c, err, con.showDutyLog, "/console/dutylog", "交接班已提交，等待接班人签收")
 }
 
-func (con *console) signHandover(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (con *Console) SignHandover(c *gin.Context) {
+	id, err := api.PathID(c, "id")
 	if err == nil {
-		_, err = con.store.Roster.SignHandover(c.Request.Context(), currentUser(c), id)
+		_, err = con.Store.Roster.SignHandover(c.Request.Context(), api.CurrentUser(c), id)
 	}
 	con.done(c, "/console/dutylog", err, "已签收交接班")
 }

@@ -1,17 +1,14 @@
-package handlers
+package console
 
 import (
+	"dutydesk/handlers/api"
+	"dutydesk/models"
 	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
-
-// The warning pages: the list, issuing with a preview of the message, one warning with its
-// acknowledgement per school and its safety-report summaries, updating and lifting.
 
 var (
 	alertTypeOptions = []option{
@@ -34,18 +31,18 @@ type alertsPage struct {
 	Levels    []option
 }
 
-func (con *console) alerts(c *gin.Context) { con.showAlerts(c, http.StatusOK, &view{}) }
+func (con *Console) Alerts(c *gin.Context) { con.showAlerts(c, http.StatusOK, &view{}) }
 
-func (con *console) showAlerts(c *gin.Context, status int, v *view) {
-	user := currentUser(c)
-	items, _, err := con.store.Alerts.Alerts(c.Request.Context(), user, alert.AlertFilter{Page: models.Page{Limit: 200}})
+func (con *Console) showAlerts(c *gin.Context, status int, v *view) {
+	user := api.CurrentUser(c)
+	items, _, err := con.Store.Alerts.Alerts(c.Request.Context(), user, alert.AlertFilter{Page: models.Page{Limit: 200}})
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	p := &alertsPage{Items: items, CanIssue: user.Can(models.IssueAlerts), Types: alertTypeOptions, Levels: alertLevelOptions}
 	if p.CanIssue {
-		districts, err := con.store.Directory.Districts(c.Request.Context())
+		districts, err := con.Store.Directory.Districts(c.Request.Context())
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -92,13 +89,13 @@ func alertInputFromForm(c *gin.Context) (alert.AlertInput, models.Problems) {
 	return in, p
 }
 
-func (con *console) issueAlert(c *gin.Context) {
+func (con *Console) IssueAlert(c *gin.Context) {
 	in, p := alertInputFromForm(c)
 	err := p.Err()
 	path := "/console/alerts"
 	if err == nil {
 		var a *alert.Alert
-		if a, err = con.store.Alerts.IssueAlert(c.Request.Context(), currentUser(c), in); err == nil {
+		if a, err = con.Store.Alerts.IssueAlert(c.Request.Context(), api.CurrentUser(c), in); err == nil {
 			path += "/" + models.FormatID(a.ID)
 		}
 	}
@@ -114,20 +111,20 @@ type alertPage struct {
 	Levels   []option
 }
 
-func (con *console) alert(c *gin.Context) { con.showAlert(c, http.StatusOK, &view{}) }
+func (con *Console) Alert(c *gin.Context) { con.showAlert(c, http.StatusOK, &view{}) }
 
-func (con *console) showAlert(c *gin.Context, status int, v *view) {
-	user := currentUser(c)
+func (con *Console) showAlert(c *gin.Context, status int, v *view) {
+	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
-	id, err := pathID(c, "id")
+	id, err := api.PathID(c, "id")
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	p := &alertPage{CanIssue: user.Can(models.IssueAlerts), Levels: alertLevelOptions}
-	if p.AlertDetail, err = con.store.Alerts.Alert(ctx, user, id); err == nil {
-		if p.Acks, err = con.store.Alerts.AlertProgress(ctx, user, id); err == nil {
-			p.Safety, err = con.store.Alerts.SafetyRounds(ctx, user, id)
+	if p.AlertDetail, err = con.Store.Alerts.Alert(ctx, user, id); err == nil {
+		if p.Acks, err = con.Store.Alerts.AlertProgress(ctx, user, id); err == nil {
+			p.Safety, err = con.Store.Alerts.SafetyRounds(ctx, user, id)
 		}
 	}
 	if err != nil {
@@ -138,22 +135,22 @@ func (con *console) showAlert(c *gin.Context, status int, v *view) {
 	con.render(c, status, "alert", v)
 }
 
-func (con *console) updateAlert(c *gin.Context) {
+func (con *Console) UpdateAlert(c *gin.Context) {
 	in, p := alertInputFromForm(c)
-	id, err := pathID(c, "id")
+	id, err := api.PathID(c, "id")
 	if err == nil {
 		err = p.Err()
 	}
 	if err == nil {
-		_, err = con.store.Alerts.UpdateAlert(c.Request.Context(), currentUser(c), id, in)
+		_, err = con.Store.Alerts.UpdateAlert(c.Request.Context(), api.CurrentUser(c), id, in)
 	}
 	con.submitted(c, err, con.showAlert, "/console/alerts/"+models.FormatID(id), "预警已更新，正在通知各校")
 }
 
-func (con *console) liftAlert(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (con *Console) LiftAlert(c *gin.Context) {
+	id, err := api.PathID(c, "id")
 	if err == nil {
-		_, err = con.store.Alerts.LiftAlert(c.Request.Context(), currentUser(c), id, c.PostForm("note"))
+		_, err = con.Store.Alerts.LiftAlert(c.Request.Context(), api.CurrentUser(c), id, c.PostForm("note"))
 	}
 	con.done(c, "/console/alerts/"+models.FormatID(id), err, "预警已解除")
 }

@@ -1,6 +1,7 @@
-package handlers
+package api
 
 import (
+	"dutydesk/models"
 	"dutydesk/models/roster"
 	"fmt"
 	"log/slog"
@@ -12,8 +13,6 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
-
-	"dutydesk/models"
 )
 
 // feedPast and feedAhead bound what a subscribed calendar feed shows.
@@ -24,29 +23,29 @@ const (
 
 var weekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
-var dutyRoleNames = map[roster.DutyRole]string{roster.DutyLeader: "带班领导", roster.DutyOfficer: "值班员", roster.DutyExtra: "加强值班"}
+var DutyRoleNames = map[roster.DutyRole]string{roster.DutyLeader: "带班领导", roster.DutyOfficer: "值班员", roster.DutyExtra: "加强值班"}
 
-// exportRosterXLSX writes the printable 值班表: one row per day with the day's leaders, officers
+// ExportRosterXLSX writes the printable 值班表: one row per day with the day's leaders, officers
 // and their phones, in the bureau's wall-clock time.
-func (a *api) exportRosterXLSX(c *gin.Context) {
+func (a *API) ExportRosterXLSX(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	loc := a.store.Location()
-	user := currentUser(c)
-	shifts, err := a.store.Roster.Roster(c.Request.Context(), user, from, to)
+	loc := a.Store.Location()
+	user := CurrentUser(c)
+	shifts, err := a.Store.Roster.Roster(c.Request.Context(), user, from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	firstDay := time.Date(from.In(loc).Year(), from.In(loc).Month(), from.In(loc).Day(), 0, 0, 0, 0, loc)
 	holidays := map[string]string{}
 	for y := firstDay.Year(); y <= to.In(loc).Year(); y++ {
-		days, err := a.store.Roster.Holidays(c.Request.Context(), user, y)
+		days, err := a.Store.Roster.Holidays(c.Request.Context(), user, y)
 		if err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 		for _, d := range days {
@@ -63,24 +62,24 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 	defer f.Close()
 	const sheet = "值班表"
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	for col, width := range []float64{12, 8, 14, 28, 40, 48} {
 		if err := sw.SetColWidth(col+1, col+1, width); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
 	lastDay := to.Add(-time.Nanosecond).In(loc)
 	title := fmt.Sprintf("值班表（%s 至 %s）", firstDay.Format("2006年01月02日"), lastDay.Format("2006年01月02日"))
 	if err := sw.MergeCell("A1", "F1"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	rows := [][]any{{title}, {"日期", "星期", "节假日", "带班领导", "值班员", "联系电话"}}
@@ -92,12 +91,12 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 	for i, row := range rows {
 		cell, _ := excelize.CoordinatesToCellName(1, i+1)
 		if err := sw.SetRow(cell, row); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	name := fmt.Sprintf("值班表_%s_%s.xlsx", firstDay.Format("20060102"), lastDay.Format("20060102"))
@@ -105,7 +104,7 @@ func (a *api) exportRosterXLSX(c *gin.Context) {
 	c.Status(http.StatusOK)
 	c.Header("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	if err := f.Write(c.Writer); err != nil {
-		slog.ErrorContext(c.Request.Context(), "write xlsx", "err", err, "request_id", requestID(c))
+		slog.ErrorContext(c.Request.Context(), "write xlsx", "err", err, "request_id", RequestID(c))
 	}
 }
 
@@ -139,55 +138,55 @@ func dayColumns(shifts []roster.Shift) (leaders, officers, phones string) {
 	return strings.Join(ls, "；"), strings.Join(os, "；"), strings.Join(ps, "；")
 }
 
-// exportRosterICS serves the whole roster of ?from=&to= as an ICS file.
-func (a *api) exportRosterICS(c *gin.Context) {
+// ExportRosterICS serves the whole roster of ?from=&to= as an ICS file.
+func (a *API) ExportRosterICS(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	shifts, err := a.store.Roster.Roster(c.Request.Context(), currentUser(c), from, to)
+	shifts, err := a.Store.Roster.Roster(c.Request.Context(), CurrentUser(c), from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	a.writeICS(c, "值班表", shifts, nil)
 }
 
-// createCalendarFeed makes the caller's secret subscription URLs (replacing any earlier ones).
-func (a *api) createCalendarFeed(c *gin.Context) {
-	token, err := a.store.Roster.NewCalendarFeed(c.Request.Context(), currentUser(c))
+// CreateCalendarFeed makes the caller's secret subscription URLs (replacing any earlier ones).
+func (a *API) CreateCalendarFeed(c *gin.Context) {
+	token, err := a.Store.Roster.NewCalendarFeed(c.Request.Context(), CurrentUser(c))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	base := strings.TrimRight(a.cfg.BaseURL, "/") + "/api/v1/roster/feeds/" + token + ".ics"
+	base := strings.TrimRight(a.Config.BaseURL, "/") + "/api/v1/roster/feeds/" + token + ".ics"
 	c.JSON(http.StatusCreated, gin.H{"personal_url": base, "roster_url": base + "?scope=all"})
 }
 
-// calendarFeed serves a secret feed without login: the owner's shifts, or with ?scope=all the
+// CalendarFeed serves a secret feed without login: the owner's shifts, or with ?scope=all the
 // whole roster, from a month back to half a year ahead.
-func (a *api) calendarFeed(c *gin.Context) {
+func (a *API) CalendarFeed(c *gin.Context) {
 	ctx := c.Request.Context()
-	owner, err := a.store.Roster.CalendarFeedOwner(ctx, strings.TrimSuffix(c.Param("token"), ".ics"))
+	owner, err := a.Store.Roster.CalendarFeedOwner(ctx, strings.TrimSuffix(c.Param("token"), ".ics"))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	now := a.store.Now()
+	now := a.Store.Now()
 	from, to := now.Add(-feedPast), now.Add(feedAhead)
 	if c.Query("scope") == "all" {
-		shifts, err := a.store.Roster.Roster(ctx, owner, from, to)
+		shifts, err := a.Store.Roster.Roster(ctx, owner, from, to)
 		if err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 		a.writeICS(c, "值班表", shifts, nil)
 		return
 	}
-	shifts, err := a.store.Roster.PersonalRoster(ctx, owner, from, to)
+	shifts, err := a.Store.Roster.PersonalRoster(ctx, owner, from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	a.writeICS(c, "我的值班 - "+owner.DisplayName, shifts, owner)
@@ -196,16 +195,16 @@ func (a *api) calendarFeed(c *gin.Context) {
 // writeICS renders shifts as a calendar: one event per shift, or, for a person, one per shift of
 // theirs titled with their role. Times are written in UTC (Z): golang-ical's TZID output is broken,
 // and UTC is unambiguous in every calendar app.
-func (a *api) writeICS(c *gin.Context, name string, shifts []roster.Shift, person *models.User) {
-	loc := a.store.Location()
+func (a *API) writeICS(c *gin.Context, name string, shifts []roster.Shift, person *models.User) {
+	loc := a.Store.Location()
 	cal := ics.NewCalendar()
 	cal.SetMethod(ics.MethodPublish)
 	cal.SetProductId("-//DutyDesk//Roster//ZH")
 	cal.SetName(name)
 	cal.SetXWRCalName(name)
 	cal.SetRefreshInterval("PT1H")
-	stamp := a.store.Now()
-	host := strings.TrimPrefix(strings.TrimPrefix(a.cfg.BaseURL, "https://"), "http://")
+	stamp := a.Store.Now()
+	host := strings.TrimPrefix(strings.TrimPrefix(a.Config.BaseURL, "https://"), "http://")
 	for _, sh := range shifts {
 		var people []string
 		title := "值班：" + sh.Name
@@ -213,9 +212,9 @@ func (a *api) writeICS(c *gin.Context, name string, shifts []roster.Shift, perso
 			if as.User == nil {
 				continue
 			}
-			people = append(people, dutyRoleNames[as.Role]+" "+as.User.DisplayName+" "+as.User.Mobile)
+			people = append(people, DutyRoleNames[as.Role]+" "+as.User.DisplayName+" "+as.User.Mobile)
 			if person != nil && as.UserID == person.ID {
-				title = dutyRoleNames[as.Role] + "：" + sh.Name
+				title = DutyRoleNames[as.Role] + "：" + sh.Name
 			}
 		}
 		uid := fmt.Sprintf("shift-%d@%s", sh.ID, host)

@@ -1,20 +1,19 @@
-package handlers
+package api
 
 import (
+	"dutydesk/models"
 	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 // queryRange reads the required ?from=&to= of roster reads: RFC 3339 times, or days (YYYY-MM-DD,
 // bureau zone) where to is inclusive.
-func (a *api) queryRange(c *gin.Context) (time.Time, time.Time, error) {
-	loc := a.store.Location()
+func (a *API) queryRange(c *gin.Context) (time.Time, time.Time, error) {
+	loc := a.Store.Location()
 	read := func(name string, dayEnd bool) (time.Time, error) {
 		raw := c.Query(name)
 		if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
@@ -37,15 +36,15 @@ func (a *api) queryRange(c *gin.Context) (time.Time, time.Time, error) {
 	return from, to, err
 }
 
-func (a *api) getRoster(c *gin.Context) {
+func (a *API) GetRoster(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	shifts, err := a.store.Roster.Roster(c.Request.Context(), currentUser(c), from, to)
+	shifts, err := a.Store.Roster.Roster(c.Request.Context(), CurrentUser(c), from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(shifts, 0))
@@ -67,11 +66,11 @@ func newDutyPerson(u *models.User, withEmail bool) dutyPerson {
 	return p
 }
 
-func (a *api) rosterNow(c *gin.Context) {
-	user := currentUser(c)
-	od, err := a.store.Roster.RosterNow(c.Request.Context(), user)
+func (a *API) RosterNow(c *gin.Context) {
+	user := CurrentUser(c)
+	od, err := a.Store.Roster.RosterNow(c.Request.Context(), user)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	staff := user.Can(models.ReadRoster)
@@ -94,247 +93,247 @@ func (a *api) rosterNow(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func (a *api) rosterGaps(c *gin.Context) {
+func (a *API) RosterGaps(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	checks, err := a.store.Roster.CheckRoster(c.Request.Context(), currentUser(c), from, to)
+	checks, err := a.Store.Roster.CheckRoster(c.Request.Context(), CurrentUser(c), from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, checks)
 }
 
-func (a *api) generateRoster(c *gin.Context) {
+func (a *API) GenerateRoster(c *gin.Context) {
 	var in roster.GenerateInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	res, err := a.store.Roster.GenerateRoster(c.Request.Context(), currentUser(c), in)
+	res, err := a.Store.Roster.GenerateRoster(c.Request.Context(), CurrentUser(c), in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, res)
 }
 
-func (a *api) confirmRoster(c *gin.Context) {
+func (a *API) ConfirmRoster(c *gin.Context) {
 	var in struct {
 		From time.Time `json:"from"`
 		To   time.Time `json:"to"`
 	}
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	n, err := a.store.Roster.ConfirmShifts(c.Request.Context(), currentUser(c), in.From, in.To)
+	n, err := a.Store.Roster.ConfirmShifts(c.Request.Context(), CurrentUser(c), in.From, in.To)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"confirmed": n})
 }
 
-func (a *api) listShiftTemplates(c *gin.Context) {
-	ts, err := a.store.Roster.ShiftTemplates(c.Request.Context(), currentUser(c))
+func (a *API) ListShiftTemplates(c *gin.Context) {
+	ts, err := a.Store.Roster.ShiftTemplates(c.Request.Context(), CurrentUser(c))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(ts, 0))
 }
 
-func (a *api) createShiftTemplate(c *gin.Context) {
+func (a *API) CreateShiftTemplate(c *gin.Context) {
 	var in roster.TemplateInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	t, err := a.store.Roster.CreateShiftTemplate(c.Request.Context(), currentUser(c), in)
+	t, err := a.Store.Roster.CreateShiftTemplate(c.Request.Context(), CurrentUser(c), in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, t)
 }
 
-func (a *api) updateShiftTemplate(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) UpdateShiftTemplate(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in roster.TemplateInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	t, err := a.store.Roster.UpdateShiftTemplate(c.Request.Context(), currentUser(c), id, in)
+	t, err := a.Store.Roster.UpdateShiftTemplate(c.Request.Context(), CurrentUser(c), id, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, t)
 }
 
-func (a *api) listRotations(c *gin.Context) {
-	rs, err := a.store.Roster.Rotations(c.Request.Context(), currentUser(c))
+func (a *API) ListRotations(c *gin.Context) {
+	rs, err := a.Store.Roster.Rotations(c.Request.Context(), CurrentUser(c))
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, rs)
 }
 
-func (a *api) setRotation(c *gin.Context) {
+func (a *API) SetRotation(c *gin.Context) {
 	var in struct {
 		UserIDs []int64 `json:"user_ids"`
 	}
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	ms, err := a.store.Roster.SetRotation(c.Request.Context(), currentUser(c), roster.RotationRole(c.Param("role")), in.UserIDs)
+	ms, err := a.Store.Roster.SetRotation(c.Request.Context(), CurrentUser(c), roster.RotationRole(c.Param("role")), in.UserIDs)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(ms, 0))
 }
 
-func (a *api) listLeaves(c *gin.Context) {
+func (a *API) ListLeaves(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	ls, err := a.store.Roster.Leaves(c.Request.Context(), currentUser(c), from, to)
+	ls, err := a.Store.Roster.Leaves(c.Request.Context(), CurrentUser(c), from, to)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(ls, 0))
 }
 
-func (a *api) createLeave(c *gin.Context) {
+func (a *API) CreateLeave(c *gin.Context) {
 	var in roster.LeaveInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	l, err := a.store.Roster.CreateLeave(c.Request.Context(), currentUser(c), in)
+	l, err := a.Store.Roster.CreateLeave(c.Request.Context(), CurrentUser(c), in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, l)
 }
 
-func (a *api) deleteLeave(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) DeleteLeave(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	if err := a.store.Roster.DeleteLeave(c.Request.Context(), currentUser(c), id); err != nil {
-		respondError(c, err)
+	if err := a.Store.Roster.DeleteLeave(c.Request.Context(), CurrentUser(c), id); err != nil {
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-func (a *api) listHolidays(c *gin.Context) {
-	year := a.store.Now().In(a.store.Location()).Year()
+func (a *API) ListHolidays(c *gin.Context) {
+	year := a.Store.Now().In(a.Store.Location()).Year()
 	if raw := c.Query("year"); raw != "" {
 		y, err := strconv.Atoi(raw)
 		if err != nil {
-			respondError(c, &models.Error{Code: models.EMALFORMED, Message: "查询参数有误", Fields: map[string]string{"year": "应为年份，如 2026"}})
+			RespondError(c, &models.Error{Code: models.EMALFORMED, Message: "查询参数有误", Fields: map[string]string{"year": "应为年份，如 2026"}})
 			return
 		}
 		year = y
 	}
-	days, err := a.store.Roster.Holidays(c.Request.Context(), currentUser(c), year)
+	days, err := a.Store.Roster.Holidays(c.Request.Context(), CurrentUser(c), year)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(days, 0))
 }
 
-func (a *api) setHoliday(c *gin.Context) {
+func (a *API) SetHoliday(c *gin.Context) {
 	var in roster.HolidayInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	day, err := a.store.Roster.SetHoliday(c.Request.Context(), currentUser(c), c.Param("date"), in)
+	day, err := a.Store.Roster.SetHoliday(c.Request.Context(), CurrentUser(c), c.Param("date"), in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, day)
 }
 
-func (a *api) resetHoliday(c *gin.Context) {
-	if err := a.store.Roster.ResetHoliday(c.Request.Context(), currentUser(c), c.Param("date")); err != nil {
-		respondError(c, err)
+func (a *API) ResetHoliday(c *gin.Context) {
+	if err := a.Store.Roster.ResetHoliday(c.Request.Context(), CurrentUser(c), c.Param("date")); err != nil {
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-func (a *api) addAssignment(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) AddAssignment(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in roster.AssignmentInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	as, err := a.store.Roster.AddAssignment(c.Request.Context(), currentUser(c), id, in)
+	as, err := a.Store.Roster.AddAssignment(c.Request.Context(), CurrentUser(c), id, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, as)
 }
 
-func (a *api) replaceAssignment(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) ReplaceAssignment(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in struct {
 		UserID int64 `json:"user_id"`
 	}
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	as, err := a.store.Roster.ReplaceAssignment(c.Request.Context(), currentUser(c), id, in.UserID)
+	as, err := a.Store.Roster.ReplaceAssignment(c.Request.Context(), CurrentUser(c), id, in.UserID)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, as)
 }
 
-func (a *api) removeAssignment(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) RemoveAssignment(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	if err := a.store.Roster.RemoveAssignment(c.Request.Context(), currentUser(c), id); err != nil {
-		respondError(c, err)
+	if err := a.Store.Roster.RemoveAssignment(c.Request.Context(), CurrentUser(c), id); err != nil {
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	_ "embed"
@@ -13,7 +13,7 @@ import (
 //go:embed openapi.yaml
 var OpenAPI []byte
 
-// openAPI serves the document.
-func (a *api) openAPI(c *gin.Context) {
+// OpenAPI serves the document.
+func (a *API) OpenAPI(c *gin.Context) {
 	c.Data(http.StatusOK, "application/yaml; charset=utf-8", OpenAPI)
 }

@@ -1,6 +1,8 @@
-package handlers
+package console
 
 import (
+	"dutydesk/handlers/api"
+	"dutydesk/models"
 	"dutydesk/models/alert"
 	"dutydesk/models/escalation"
 	"dutydesk/models/roster"
@@ -8,8 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 // dashboard is the desk's one screen: who is on duty now and next, what is awaited (with live
@@ -34,8 +34,8 @@ type alertProgress struct {
 // maxSilentNamed bounds the silent schools named per alert on the dashboard; the alert's page lists all.
 const maxSilentNamed = 30
 
-func (con *console) dashboard(c *gin.Context) {
-	user := currentUser(c)
+func (con *Console) Dashboard(c *gin.Context) {
+	user := api.CurrentUser(c)
 	if !user.Can(models.ReadRoster) {
 		c.Redirect(http.StatusSeeOther, home(user))
 		return
@@ -43,27 +43,27 @@ func (con *console) dashboard(c *gin.Context) {
 	ctx := c.Request.Context()
 	d := &dashboard{}
 	var err error
-	if d.Now, err = con.store.Roster.RosterNow(ctx, user); err != nil {
+	if d.Now, err = con.Store.Roster.RosterNow(ctx, user); err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	if !d.Now.EndsAt.IsZero() {
-		if d.Next, err = con.store.Roster.OnDuty(ctx, d.Now.EndsAt); err != nil {
+		if d.Next, err = con.Store.Roster.OnDuty(ctx, d.Now.EndsAt); err != nil {
 			con.errorPage(c, err)
 			return
 		}
 	}
-	if d.Deadlines, err = con.store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
+	if d.Deadlines, err = con.Store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	alerts, _, err := con.store.Alerts.Alerts(ctx, user, alert.AlertFilter{Status: alert.AlertActive})
+	alerts, _, err := con.Store.Alerts.Alerts(ctx, user, alert.AlertFilter{Status: alert.AlertActive})
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
 	for _, a := range alerts {
-		progress, err := con.store.Alerts.AlertProgress(ctx, user, a.ID)
+		progress, err := con.Store.Alerts.AlertProgress(ctx, user, a.ID)
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -81,9 +81,9 @@ func (con *console) dashboard(c *gin.Context) {
 		}
 		d.Alerts = append(d.Alerts, ap)
 	}
-	now := con.store.Now().In(con.store.Location())
+	now := con.Store.Now().In(con.Store.Location())
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, now.Location())
-	d.Escalations, _, err = con.store.Escalation.Escalations(ctx, user, escalation.EscalationFilter{From: today, To: today.AddDate(0, 0, 1)})
+	d.Escalations, _, err = con.Store.Escalation.Escalations(ctx, user, escalation.EscalationFilter{From: today, To: today.AddDate(0, 0, 1)})
 	if err != nil {
 		con.errorPage(c, err)
 		return

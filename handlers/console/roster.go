@@ -1,7 +1,9 @@
-package handlers
+package console
 
 import (
 	"context"
+	"dutydesk/handlers/api"
+	"dutydesk/models"
 	"dutydesk/models/directory"
 	"dutydesk/models/roster"
 	"fmt"
@@ -10,12 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
-
-// The roster page: a month calendar of shifts, its gaps and conflicts, the swaps (调班) to act
-// on, and the exports.
 
 // rosterMonth is the roster page's data.
 type rosterMonth struct {
@@ -52,11 +49,11 @@ type swapRow struct {
 	Actions                  []option // path suffix and label
 }
 
-func (con *console) roster(c *gin.Context) {
-	user := currentUser(c)
+func (con *Console) Roster(c *gin.Context) {
+	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
-	loc := con.store.Location()
-	now := con.store.Now().In(loc)
+	loc := con.Store.Location()
+	now := con.Store.Now().In(loc)
 	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
 	if raw := c.Query("month"); raw != "" {
 		m, err := time.ParseInLocation("2006-01", raw, loc)
@@ -67,17 +64,17 @@ func (con *console) roster(c *gin.Context) {
 		first = m
 	}
 	next := first.AddDate(0, 1, 0)
-	shifts, err := con.store.Roster.Roster(ctx, user, first, next)
+	shifts, err := con.Store.Roster.Roster(ctx, user, first, next)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	checks, err := con.store.Roster.CheckRoster(ctx, user, first, next)
+	checks, err := con.Store.Roster.CheckRoster(ctx, user, first, next)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	holidays, err := con.store.Roster.Holidays(ctx, user, first.Year())
+	holidays, err := con.Store.Roster.Holidays(ctx, user, first.Year())
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -94,7 +91,7 @@ func (con *console) roster(c *gin.Context) {
 			}
 			names[a.UserID] = a.User.DisplayName
 			if a.UserID == user.ID && a.StartsAt.After(now) {
-				m.Mine = append(m.Mine, option{models.FormatID(a.ID), sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + dutyRoleNames[a.Role]})
+				m.Mine = append(m.Mine, option{models.FormatID(a.ID), sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + api.DutyRoleNames[a.Role]})
 			}
 			if a.UserID != user.ID && !seen[a.UserID] {
 				seen[a.UserID] = true
@@ -115,14 +112,14 @@ func (con *console) roster(c *gin.Context) {
 	con.render(c, http.StatusOK, "roster", &view{Title: "值班表 " + m.Month, Nav: "roster", Data: m})
 }
 
-func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts []roster.Shift, now time.Time) (*rosterAdmin, error) {
+func (con *Console) rosterAdmin(ctx context.Context, user *models.User, shifts []roster.Shift, now time.Time) (*rosterAdmin, error) {
 	admin := &rosterAdmin{}
-	loc := con.store.Location()
+	loc := con.Store.Location()
 	for _, sh := range shifts {
 		for _, a := range sh.Assignments {
 			if a.User != nil && a.StartsAt.After(now) {
 				admin.Assignments = append(admin.Assignments, option{models.FormatID(a.ID),
-					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + dutyRoleNames[a.Role] + " " + a.User.DisplayName})
+					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + api.DutyRoleNames[a.Role] + " " + a.User.DisplayName})
 			}
 		}
 	}
@@ -130,7 +127,7 @@ func (con *console) rosterAdmin(ctx context.Context, user *models.User, shifts [
 		role  models.Role
 		title string
 	}{{models.RoleDutyOfficer, "值班员"}, {models.RoleLeader, "领导"}} {
-		users, _, err := con.store.Directory.Users(ctx, user, directory.UserFilter{Role: staff.role, Page: models.Page{Limit: models.MaxPageSize}})
+		users, _, err := con.Store.Directory.Users(ctx, user, directory.UserFilter{Role: staff.role, Page: models.Page{Limit: models.MaxPageSize}})
 		if err != nil {
 			return nil, err
 		}
@@ -174,10 +171,10 @@ func calendarWeeks(first, now time.Time, shifts []roster.Shift, holidays []roste
 }
 
 // swapRows lists the open swaps with the actions the viewer may take on each.
-func (con *console) swapRows(ctx context.Context, user *models.User, names map[int64]string) ([]swapRow, error) {
+func (con *Console) swapRows(ctx context.Context, user *models.User, names map[int64]string) ([]swapRow, error) {
 	var rows []swapRow
 	for _, status := range []roster.SwapStatus{roster.SwapRequested, roster.SwapAccepted} {
-		swaps, _, err := con.store.Roster.Swaps(ctx, user, status, models.Page{})
+		swaps, _, err := con.Store.Roster.Swaps(ctx, user, status, models.Page{})
 		if err != nil {
 			return nil, err
 		}
@@ -187,7 +184,7 @@ func (con *console) swapRows(ctx context.Context, user *models.User, names map[i
 				r.Actions = []option{{"accept", "同意"}, {"decline", "拒绝"}}
 			}
 			if sw.Status == roster.SwapAccepted {
-				decides, err := con.store.Roster.MayDecideSwap(ctx, user, &sw)
+				decides, err := con.Store.Roster.MayDecideSwap(ctx, user, &sw)
 				if err != nil {
 					return nil, err
 				}
@@ -220,18 +217,18 @@ func rosterReturn(c *gin.Context) string {
 	return "/console/roster?month=" + month
 }
 
-// requestSwap files a swap request from the roster page.
-func (con *console) requestSwap(c *gin.Context) {
+// RequestSwap files a swap request from the roster page.
+func (con *Console) RequestSwap(c *gin.Context) {
 	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
 	targetID, _ := strconv.ParseInt(c.PostForm("target_user_id"), 10, 64)
-	_, err := con.store.Roster.RequestSwap(c.Request.Context(), currentUser(c),
+	_, err := con.Store.Roster.RequestSwap(c.Request.Context(), api.CurrentUser(c),
 		roster.SwapInput{AssignmentID: assignmentID, TargetUserID: targetID, Reason: c.PostForm("reason")})
 	con.done(c, rosterReturn(c), err, "调班申请已提交，等待对方同意")
 }
 
-// generateRoster fills the roster of the posted days from the rotations.
-func (con *console) generateRoster(c *gin.Context) {
-	res, err := con.store.Roster.GenerateRoster(c.Request.Context(), currentUser(c), roster.GenerateInput{From: c.PostForm("from"), To: c.PostForm("to")})
+// GenerateRoster fills the roster of the posted days from the rotations.
+func (con *Console) GenerateRoster(c *gin.Context) {
+	res, err := con.Store.Roster.GenerateRoster(c.Request.Context(), api.CurrentUser(c), roster.GenerateInput{From: c.PostForm("from"), To: c.PostForm("to")})
 	var msg string
 	if err == nil {
 		msg = fmt.Sprintf("排班已生成：新建%d个班次，重排%d个，保留%d个，删除%d个", res.Created, res.Refilled, res.Kept, res.Removed)
@@ -242,33 +239,33 @@ func (con *console) generateRoster(c *gin.Context) {
 	con.done(c, rosterReturn(c), err, msg)
 }
 
-// confirmRoster confirms the shifts of the posted days, so that generation leaves them alone.
-func (con *console) confirmRoster(c *gin.Context) {
-	loc := con.store.Location()
+// ConfirmRoster confirms the shifts of the posted days, so that generation leaves them alone.
+func (con *Console) ConfirmRoster(c *gin.Context) {
+	loc := con.Store.Location()
 	from, errFrom := time.ParseInLocation(time.DateOnly, c.PostForm("from"), loc)
 	to, errTo := time.ParseInLocation(time.DateOnly, c.PostForm("to"), loc)
 	if errFrom != nil || errTo != nil {
 		con.done(c, rosterReturn(c), &models.Error{Code: models.EINVALID, Message: "日期应为 YYYY-MM-DD"}, "")
 		return
 	}
-	n, err := con.store.Roster.ConfirmShifts(c.Request.Context(), currentUser(c), from, to.AddDate(0, 0, 1))
+	n, err := con.Store.Roster.ConfirmShifts(c.Request.Context(), api.CurrentUser(c), from, to.AddDate(0, 0, 1))
 	con.done(c, rosterReturn(c), err, fmt.Sprintf("已确认%d个班次", n))
 }
 
-// replaceAssignment puts another person in an assignment's place (an override).
-func (con *console) replaceAssignment(c *gin.Context) {
+// ReplaceAssignment puts another person in an assignment's place (an override).
+func (con *Console) ReplaceAssignment(c *gin.Context) {
 	assignmentID, _ := strconv.ParseInt(c.PostForm("assignment_id"), 10, 64)
 	userID, _ := strconv.ParseInt(c.PostForm("user_id"), 10, 64)
-	_, err := con.store.Roster.ReplaceAssignment(c.Request.Context(), currentUser(c), assignmentID, userID)
+	_, err := con.Store.Roster.ReplaceAssignment(c.Request.Context(), api.CurrentUser(c), assignmentID, userID)
 	con.done(c, rosterReturn(c), err, "排班已调整")
 }
 
-// swapAction runs one step of a swap's life and returns to the roster.
-func (con *console) swapAction(step func(s *roster.Store, ctx context.Context, actor *models.User, id int64) (*roster.Swap, error), okText string) gin.HandlerFunc {
+// SwapAction runs one step of a swap's life and returns to the roster.
+func (con *Console) SwapAction(step func(s *roster.Store, ctx context.Context, actor *models.User, id int64) (*roster.Swap, error), okText string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		id, err := pathID(c, "id")
+		id, err := api.PathID(c, "id")
 		if err == nil {
-			_, err = step(con.store.Roster, c.Request.Context(), currentUser(c), id)
+			_, err = step(con.Store.Roster, c.Request.Context(), api.CurrentUser(c), id)
 		}
 		con.done(c, rosterReturn(c), err, okText)
 	}

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"dutydesk/models"
@@ -8,32 +8,32 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-func (a *api) listAudit(c *gin.Context) {
+func (a *API) ListAudit(c *gin.Context) {
 	page, err := queryPage(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	f := store.AuditFilter{Page: page, Action: c.Query("action"), SubjectType: models.SubjectType(c.Query("subject_type"))}
 	if f.ActorID, err = queryInt64(c, "actor_id"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if f.SubjectID, err = queryInt64(c, "subject_id"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if f.From, err = queryTime(c, "from"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	if f.To, err = queryTime(c, "to"); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	entries, next, err := a.store.AuditEntries(c.Request.Context(), currentUser(c), f)
+	entries, next, err := a.Store.AuditEntries(c.Request.Context(), CurrentUser(c), f)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, newList(entries, next))

@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"sync"
@@ -18,7 +18,7 @@ type keyedLimiter struct {
 	swept   time.Time
 }
 
-func newKeyedLimiter(perMinute int) *keyedLimiter {
+func NewKeyedLimiter(perMinute int) *keyedLimiter {
 	return &keyedLimiter{
 		limit:   rate.Limit(float64(perMinute) / 60),
 		burst:   perMinute,

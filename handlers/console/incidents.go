@@ -1,7 +1,9 @@
-package handlers
+package console
 
 import (
 	"context"
+	"dutydesk/handlers/api"
+	"dutydesk/models"
 	"dutydesk/models/directory"
 	"dutydesk/models/escalation"
 	"dutydesk/models/incident"
@@ -11,12 +13,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
-
-// Incident pages: the list (desk and schools alike, each within its scope), one incident with its
-// timeline and the desk's actions (sign, forward, instruct), and the schools' report forms.
 
 // incidentRow is an incident in the list, with its school's name.
 type incidentRow struct {
@@ -79,7 +76,7 @@ func severityOptions() []option {
 
 // schoolNames looks up school names once per request.
 type schoolNames struct {
-	con   *console
+	con   *Console
 	ctx   context.Context
 	actor *models.User
 	names map[int64]string
@@ -90,23 +87,23 @@ func (n *schoolNames) name(id int64) string {
 		return name
 	}
 	name := "学校" + models.FormatID(id)
-	if sc, err := n.con.store.Directory.School(n.ctx, n.actor, id); err == nil {
+	if sc, err := n.con.Store.Directory.School(n.ctx, n.actor, id); err == nil {
 		name = sc.Name
 	}
 	n.names[id] = name
 	return name
 }
 
-func (con *console) incidents(c *gin.Context) {
-	user := currentUser(c)
+func (con *Console) Incidents(c *gin.Context) {
+	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
 	v := &view{Title: "突发事件", Nav: "incidents", Form: c.Request.URL.Query()}
-	f, err := incidentFilter(c)
+	f, err := api.IncidentFilter(c)
 	if err != nil {
 		con.fail(c, err, "", v)
 		return
 	}
-	items, next, total, err := con.store.Incidents.Incidents(ctx, user, f)
+	items, next, total, err := con.Store.Incidents.Incidents(ctx, user, f)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -126,7 +123,7 @@ func (con *console) incidents(c *gin.Context) {
 		// A school sees what it owes (not what the desk owes) right above its incidents.
 		owed := []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp,
 			models.DeadlineFinalReport, models.DeadlineInstruction}
-		if list.Deadlines, err = con.store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
+		if list.Deadlines, err = con.Store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
 			con.errorPage(c, err)
 			return
 		}
@@ -149,19 +146,19 @@ type incidentPage struct {
 	OpenDeadline []incident.IncidentDeadline
 }
 
-func (con *console) incident(c *gin.Context) {
+func (con *Console) Incident(c *gin.Context) {
 	con.showIncident(c, http.StatusOK, &view{})
 }
 
 // showIncident renders the incident of the :id path with v's form state (after a failed action).
-func (con *console) showIncident(c *gin.Context, status int, v *view) {
-	user := currentUser(c)
-	id, err := pathID(c, "id")
+func (con *Console) showIncident(c *gin.Context, status int, v *view) {
+	user := api.CurrentUser(c)
+	id, err := api.PathID(c, "id")
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), user, id)
+	d, err := con.Store.Incidents.IncidentDetail(c.Request.Context(), user, id)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -189,19 +186,19 @@ func (con *console) showIncident(c *gin.Context, status int, v *view) {
 }
 
 // reportAction runs a desk action on the report of the :id/:report_id path and returns to the incident.
-func (con *console) reportAction(c *gin.Context, act func(ctx context.Context, user *models.User, incidentID, reportID int64) (string, error)) {
-	id, reportID, err := reportPath(c)
+func (con *Console) reportAction(c *gin.Context, act func(ctx context.Context, user *models.User, incidentID, reportID int64) (string, error)) {
+	id, reportID, err := api.ReportPath(c)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	msg, err := act(c.Request.Context(), currentUser(c), id, reportID)
+	msg, err := act(c.Request.Context(), api.CurrentUser(c), id, reportID)
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, msg)
 }
 
-func (con *console) signReport(c *gin.Context) {
+func (con *Console) SignReport(c *gin.Context) {
 	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
-		r, inc, err := con.store.Incidents.SignReport(ctx, user, id, reportID)
+		r, inc, err := con.Store.Incidents.SignReport(ctx, user, id, reportID)
 		if err != nil {
 			return "", err
 		}
@@ -213,38 +210,38 @@ func (con *console) signReport(c *gin.Context) {
 	})
 }
 
-func (con *console) forwardReport(c *gin.Context) {
+func (con *Console) ForwardReport(c *gin.Context) {
 	con.reportAction(c, func(ctx context.Context, user *models.User, id, reportID int64) (string, error) {
 		in := incident.ForwardInput{Recipient: c.PostForm("recipient"), Method: incident.ForwardMethod(c.PostForm("method")), Note: c.PostForm("note")}
-		if _, err := con.store.Incidents.ForwardReport(ctx, user, id, reportID, in); err != nil {
+		if _, err := con.Store.Incidents.ForwardReport(ctx, user, id, reportID, in); err != nil {
 			return "", err
 		}
 		return "已记录上报", nil
 	})
 }
 
-func (con *console) addInstruction(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (con *Console) AddInstruction(c *gin.Context) {
+	id, err := api.PathID(c, "id")
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	_, err = con.store.Incidents.AddInstruction(c.Request.Context(), currentUser(c), id, incident.InstructionInput{Text: c.PostForm("text")})
+	_, err = con.Store.Incidents.AddInstruction(c.Request.Context(), api.CurrentUser(c), id, incident.InstructionInput{Text: c.PostForm("text")})
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "批示已送达学校")
 }
 
-func (con *console) replyInstruction(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (con *Console) ReplyInstruction(c *gin.Context) {
+	id, err := api.PathID(c, "id")
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	instructionID, err := pathID(c, "instruction_id")
+	instructionID, err := api.PathID(c, "instruction_id")
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	_, err = con.store.Incidents.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, incident.ReplyInput{Reply: c.PostForm("reply")})
+	_, err = con.Store.Incidents.ReplyInstruction(c.Request.Context(), api.CurrentUser(c), id, instructionID, incident.ReplyInput{Reply: c.PostForm("reply")})
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
 }
 
@@ -282,15 +279,15 @@ type reportForm struct {
 	Severities []option
 }
 
-func (con *console) newReportForm(c *gin.Context, kind incident.ReportKind, inc *incident.Incident) (*reportForm, error) {
+func (con *Console) newReportForm(c *gin.Context, kind incident.ReportKind, inc *incident.Incident) (*reportForm, error) {
 	form := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
 		Subtypes: subtypeOptions(), Severities: severityOptions()}
-	user := currentUser(c)
+	user := api.CurrentUser(c)
 	if inc == nil && user.SchoolID == nil {
 		// Every school in the user's scope: a city has about a thousand, more than one page.
 		f := directory.SchoolFilter{Page: models.Page{Limit: models.MaxPageSize}}
 		for {
-			schools, next, _, err := con.store.Directory.Schools(c.Request.Context(), user, f)
+			schools, next, _, err := con.Store.Directory.Schools(c.Request.Context(), user, f)
 			if err != nil {
 				return nil, err
 			}
@@ -306,21 +303,21 @@ func (con *console) newReportForm(c *gin.Context, kind incident.ReportKind, inc 
 	return form, nil
 }
 
-// reportPage shows the form for a new incident (no :id) or for the next report of incident :id.
-func (con *console) reportPage(c *gin.Context) {
+// ReportPage shows the form for a new incident (no :id) or for the next report of incident :id.
+func (con *Console) ReportPage(c *gin.Context) {
 	con.showReportForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
 }
 
-func (con *console) showReportForm(c *gin.Context, status int, v *view) {
+func (con *Console) showReportForm(c *gin.Context, status int, v *view) {
 	kind := incident.ReportInitial
 	var inc *incident.Incident
 	if c.Param("id") != "" {
-		id, err := pathID(c, "id")
+		id, err := api.PathID(c, "id")
 		if err != nil {
 			con.errorPage(c, err)
 			return
 		}
-		d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
+		d, err := con.Store.Incidents.IncidentDetail(c.Request.Context(), api.CurrentUser(c), id)
 		if err != nil {
 			con.errorPage(c, err)
 			return
@@ -347,21 +344,21 @@ func (con *console) showReportForm(c *gin.Context, status int, v *view) {
 	con.render(c, status, "report", v)
 }
 
-// fileReport files the form: a new incident with its initial report, or the next report of :id.
-func (con *console) fileReport(c *gin.Context) {
-	user := currentUser(c)
+// FileReport files the form: a new incident with its initial report, or the next report of :id.
+func (con *Console) FileReport(c *gin.Context) {
+	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
 	in, p := reportInputFromForm(c, con)
 	var incidentID int64
 	err := p.Err()
 	if err == nil && c.Param("id") == "" {
 		var d *incident.IncidentDetail
-		if d, err = con.store.Incidents.CreateIncident(ctx, user, in); err == nil {
+		if d, err = con.Store.Incidents.CreateIncident(ctx, user, in); err == nil {
 			incidentID = d.ID
 		}
 	} else if err == nil {
-		if incidentID, err = pathID(c, "id"); err == nil {
-			_, err = con.store.Incidents.FileReport(ctx, user, incidentID, incident.ReportKind(c.PostForm("kind")), in)
+		if incidentID, err = api.PathID(c, "id"); err == nil {
+			_, err = con.Store.Incidents.FileReport(ctx, user, incidentID, incident.ReportKind(c.PostForm("kind")), in)
 		}
 	}
 	if err != nil {
@@ -378,18 +375,18 @@ func filedFlash(draft bool) *flash {
 	return &flash{Text: "报告已提交，请留意值班室签收"}
 }
 
-// draftPage shows the form of the draft report :report_id of incident :id, filled in as saved.
-func (con *console) draftPage(c *gin.Context) {
+// DraftPage shows the form of the draft report :report_id of incident :id, filled in as saved.
+func (con *Console) DraftPage(c *gin.Context) {
 	con.showDraftForm(c, http.StatusOK, nil)
 }
 
-func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
-	id, reportID, err := reportPath(c)
+func (con *Console) showDraftForm(c *gin.Context, status int, v *view) {
+	id, reportID, err := api.ReportPath(c)
 	if err != nil {
 		con.errorPage(c, err)
 		return
 	}
-	d, err := con.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
+	d, err := con.Store.Incidents.IncidentDetail(c.Request.Context(), api.CurrentUser(c), id)
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -400,7 +397,7 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 			r = &d.Reports[i]
 		}
 	}
-	if r == nil || !currentUser(c).Can(models.FileIncidents) { // the desk sees drafts, but does not edit them
+	if r == nil || !api.CurrentUser(c).Can(models.FileIncidents) { // the desk sees drafts, but does not edit them
 		con.errorPage(c, models.Errorf(models.ENOTFOUND, "草稿不存在或已提交"))
 		return
 	}
@@ -419,7 +416,7 @@ func (con *console) showDraftForm(c *gin.Context, status int, v *view) {
 }
 
 // draftValues fills the report form with a saved draft.
-func (con *console) draftValues(inc *incident.Incident, r *incident.Report) url.Values {
+func (con *Console) draftValues(inc *incident.Incident, r *incident.Report) url.Values {
 	n := func(i int64) string { return strconv.FormatInt(i, 10) }
 	form := url.Values{"kind": {string(r.Kind)}, "title": {inc.Title}, "category": {string(inc.Category)}, "subtype": {inc.Subtype},
 		"place": {inc.Place}, "severity": {n(int64(r.Severity))}, "summary": {r.Summary},
@@ -427,7 +424,7 @@ func (con *console) draftValues(inc *incident.Incident, r *incident.Report) url.
 		"cause": {r.Cause}, "measures": {r.Measures}, "leaders_on_site": {r.LeadersOnSite}, "next_steps": {r.NextSteps},
 		"reporter_name": {r.ReporterName}, "reporter_phone": {r.ReporterPhone}, "late_reason": {r.LateReason}}
 	if !inc.OccurredAt.IsZero() {
-		form.Set("occurred_at", inc.OccurredAt.In(con.store.Location()).Format("2006-01-02T15:04"))
+		form.Set("occurred_at", inc.OccurredAt.In(con.Store.Location()).Format("2006-01-02T15:04"))
 	}
 	if r.Severity == 0 {
 		form.Del("severity")
@@ -438,15 +435,15 @@ func (con *console) draftValues(inc *incident.Incident, r *incident.Report) url.
 	return form
 }
 
-// saveDraft saves the draft report :report_id again, or submits it.
-func (con *console) saveDraft(c *gin.Context) {
+// SaveDraft saves the draft report :report_id again, or submits it.
+func (con *Console) SaveDraft(c *gin.Context) {
 	in, p := reportInputFromForm(c, con)
-	id, reportID, err := reportPath(c)
+	id, reportID, err := api.ReportPath(c)
 	if err == nil {
 		err = p.Err()
 	}
 	if err == nil {
-		_, err = con.store.Incidents.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, !in.Draft)
+		_, err = con.Store.Incidents.UpdateDraft(c.Request.Context(), api.CurrentUser(c), id, reportID, in, !in.Draft)
 	}
 	if err != nil {
 		con.refused(c, err, con.showDraftForm)
@@ -455,16 +452,16 @@ func (con *console) saveDraft(c *gin.Context) {
 	con.redirect(c, "/console/incidents/"+models.FormatID(id), filedFlash(in.Draft))
 }
 
-// phoneIntakePage shows the desk's form for an initial report taken down from a call.
-func (con *console) phoneIntakePage(c *gin.Context) {
-	if !currentUser(c).Can(models.HandleIncidents) {
+// PhoneIntakePage shows the desk's form for an initial report taken down from a call.
+func (con *Console) PhoneIntakePage(c *gin.Context) {
+	if !api.CurrentUser(c).Can(models.HandleIncidents) {
 		con.errorPage(c, models.Errorf(models.EFORBIDDEN, "只有值班室可以记录电话接报"))
 		return
 	}
 	con.showPhoneIntakeForm(c, http.StatusOK, &view{Form: c.Request.URL.Query()})
 }
 
-func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
+func (con *Console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
 	f, err := con.newReportForm(c, incident.ReportInitial, nil)
 	if err != nil {
 		con.errorPage(c, err)
@@ -475,9 +472,9 @@ func (con *console) showPhoneIntakeForm(c *gin.Context, status int, v *view) {
 	con.render(c, status, "report", v)
 }
 
-// recordPhoneIntake records the call as the API's POST /phone-intakes does; the school still
+// RecordPhoneIntake records the call as the API's POST /phone-intakes does; the school still
 // owes the written initial report.
-func (con *console) recordPhoneIntake(c *gin.Context) {
+func (con *Console) RecordPhoneIntake(c *gin.Context) {
 	in, p := reportInputFromForm(c, con)
 	form := formValues(c)
 	phone := incident.PhoneReportInput{ReportInput: in, CallerUnit: form.Get("caller_unit"), CallerName: form.Get("caller_name"),
@@ -490,7 +487,7 @@ func (con *console) recordPhoneIntake(c *gin.Context) {
 	err := p.Err()
 	var inc *incident.Incident
 	if err == nil {
-		inc, _, err = con.store.Incidents.RecordPhoneReport(c.Request.Context(), currentUser(c), phone)
+		inc, _, err = con.Store.Incidents.RecordPhoneReport(c.Request.Context(), api.CurrentUser(c), phone)
 	}
 	if err != nil {
 		con.refused(c, err, con.showPhoneIntakeForm)
@@ -501,7 +498,7 @@ func (con *console) recordPhoneIntake(c *gin.Context) {
 
 // reportInputFromForm reads the report form into the same input the API takes; numbers that do
 // not parse are reported on their fields.
-func reportInputFromForm(c *gin.Context, con *console) (incident.ReportInput, models.Problems) {
+func reportInputFromForm(c *gin.Context, con *Console) (incident.ReportInput, models.Problems) {
 	form := formValues(c)
 	p := models.Problems{}
 	var in incident.ReportInput
@@ -537,8 +534,8 @@ func reportInputFromForm(c *gin.Context, con *console) (incident.ReportInput, mo
 			p.Add("school_id", "请选择学校")
 		}
 		in.SchoolID = &id
-	} else if c.Param("id") == "" && currentUser(c).SchoolID != nil {
-		in.SchoolID = currentUser(c).SchoolID
+	} else if c.Param("id") == "" && api.CurrentUser(c).SchoolID != nil {
+		in.SchoolID = api.CurrentUser(c).SchoolID
 	}
 	in.Title, in.Place = text("title"), text("place")
 	if cat := form.Get("category"); cat != "" {

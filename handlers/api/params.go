@@ -1,16 +1,15 @@
-package handlers
+package api
 
 import (
+	"dutydesk/models"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
-// pathID reads a positive integer path parameter; a malformed id is simply not found.
-func pathID(c *gin.Context, name string) (int64, error) {
+// PathID reads a positive integer path parameter; a malformed id is simply not found.
+func PathID(c *gin.Context, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Param(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, models.Errorf(models.ENOTFOUND, "记录不存在")
@@ -78,10 +77,10 @@ func newList[T any](items []T, next int64) listResponse[T] {
 	return l
 }
 
-// reportPath reads the incident and report ids of an /incidents/:id/reports/:report_id path.
-func reportPath(c *gin.Context) (id, reportID int64, err error) {
-	if id, err = pathID(c, "id"); err == nil {
-		reportID, err = pathID(c, "report_id")
+// ReportPath reads the incident and report ids of an /incidents/:id/reports/:report_id path.
+func ReportPath(c *gin.Context) (id, reportID int64, err error) {
+	if id, err = PathID(c, "id"); err == nil {
+		reportID, err = PathID(c, "report_id")
 	}
 	return id, reportID, err
 }

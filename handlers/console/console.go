@@ -1,10 +1,16 @@
-package handlers
+// Package console is the duty console: server-rendered pages for the desk, the leaders, the
+// districts and the schools (no build step, usable without JavaScript and on a phone), the login
+// with its CSRF-guarded forms, and the pages of the links in messages.
+package console
 
 import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/web"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -18,14 +24,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
-	"dutydesk/web"
 )
-
-// The duty console: server-rendered pages over the same Store as the JSON API. A login sets an
-// opaque session token in an HttpOnly cookie; every POST carries a CSRF token derived from that
-// session with an HMAC, so it cannot be forged from another site.
 
 const (
 	sessionCookie = "dutydesk_session"
@@ -34,29 +33,30 @@ const (
 	csrfField     = "csrf"
 )
 
-// console renders pages and guards the console's routes.
-type console struct {
-	*api
+// Console renders pages and guards the console's routes.
+type Console struct {
+	*api.API
 	pages   map[string]*template.Template
 	csrfKey []byte
 	secure  bool // cookies only over https
 }
 
-func newConsole(a *api) *console {
-	key := []byte(a.cfg.Secret)
+// New returns the console over a, whose store, settings and login limits it shares.
+func New(a *api.API) *Console {
+	key := []byte(a.Config.Secret)
 	if len(key) == 0 {
 		key = make([]byte, 32)
 		_, _ = rand.Read(key)
 	}
-	u, _ := url.Parse(a.cfg.BaseURL)
-	c := &console{api: a, csrfKey: key, secure: u != nil && u.Scheme == "https"}
+	u, _ := url.Parse(a.Config.BaseURL)
+	c := &Console{API: a, csrfKey: key, secure: u != nil && u.Scheme == "https"}
 	c.pages = c.parsePages()
 	return c
 }
 
 // parsePages parses every page template with the shared layout. A broken template is a bug of
 // this binary, so it panics at start-up rather than at the first request.
-func (con *console) parsePages() map[string]*template.Template {
+func (con *Console) parsePages() map[string]*template.Template {
 	names, err := fs.Glob(web.FS, "templates/*.html")
 	if err != nil {
 		panic(err)
@@ -86,17 +86,17 @@ type view struct {
 	Data   any
 }
 
-// desk tells whether the user works at the bureau's desk rather than for a school or district.
+// Desk tells whether the user works at the bureau's desk rather than for a school or district.
 func (v *view) Desk() bool { return v.User != nil && v.User.Can(models.ReadRoster) }
 
 // render writes a page with status.
-func (con *console) render(c *gin.Context, status int, page string, v *view) {
+func (con *Console) render(c *gin.Context, status int, page string, v *view) {
 	t, ok := con.pages[page]
 	if !ok {
 		panic("no console page " + page)
 	}
 	if v.User == nil {
-		v.User = currentUser(c)
+		v.User = api.CurrentUser(c)
 	}
 	if v.CSRF == "" {
 		v.CSRF = con.csrfToken(c)
@@ -107,10 +107,10 @@ func (con *console) render(c *gin.Context, status int, page string, v *view) {
 	if v.Form == nil {
 		v.Form = url.Values{}
 	}
-	v.Now = con.store.Now()
+	v.Now = con.Store.Now()
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
-		slog.ErrorContext(c.Request.Context(), "render page", "page", page, "err", err, "request_id", requestID(c))
+		slog.ErrorContext(c.Request.Context(), "render page", "page", page, "err", err, "request_id", api.RequestID(c))
 		c.String(http.StatusInternalServerError, "服务器内部错误")
 		return
 	}
@@ -121,7 +121,7 @@ func (con *console) render(c *gin.Context, status int, page string, v *view) {
 
 // fail shows err: validation errors go back to the form (page) next to the fields; anything
 // else becomes the error page with the API's status and message.
-func (con *console) fail(c *gin.Context, err error, page string, v *view) {
+func (con *Console) fail(c *gin.Context, err error, page string, v *view) {
 	if form, status, ok := invalidForm(c, err); ok && page != "" {
 		v.Error, v.Errors, v.Form = form.Error, form.Errors, form.Form
 		con.render(c, status, page, v)
@@ -137,12 +137,12 @@ func invalidForm(c *gin.Context, err error) (*view, int, bool) {
 	if !errors.As(err, &e) || (e.Code != models.EINVALID && e.Code != models.EMALFORMED) {
 		return nil, 0, false
 	}
-	return &view{Error: e.Message, Errors: e.Fields, Form: formValues(c)}, errorStatus[e.Code], true
+	return &view{Error: e.Message, Errors: e.Fields, Form: formValues(c)}, api.ErrorStatus[e.Code], true
 }
 
 // errorPage renders err alone, with the status the API would give it.
-func (con *console) errorPage(c *gin.Context, err error) {
-	e, status := publicError(c, err)
+func (con *Console) errorPage(c *gin.Context, err error) {
+	e, status := api.PublicError(c, err)
 	con.render(c, status, "error", &view{Title: "出错了", Error: e.Message, Errors: e.Fields})
 }
 
@@ -161,7 +161,7 @@ type flash struct {
 }
 
 // redirect sends the browser to path (303, so a POST becomes a GET) with a one-time message.
-func (con *console) redirect(c *gin.Context, path string, f *flash) {
+func (con *Console) redirect(c *gin.Context, path string, f *flash) {
 	if f != nil {
 		kind := "ok"
 		if f.Error {
@@ -173,12 +173,12 @@ func (con *console) redirect(c *gin.Context, path string, f *flash) {
 }
 
 // done redirects to path after an action: with its success message, or with err's message.
-func (con *console) done(c *gin.Context, path string, err error, okText string) {
+func (con *Console) done(c *gin.Context, path string, err error, okText string) {
 	if err == nil {
 		con.redirect(c, path, &flash{Text: okText})
 		return
 	}
-	e, status := publicError(c, err)
+	e, status := api.PublicError(c, err)
 	if status >= http.StatusInternalServerError {
 		con.render(c, status, "error", &view{Title: "出错了", Error: e.Message})
 		return
@@ -197,7 +197,7 @@ func (con *console) done(c *gin.Context, path string, err error, okText string) 
 
 // refused shows the form again (show) with the problems when err is bad input, or else the
 // error page with err's status.
-func (con *console) refused(c *gin.Context, err error, show func(*gin.Context, int, *view)) {
+func (con *Console) refused(c *gin.Context, err error, show func(*gin.Context, int, *view)) {
 	if v, status, ok := invalidForm(c, err); ok {
 		show(c, status, v)
 		return
@@ -207,7 +207,7 @@ func (con *console) refused(c *gin.Context, err error, show func(*gin.Context, i
 
 // submitted answers a form's POST: a validation error shows the form again (through show) with
 // the messages next to the fields; anything else redirects to path, as done does.
-func (con *console) submitted(c *gin.Context, err error, show func(*gin.Context, int, *view), path, okText string) {
+func (con *Console) submitted(c *gin.Context, err error, show func(*gin.Context, int, *view), path, okText string) {
 	if v, status, ok := invalidForm(c, err); ok {
 		show(c, status, v)
 		return
@@ -215,7 +215,7 @@ func (con *console) submitted(c *gin.Context, err error, show func(*gin.Context,
 	con.done(c, path, err, okText)
 }
 
-func (con *console) takeFlash(c *gin.Context) *flash {
+func (con *Console) takeFlash(c *gin.Context) *flash {
 	raw, err := c.Cookie(flashCookie)
 	if err != nil || raw == "" {
 		return nil
@@ -226,18 +226,18 @@ func (con *console) takeFlash(c *gin.Context) *flash {
 	return &flash{Error: kind == "error", Text: msg}
 }
 
-func (con *console) setCookie(c *gin.Context, name, value string, maxAge int) {
+func (con *Console) setCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: con.secure, SameSite: http.SameSiteLaxMode})
 }
 
 // csrfToken is the token the forms of this request carry: an HMAC of the session token (or,
 // before login, of a random cookie; on a signed-link page, of the link's token).
-func (con *console) csrfToken(c *gin.Context) string {
+func (con *Console) csrfToken(c *gin.Context) string {
 	seed := ""
 	if tok := c.Param("token"); tok != "" {
 		seed = "link:" + tok
-	} else if tok, err := c.Cookie(sessionCookie); err == nil && currentUser(c) != nil {
+	} else if tok, err := c.Cookie(sessionCookie); err == nil && api.CurrentUser(c) != nil {
 		seed = "session:" + tok
 	} else if c.Request.Method == http.MethodGet {
 		pre, err := c.Cookie(preCookie)
@@ -259,8 +259,8 @@ func (con *console) csrfToken(c *gin.Context) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// checkCSRF refuses a POST whose form field or X-CSRF-Token header does not match.
-func (con *console) checkCSRF() gin.HandlerFunc {
+// CheckCSRF refuses a POST whose form field or X-CSRF-Token header does not match.
+func (con *Console) CheckCSRF() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.Method != http.MethodPost {
 			c.Next()
@@ -281,11 +281,11 @@ func (con *console) checkCSRF() gin.HandlerFunc {
 	}
 }
 
-// consoleAuth reads the session cookie; without a valid session the browser goes to the login page.
-func (con *console) consoleAuth() gin.HandlerFunc {
+// ConsoleAuth reads the session cookie; without a valid session the browser goes to the login page.
+func (con *Console) ConsoleAuth() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		token, _ := c.Cookie(sessionCookie)
-		user, sess, err := con.store.Directory.Authenticate(c.Request.Context(), token)
+		user, sess, err := con.Store.Directory.Authenticate(c.Request.Context(), token)
 		if err != nil {
 			if models.ErrCode(err) != models.EUNAUTHORIZED {
 				c.Abort()
@@ -300,8 +300,8 @@ func (con *console) consoleAuth() gin.HandlerFunc {
 			c.Abort()
 			return
 		}
-		c.Set(ctxUser, user)
-		c.Set(ctxSession, sess)
+		c.Set(api.CtxUser, user)
+		c.Set(api.CtxSession, sess)
 		c.Next()
 	}
 }
@@ -314,19 +314,19 @@ func home(u *models.User) string {
 	return "/console/incidents"
 }
 
-func (con *console) loginPage(c *gin.Context) {
+func (con *Console) LoginPage(c *gin.Context) {
 	token, _ := c.Cookie(sessionCookie)
-	if user, _, err := con.store.Directory.Authenticate(c.Request.Context(), token); err == nil {
+	if user, _, err := con.Store.Directory.Authenticate(c.Request.Context(), token); err == nil {
 		c.Redirect(http.StatusSeeOther, home(user))
 		return
 	}
 	con.render(c, http.StatusOK, "login", &view{Title: "登录", Form: url.Values{"next": {c.Query("next")}}})
 }
 
-// login checks the form with the same rules and rate limits as the API's login.
-func (con *console) login(c *gin.Context) {
+// Login checks the form with the same rules and rate limits as the API's login.
+func (con *Console) Login(c *gin.Context) {
 	v := &view{Title: "登录"}
-	token, sess, user, err := con.attemptLogin(c, c.PostForm("username"), c.PostForm("password"))
+	token, sess, user, err := con.AttemptLogin(c, c.PostForm("username"), c.PostForm("password"))
 	if models.ErrCode(err) == models.EUNAUTHORIZED {
 		err = &models.Error{Code: models.EINVALID, Message: "登录失败", Fields: map[string]string{"password": "用户名或密码错误"}}
 	}
@@ -334,7 +334,7 @@ func (con *console) login(c *gin.Context) {
 		con.fail(c, err, "login", v)
 		return
 	}
-	con.setCookie(c, sessionCookie, token, int(sess.ExpiresAt.Sub(con.store.Now()).Seconds()))
+	con.setCookie(c, sessionCookie, token, int(sess.ExpiresAt.Sub(con.Store.Now()).Seconds()))
 	con.setCookie(c, preCookie, "", -1)
 	next := c.PostForm("next")
 	if !strings.HasPrefix(next, "/console/") || strings.HasPrefix(next, "//") {
@@ -343,9 +343,9 @@ func (con *console) login(c *gin.Context) {
 	c.Redirect(http.StatusSeeOther, next)
 }
 
-// logout revokes the session and clears the cookie.
-func (con *console) logout(c *gin.Context) {
-	if err := con.store.Directory.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
+// Logout revokes the session and clears the cookie.
+func (con *Console) Logout(c *gin.Context) {
+	if err := con.Store.Directory.Logout(c.Request.Context(), api.CurrentUser(c), api.CurrentSession(c)); err != nil {
 		con.errorPage(c, err)
 		return
 	}
@@ -354,8 +354,8 @@ func (con *console) logout(c *gin.Context) {
 }
 
 // funcs are the template helpers: times in the bureau's zone, countdowns, form fields.
-func (con *console) funcs() template.FuncMap {
-	loc := con.store.Location()
+func (con *Console) funcs() template.FuncMap {
+	loc := con.Store.Location()
 	local := func(t any) time.Time {
 		switch t := t.(type) {
 		case time.Time:
@@ -382,13 +382,13 @@ func (con *console) funcs() template.FuncMap {
 		"iso":   format(time.RFC3339),
 		// left says how long until (or since) t, as the countdown script would at render time.
 		"left": func(t time.Time) string {
-			d := t.Sub(con.store.Now()).Round(time.Second)
+			d := t.Sub(con.Store.Now()).Round(time.Second)
 			if d < 0 {
 				return "已超时 " + shortDuration(-d)
 			}
 			return "剩余 " + shortDuration(d)
 		},
-		"overdue": func(t time.Time) bool { return con.store.Now().After(t) },
+		"overdue": func(t time.Time) bool { return con.Store.Now().After(t) },
 		"field":   newField,
 		"deref": func(id *int64) int64 {
 			if id == nil {
@@ -437,19 +437,19 @@ func newField(v *view, name, label, typ, hint string, opts ...[]option) formFiel
 }
 
 // localInput parses a datetime-local value in the bureau's zone.
-func (con *console) localInput(value string) (*time.Time, bool) {
+func (con *Console) localInput(value string) (*time.Time, bool) {
 	if value == "" {
 		return nil, true
 	}
-	t, err := time.ParseInLocation("2006-01-02T15:04", value, con.store.Location())
+	t, err := time.ParseInLocation("2006-01-02T15:04", value, con.Store.Location())
 	if err != nil {
 		return nil, false
 	}
 	return &t, true
 }
 
-// static serves web/static (CSS, JS).
-func (con *console) static() http.FileSystem {
+// Static serves web/static (CSS, JS).
+func (con *Console) Static() http.FileSystem {
 	sub, err := fs.Sub(web.FS, "static")
 	if err != nil {
 		panic(err)

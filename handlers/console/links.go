@@ -1,21 +1,17 @@
-package handlers
+package console
 
 import (
+	"dutydesk/models"
 	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
-// The pages the e-mailed links open on a phone: /a/{token} confirms a warning, /s/{token} files a
-// 平安报. They need no login; the signed token is the credential.
-
-func (con *console) ackPage(c *gin.Context) {
-	info, _, err := con.store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
+func (con *Console) AckPage(c *gin.Context) {
+	info, _, err := con.Store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -23,8 +19,8 @@ func (con *console) ackPage(c *gin.Context) {
 	con.render(c, http.StatusOK, "ack", &view{Title: "确认收到预警", Data: info})
 }
 
-func (con *console) acknowledge(c *gin.Context) {
-	info, err := con.store.Alerts.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
+func (con *Console) Acknowledge(c *gin.Context) {
+	info, err := con.Store.Alerts.AcknowledgeByLink(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -44,10 +40,10 @@ var safetyStates = []option{
 	{string(alert.SafetyDamage), "有人员受伤或财产损失"},
 }
 
-func (con *console) safetyPage(c *gin.Context) { con.showSafety(c, http.StatusOK, &view{}) }
+func (con *Console) SafetyPage(c *gin.Context) { con.showSafety(c, http.StatusOK, &view{}) }
 
-func (con *console) showSafety(c *gin.Context, status int, v *view) {
-	info, _, err := con.store.Alerts.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
+func (con *Console) showSafety(c *gin.Context, status int, v *view) {
+	info, _, err := con.Store.Alerts.SafetyLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {
 		con.errorPage(c, err)
 		return
@@ -56,7 +52,7 @@ func (con *console) showSafety(c *gin.Context, status int, v *view) {
 	con.render(c, status, "safety", v)
 }
 
-func (con *console) fileSafety(c *gin.Context) {
+func (con *Console) FileSafety(c *gin.Context) {
 	in := alert.SafetyReportInput{State: c.PostForm("state"), Description: c.PostForm("description"), ReporterName: c.PostForm("reporter_name")}
 	p := models.Problems{}
 	if raw := strings.TrimSpace(c.PostForm("injured")); raw != "" {
@@ -75,7 +71,7 @@ func (con *console) fileSafety(c *gin.Context) {
 	}
 	err := p.Err()
 	if err == nil {
-		_, err = con.store.Alerts.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
+		_, err = con.Store.Alerts.FileSafetyReportByLink(c.Request.Context(), c.Param("token"), in)
 	}
 	if err != nil {
 		con.refused(c, err, con.showSafety)

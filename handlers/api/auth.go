@@ -1,14 +1,13 @@
-package handlers
+package api
 
 import (
+	"dutydesk/models"
 	"dutydesk/models/directory"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
 type loginRequest struct {
@@ -22,26 +21,26 @@ type loginResponse struct {
 	User      *models.User `json:"user"`
 }
 
-// login exchanges a username and password for a bearer token. Attempts are limited per username
+// Login exchanges a username and password for a bearer token. Attempts are limited per username
 // and per client address, so neither one account nor one machine can guess at speed.
-func (a *api) login(c *gin.Context) {
+func (a *API) Login(c *gin.Context) {
 	var req loginRequest
 	if err := bindJSON(c, &req); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	token, sess, user, err := a.attemptLogin(c, req.Username, req.Password)
+	token, sess, user, err := a.AttemptLogin(c, req.Username, req.Password)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt, User: user})
 }
 
-// attemptLogin applies the rules the API's and the console's logins share: both fields are
+// AttemptLogin applies the rules the API's and the console's logins share: both fields are
 // required, attempts are limited per username and per client address, then Store.Login.
 // Errors: invalid, too_many_requests (with Retry-After set), unauthorized.
-func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *directory.Session, *models.User, error) {
+func (a *API) AttemptLogin(c *gin.Context, username, password string) (string, *directory.Session, *models.User, error) {
 	p := models.Problems{}
 	if strings.TrimSpace(username) == "" {
 		p.Add("username", "请输入用户名")
@@ -53,23 +52,23 @@ func (a *api) attemptLogin(c *gin.Context, username, password string) (string, *
 		return "", nil, nil, err
 	}
 	now := time.Now()
-	if !a.loginByUser.allow(strings.ToLower(username), now) || !a.loginByAddr.allow(c.ClientIP(), now) {
+	if !a.LoginByUser.allow(strings.ToLower(username), now) || !a.LoginByAddr.allow(c.ClientIP(), now) {
 		c.Header("Retry-After", "60")
 		return "", nil, nil, models.Errorf(models.ETOOMANY, "登录尝试过于频繁，请1分钟后再试")
 	}
-	return a.store.Directory.Login(c.Request.Context(), strings.TrimSpace(username), password)
+	return a.Store.Directory.Login(c.Request.Context(), strings.TrimSpace(username), password)
 }
 
-// logout revokes the token used for this request.
-func (a *api) logout(c *gin.Context) {
-	if err := a.store.Directory.Logout(c.Request.Context(), currentUser(c), currentSession(c)); err != nil {
-		respondError(c, err)
+// Logout revokes the token used for this request.
+func (a *API) Logout(c *gin.Context) {
+	if err := a.Store.Directory.Logout(c.Request.Context(), CurrentUser(c), CurrentSession(c)); err != nil {
+		RespondError(c, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
 }
 
-// me returns the signed-in user.
-func (a *api) me(c *gin.Context) {
-	c.JSON(http.StatusOK, currentUser(c))
+// Me returns the signed-in user.
+func (a *API) Me(c *gin.Context) {
+	c.JSON(http.StatusOK, CurrentUser(c))
 }

@@ -1,7 +1,8 @@
-package handlers
+package api
 
 import (
 	"bytes"
+	"dutydesk/models"
 	"dutydesk/models/stats"
 	"embed"
 	"encoding/csv"
@@ -14,8 +15,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
-
-	"dutydesk/models"
 )
 
 //go:embed templates/stats_summary.html
@@ -25,15 +24,15 @@ var statsSummaryPage = template.Must(template.ParseFS(statsTemplates, "templates
 
 // statsFilter reads ?from=&to=&district=. from and to are RFC 3339 times or days (YYYY-MM-DD,
 // bureau zone; to inclusive); both absent means the current calendar year in the bureau's zone.
-func (a *api) statsFilter(c *gin.Context) (stats.StatsFilter, error) {
+func (a *API) statsFilter(c *gin.Context) (stats.StatsFilter, error) {
 	district, err := queryInt64(c, "district")
 	if err != nil {
 		return stats.StatsFilter{}, err
 	}
 	f := stats.StatsFilter{DistrictID: district}
 	if c.Query("from") == "" && c.Query("to") == "" {
-		loc := a.store.Location()
-		year := a.store.Now().In(loc).Year()
+		loc := a.Store.Location()
+		year := a.Store.Now().In(loc).Year()
 		f.From = time.Date(year, 1, 1, 0, 0, 0, 0, loc)
 		f.To = f.From.AddDate(1, 0, 0)
 		return f, nil
@@ -43,22 +42,22 @@ func (a *api) statsFilter(c *gin.Context) (stats.StatsFilter, error) {
 }
 
 // stats computes the figures of the request, or answers with the error.
-func (a *api) stats(c *gin.Context) (*stats.Stats, bool) {
+func (a *API) stats(c *gin.Context) (*stats.Stats, bool) {
 	f, err := a.statsFilter(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, false
 	}
-	st, err := a.store.Stats.Stats(c.Request.Context(), currentUser(c), f)
+	st, err := a.Store.Stats.Stats(c.Request.Context(), CurrentUser(c), f)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return nil, false
 	}
 	return st, true
 }
 
-// getStats answers GET /stats with the figures as JSON.
-func (a *api) getStats(c *gin.Context) {
+// GetStats answers GET /stats with the figures as JSON.
+func (a *API) GetStats(c *gin.Context) {
 	if st, ok := a.stats(c); ok {
 		c.JSON(http.StatusOK, st)
 	}
@@ -78,8 +77,8 @@ func attachment(c *gin.Context, name string) {
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 }
 
-// exportStatsXLSX writes the statistics as a workbook: one sheet per table, Chinese headers.
-func (a *api) exportStatsXLSX(c *gin.Context) {
+// ExportStatsXLSX writes the statistics as a workbook: one sheet per table, Chinese headers.
+func (a *API) ExportStatsXLSX(c *gin.Context) {
 	st, ok := a.stats(c)
 	if !ok {
 		return
@@ -88,18 +87,18 @@ func (a *api) exportStatsXLSX(c *gin.Context) {
 	defer f.Close()
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	for i, t := range st.Tables() {
 		if err := writeStatsSheet(f, i, t, bold); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
 	var buf bytes.Buffer
 	if err := f.Write(&buf); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	attachment(c, statsFileName(st, "xlsx"))
@@ -143,10 +142,10 @@ func writeStatsSheet(f *excelize.File, i int, t stats.StatsTable, bold int) erro
 	return nil
 }
 
-// exportStatsCSV writes the statistics as CSV (UTF-8 with a byte-order mark, so that Excel reads
+// ExportStatsCSV writes the statistics as CSV (UTF-8 with a byte-order mark, so that Excel reads
 // the Chinese): ?table=key for one table with its header row; without it every table, each
 // under a line with its title and followed by an empty line.
-func (a *api) exportStatsCSV(c *gin.Context) {
+func (a *API) ExportStatsCSV(c *gin.Context) {
 	st, ok := a.stats(c)
 	if !ok {
 		return
@@ -163,7 +162,7 @@ func (a *api) exportStatsCSV(c *gin.Context) {
 			keys += " " + t.Key
 		}
 		if chosen == nil {
-			respondError(c, &models.Error{Code: models.EINVALID, Message: "查询参数有误", Fields: map[string]string{"table": "没有这张表，可选：" + keys}})
+			RespondError(c, &models.Error{Code: models.EINVALID, Message: "查询参数有误", Fields: map[string]string{"table": "没有这张表，可选：" + keys}})
 			return
 		}
 		tables = chosen
@@ -190,7 +189,7 @@ func (a *api) exportStatsCSV(c *gin.Context) {
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	attachment(c, name)
@@ -207,9 +206,9 @@ func csvCell(v any) string {
 	return fmt.Sprint(v)
 }
 
-// statsSummary serves the printable one-page summary: the figures written as the duty section of
+// StatsSummary serves the printable one-page summary: the figures written as the duty section of
 // an annual report, with the key tables; the browser prints it (or saves it as PDF).
-func (a *api) statsSummary(c *gin.Context) {
+func (a *API) StatsSummary(c *gin.Context) {
 	st, ok := a.stats(c)
 	if !ok {
 		return
@@ -227,7 +226,7 @@ func (a *api) statsSummary(c *gin.Context) {
 		Timeliness stats.StatsTable
 	}{
 		Title:      st.PeriodLabel() + st.ScopeName() + "教育系统应急值守工作统计",
-		Generated:  st.GeneratedAt.In(a.store.Location()).Format("2006-01-02 15:04"),
+		Generated:  st.GeneratedAt.In(a.Store.Location()).Format("2006-01-02 15:04"),
 		Stats:      st,
 		Paragraphs: st.Summary(),
 		SideTables: []stats.StatsTable{tables["incidents_by_category"], tables["incidents_by_severity"]},
@@ -235,7 +234,7 @@ func (a *api) statsSummary(c *gin.Context) {
 	}
 	var buf bytes.Buffer
 	if err := statsSummaryPage.Execute(&buf, data); err != nil {
-		respondError(c, fmt.Errorf("render stats summary: %w", err))
+		RespondError(c, fmt.Errorf("render stats summary: %w", err))
 		return
 	}
 	// The page is self-contained: inline styles, no scripts, nothing fetched.

@@ -1,16 +1,15 @@
-package handlers
+package api
 
 import (
+	"dutydesk/models"
 	"dutydesk/models/incident"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-
-	"dutydesk/models"
 )
 
-// incidentCategories answers the categories with their subtypes and the severities, for forms.
-func (a *api) incidentCategories(c *gin.Context) {
+// IncidentCategories answers the categories with their subtypes and the severities, for forms.
+func (a *API) IncidentCategories(c *gin.Context) {
 	type severity struct {
 		Value incident.Severity `json:"value"`
 		Name  string            `json:"name"`
@@ -22,15 +21,15 @@ func (a *api) incidentCategories(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"categories": incident.Categories, "severities": severities})
 }
 
-func (a *api) listIncidents(c *gin.Context) {
-	f, err := incidentFilter(c)
+func (a *API) ListIncidents(c *gin.Context) {
+	f, err := IncidentFilter(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	items, next, total, err := a.store.Incidents.Incidents(c.Request.Context(), currentUser(c), f)
+	items, next, total, err := a.Store.Incidents.Incidents(c.Request.Context(), CurrentUser(c), f)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	list := newList(items, next)
@@ -38,8 +37,8 @@ func (a *api) listIncidents(c *gin.Context) {
 	c.JSON(http.StatusOK, list)
 }
 
-// incidentFilter reads ?status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
-func incidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
+// IncidentFilter reads ?status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
+func IncidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
 	var f incident.IncidentFilter
 	var err error
 	bad := func(field, msg string) error {
@@ -90,56 +89,56 @@ func incidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
 	return f, nil
 }
 
-func (a *api) getIncident(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) GetIncident(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	d, err := a.store.Incidents.IncidentDetail(c.Request.Context(), currentUser(c), id)
+	d, err := a.Store.Incidents.IncidentDetail(c.Request.Context(), CurrentUser(c), id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, d)
 }
 
-// createIncident files an incident with its initial report (or saves both as a draft) and answers
+// CreateIncident files an incident with its initial report (or saves both as a draft) and answers
 // the incident with its timeline.
-func (a *api) createIncident(c *gin.Context) {
+func (a *API) CreateIncident(c *gin.Context) {
 	var in incident.ReportInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	d, err := a.store.Incidents.CreateIncident(c.Request.Context(), currentUser(c), in)
+	d, err := a.Store.Incidents.CreateIncident(c.Request.Context(), CurrentUser(c), in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, d)
 }
 
-// recordPhoneIntake takes down an initial report from a phone call on behalf of a school.
-func (a *api) recordPhoneIntake(c *gin.Context) {
+// RecordPhoneIntake takes down an initial report from a phone call on behalf of a school.
+func (a *API) RecordPhoneIntake(c *gin.Context) {
 	var in incident.PhoneReportInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	user := currentUser(c)
-	inc, _, err := a.store.Incidents.RecordPhoneReport(c.Request.Context(), user, in)
+	user := CurrentUser(c)
+	inc, _, err := a.Store.Incidents.RecordPhoneReport(c.Request.Context(), user, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	a.respondIncident(c, user, inc.ID, http.StatusCreated)
 }
 
-func (a *api) respondIncident(c *gin.Context, user *models.User, id int64, status int) {
-	d, err := a.store.Incidents.IncidentDetail(c.Request.Context(), user, id)
+func (a *API) respondIncident(c *gin.Context, user *models.User, id int64, status int) {
+	d, err := a.Store.Incidents.IncidentDetail(c.Request.Context(), user, id)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(status, d)
@@ -151,122 +150,123 @@ type newReport struct {
 	incident.ReportInput
 }
 
-func (a *api) fileReport(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) FileReport(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in newReport
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	r, err := a.store.Incidents.FileReport(c.Request.Context(), currentUser(c), id, in.Kind, in.ReportInput)
+	r, err := a.Store.Incidents.FileReport(c.Request.Context(), CurrentUser(c), id, in.Kind, in.ReportInput)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, r)
 }
 
-// updateDraft changes a draft report; submitDraft changes (with an optional body) and submits it.
-func (a *api) updateDraft(c *gin.Context) { a.changeDraft(c, false) }
-func (a *api) submitDraft(c *gin.Context) { a.changeDraft(c, true) }
+// UpdateDraft changes a draft report; submitDraft changes (with an optional body) and submits it.
+func (a *API) UpdateDraft(c *gin.Context) { a.changeDraft(c, false) }
 
-func (a *api) changeDraft(c *gin.Context, submit bool) {
-	id, reportID, err := reportPath(c)
+func (a *API) SubmitDraft(c *gin.Context) { a.changeDraft(c, true) }
+
+func (a *API) changeDraft(c *gin.Context, submit bool) {
+	id, reportID, err := ReportPath(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in incident.ReportInput
 	if c.Request.ContentLength != 0 || !submit {
 		if err := bindJSON(c, &in); err != nil {
-			respondError(c, err)
+			RespondError(c, err)
 			return
 		}
 	}
-	r, err := a.store.Incidents.UpdateDraft(c.Request.Context(), currentUser(c), id, reportID, in, submit)
+	r, err := a.Store.Incidents.UpdateDraft(c.Request.Context(), CurrentUser(c), id, reportID, in, submit)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, r)
 }
 
-// signReport signs for a report and answers it with the incident (which now has its serial).
-func (a *api) signReport(c *gin.Context) {
-	id, reportID, err := reportPath(c)
+// SignReport signs for a report and answers it with the incident (which now has its serial).
+func (a *API) SignReport(c *gin.Context) {
+	id, reportID, err := ReportPath(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	r, inc, err := a.store.Incidents.SignReport(c.Request.Context(), currentUser(c), id, reportID)
+	r, inc, err := a.Store.Incidents.SignReport(c.Request.Context(), CurrentUser(c), id, reportID)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"report": r, "incident": inc})
 }
 
-func (a *api) forwardReport(c *gin.Context) {
-	id, reportID, err := reportPath(c)
+func (a *API) ForwardReport(c *gin.Context) {
+	id, reportID, err := ReportPath(c)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in incident.ForwardInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	f, err := a.store.Incidents.ForwardReport(c.Request.Context(), currentUser(c), id, reportID, in)
+	f, err := a.Store.Incidents.ForwardReport(c.Request.Context(), CurrentUser(c), id, reportID, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, f)
 }
 
-func (a *api) addInstruction(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) AddInstruction(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in incident.InstructionInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	ins, err := a.store.Incidents.AddInstruction(c.Request.Context(), currentUser(c), id, in)
+	ins, err := a.Store.Incidents.AddInstruction(c.Request.Context(), CurrentUser(c), id, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, ins)
 }
 
-func (a *api) replyInstruction(c *gin.Context) {
-	id, err := pathID(c, "id")
+func (a *API) ReplyInstruction(c *gin.Context) {
+	id, err := PathID(c, "id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	instructionID, err := pathID(c, "instruction_id")
+	instructionID, err := PathID(c, "instruction_id")
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	var in incident.ReplyInput
 	if err := bindJSON(c, &in); err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
-	ins, err := a.store.Incidents.ReplyInstruction(c.Request.Context(), currentUser(c), id, instructionID, in)
+	ins, err := a.Store.Incidents.ReplyInstruction(c.Request.Context(), CurrentUser(c), id, instructionID, in)
 	if err != nil {
-		respondError(c, err)
+		RespondError(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, ins)

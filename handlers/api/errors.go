@@ -1,9 +1,10 @@
-package handlers
+package api
 
 import (
 	"bytes"
 	"context"
 	"database/sql/driver"
+	"dutydesk/models"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,12 +17,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jackc/pgx/v5/pgconn"
-
-	"dutydesk/models"
 )
 
-// errorStatus is the one mapping from error code to HTTP status.
-var errorStatus = map[models.ErrorCode]int{
+// ErrorStatus is the one mapping from error code to HTTP status.
+var ErrorStatus = map[models.ErrorCode]int{
 	models.EMALFORMED:    http.StatusBadRequest,
 	models.EINVALID:      http.StatusUnprocessableEntity,
 	models.EUNAUTHORIZED: http.StatusUnauthorized,
@@ -42,23 +41,23 @@ func apiCode(code models.ErrorCode) string {
 	return string(code)
 }
 
-type errorBody struct {
+type ErrorBody struct {
 	Code    string            `json:"code"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
 	Details any               `json:"details,omitempty"`
 }
 
-// respondError writes err as the JSON error envelope and aborts the request. Errors that are not a
+// RespondError writes err as the JSON error envelope and aborts the request. Errors that are not a
 // *models.Error are logged once and shown to the client only as "internal error".
-func respondError(c *gin.Context, err error) {
-	e, status := publicError(c, err)
-	c.AbortWithStatusJSON(status, gin.H{"error": errorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
+func RespondError(c *gin.Context, err error) {
+	e, status := PublicError(c, err)
+	c.AbortWithStatusJSON(status, gin.H{"error": ErrorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
 }
 
-// publicError is err as users may see it, with its HTTP status: a *models.Error as it is, database
+// PublicError is err as users may see it, with its HTTP status: a *models.Error as it is, database
 // errors by their meaning, and anything else logged once and shown only as "internal error".
-func publicError(c *gin.Context, err error) (*models.Error, int) {
+func PublicError(c *gin.Context, err error) (*models.Error, int) {
 	var e *models.Error
 	if !errors.As(err, &e) {
 		switch code := models.ErrCode(err); {
@@ -67,15 +66,15 @@ func publicError(c *gin.Context, err error) (*models.Error, int) {
 		case code == models.ECONFLICT:
 			e = models.Errorf(models.ECONFLICT, "与现有数据冲突")
 		case unavailable(err):
-			slog.ErrorContext(c.Request.Context(), "database unavailable", "err", err, "request_id", requestID(c))
+			slog.ErrorContext(c.Request.Context(), "database unavailable", "err", err, "request_id", RequestID(c))
 			e = models.Errorf(models.EUNAVAILABLE, "服务暂时不可用，请稍后重试")
 		default:
-			slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", requestID(c),
+			slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", RequestID(c),
 				"method", c.Request.Method, "path", c.FullPath())
 			e = models.Errorf(models.EINTERNAL, "服务器内部错误")
 		}
 	}
-	status, ok := errorStatus[e.Code]
+	status, ok := ErrorStatus[e.Code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
@@ -102,7 +101,7 @@ func unavailable(err error) bool {
 func bindJSON(c *gin.Context, v any) error {
 	raw, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		return bodyReadError(err)
+		return BodyReadError(err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return models.Errorf(models.EMALFORMED, "请求体为空，应为 JSON 对象")
@@ -157,7 +156,7 @@ func jsonKind(goKind string) string {
 	return goKind
 }
 
-func tooLarge(limit int64) error {
+func TooLarge(limit int64) error {
 	return models.Errorf(models.ETOOLARGE, "请求体超过 %d 字节上限", limit)
 }
 
@@ -165,7 +164,16 @@ func tooLarge(limit int64) error {
 func bodyOrFieldError(err error, field, msg string) error {
 	var maxErr *http.MaxBytesError
 	if errors.As(err, &maxErr) {
-		return tooLarge(maxErr.Limit)
+		return TooLarge(maxErr.Limit)
 	}
 	return &models.Error{Code: models.EMALFORMED, Message: msg, Fields: map[string]string{field: msg}}
+}
+
+// BodyReadError explains a failure to read the request body.
+func BodyReadError(err error) error {
+	var maxErr *http.MaxBytesError
+	if errors.As(err, &maxErr) {
+		return TooLarge(maxErr.Limit)
+	}
+	return models.Errorf(models.EMALFORMED, "无法读取请求体")
 }
