@@ -1,9 +1,5 @@
 package models
 
-import (
-	"gorm.io/gorm"
-)
-
 // Permission is something a role may do regardless of which school or district it concerns.
 // Which records a user may touch is decided by the scope methods below; together they are the
 // one place where DutyDesk decides who may do what.
@@ -81,18 +77,4 @@ func (u *User) CanSeeDistrict(districtID int64) bool {
 		return u.DistrictID != nil && *u.DistrictID == districtID
 	}
 	return false
-}
-
-// scopeSchools restricts a query over a table with school_id and district_id columns (given by
-// their qualified names) to what u may see.
-func (u *User) ScopeSchools(q *gorm.DB, schoolCol, districtCol string) *gorm.DB {
-	switch {
-	case u.Can(SeeAll):
-		return q
-	case u != nil && !u.Disabled && u.Role == RoleDistrictOfficer && u.DistrictID != nil:
-		return q.Where(districtCol+" = ?", *u.DistrictID)
-	case u != nil && !u.Disabled && u.Role == RoleSchoolReporter && u.SchoolID != nil:
-		return q.Where(schoolCol+" = ?", *u.SchoolID)
-	}
-	return q.Where("1 = 0")
 }

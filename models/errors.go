@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // ErrorCode classifies an Error; the HTTP layer maps each code to exactly one status.
@@ -33,9 +31,18 @@ type Error struct {
 	Fields  map[string]string
 	// Details carries structured problems that do not fit Fields, such as an import's row errors.
 	Details any
+	// Err is the cause, if any: the database error behind a not_found, conflict or unavailable
+	// (models/store translates them). It is logged, never shown.
+	Err error
 }
 
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
 func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
 	if len(e.Fields) == 0 {
 		return fmt.Sprintf("%s: %s", e.Code, e.Message)
 	}
@@ -57,7 +64,8 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 }
 
 // ErrCode returns the code of the first *Error in err's chain, EINTERNAL for any other error,
-// and "" for nil. Database errors translated by GORM map to not_found and conflict.
+// and "" for nil. Database errors come as *Error too (not_found, conflict, unavailable): the
+// store translates them.
 func ErrCode(err error) ErrorCode {
 	var e *Error
 	switch {
@@ -65,10 +73,6 @@ func ErrCode(err error) ErrorCode {
 		return ""
 	case errors.As(err, &e):
 		return e.Code
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return ENOTFOUND
-	case errors.Is(err, gorm.ErrDuplicatedKey), errors.Is(err, gorm.ErrForeignKeyViolated):
-		return ECONFLICT
 	}
 	return EINTERNAL
 }
@@ -91,12 +95,13 @@ func (p Problems) Err() error {
 	return &Error{Code: EINVALID, Message: "输入有误，请检查标出的字段", Fields: p}
 }
 
-// notFound turns GORM's not-found into an ENOTFOUND naming the thing; other errors pass through.
+// NotFound turns a not-found into an ENOTFOUND naming the thing; other errors pass through.
 func NotFound(what string, err error) error {
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Errorf(ENOTFOUND, "%s不存在", what)
+	if ErrCode(err) == ENOTFOUND {
+		return &Error{Code: ENOTFOUND, Message: what + "不存在", Err: err}
 	}
 	return err
 }
 
+// ErrForbidden is what every refused action answers.
 var ErrForbidden = Errorf(EFORBIDDEN, "无权进行此操作")

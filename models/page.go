@@ -2,8 +2,6 @@ package models
 
 import (
 	"strconv"
-
-	"gorm.io/gorm"
 )
 
 // Page asks for one page of a list: up to Limit items after the item with ID Cursor.
@@ -32,15 +30,7 @@ func (p Page) Normalize() Page {
 	return p
 }
 
-// Apply restricts q to the page, ordered by id; it asks for one extra row to learn whether more follow.
-func (p Page) Apply(q *gorm.DB, table string) *gorm.DB {
-	if p.Cursor > 0 {
-		q = q.Where(table+".id > ?", p.Cursor)
-	}
-	return q.Order(table + ".id").Limit(p.Limit + 1)
-}
-
-// pageResult trims the extra row fetched by Page.apply and returns the next cursor (0 at the end).
+// PageResult trims the extra row fetched by Page.apply and returns the next cursor (0 at the end).
 func PageResult[T any](items []T, p Page, id func(T) int64) ([]T, int64) {
 	if len(items) <= p.Limit {
 		return items, 0

@@ -39,14 +39,14 @@ type User struct {
 	UpdatedAt    time.Time `json:"updated_at"`
 }
 
-// clone returns a copy of u that shares nothing with it.
+// Clone returns a copy of u that shares nothing with it.
 func (u *User) Clone() *User {
 	c := *u
 	c.DistrictID, c.SchoolID = ClonePtr(u.DistrictID), ClonePtr(u.SchoolID)
 	return &c
 }
 
-// clonePtr returns a pointer to a copy of *p, or nil.
+// ClonePtr returns a pointer to a copy of *p, or nil.
 func ClonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil

@@ -2,21 +2,17 @@ package api
 
 import (
 	"bytes"
-	"context"
-	"database/sql/driver"
 	"dutydesk/models"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrorStatus is the one mapping from error code to HTTP status.
@@ -55,45 +51,24 @@ func RespondError(c *gin.Context, err error) {
 	c.AbortWithStatusJSON(status, gin.H{"error": ErrorBody{Code: apiCode(e.Code), Message: e.Message, Fields: e.Fields, Details: e.Details}})
 }
 
-// PublicError is err as users may see it, with its HTTP status: a *models.Error as it is, database
-// errors by their meaning, and anything else logged once and shown only as "internal error".
+// PublicError is err as users may see it, with its HTTP status: a *models.Error (the store's
+// database errors among them: not found, conflict, unavailable) as it is, anything else logged
+// once and shown only as "internal error".
 func PublicError(c *gin.Context, err error) (*models.Error, int) {
 	var e *models.Error
-	if !errors.As(err, &e) {
-		switch code := models.ErrCode(err); {
-		case code == models.ENOTFOUND:
-			e = models.Errorf(models.ENOTFOUND, "记录不存在")
-		case code == models.ECONFLICT:
-			e = models.Errorf(models.ECONFLICT, "与现有数据冲突")
-		case unavailable(err):
-			slog.ErrorContext(c.Request.Context(), "database unavailable", "err", err, "request_id", RequestID(c))
-			e = models.Errorf(models.EUNAVAILABLE, "服务暂时不可用，请稍后重试")
-		default:
-			slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", RequestID(c),
-				"method", c.Request.Method, "path", c.FullPath())
-			e = models.Errorf(models.EINTERNAL, "服务器内部错误")
-		}
+	switch {
+	case !errors.As(err, &e):
+		slog.ErrorContext(c.Request.Context(), "internal error", "err", err, "request_id", RequestID(c),
+			"method", c.Request.Method, "path", c.FullPath())
+		e = models.Errorf(models.EINTERNAL, "服务器内部错误")
+	case e.Code == models.EUNAVAILABLE:
+		slog.ErrorContext(c.Request.Context(), "database unavailable", "err", err, "request_id", RequestID(c))
 	}
 	status, ok := ErrorStatus[e.Code]
 	if !ok {
 		status = http.StatusInternalServerError
 	}
 	return e, status
-}
-
-// unavailable tells whether err means the database could not be reached: refused or failed
-// connections, a connection dropped mid-query (a restarting server: unexpected EOF), a timeout, or
-// PostgreSQL saying it is shutting down or starting up (SQLSTATE classes 08 and 57P).
-func unavailable(err error) bool {
-	var netErr net.Error
-	var connErr *pgconn.ConnectError
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) {
-		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
-	}
-	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) || errors.As(err, &connErr) ||
-		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
-		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
 // bindJSON decodes the request body into v, refusing invalid UTF-8, unknown fields, wrong types,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"dutydesk/models"
 	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"fmt"
 	"slices"
 	"sort"
@@ -537,7 +538,7 @@ func (s *Store) Alerts(ctx context.Context, actor *models.User, f AlertFilter) (
 	}
 	page := f.Page.Normalize()
 	var alerts []Alert
-	if err := page.Apply(q, "alerts").Find(&alerts).Error; err != nil {
+	if err := store.PageQuery(page, q, "alerts").Find(&alerts).Error; err != nil {
 		return nil, 0, fmt.Errorf("list alerts: %w", err)
 	}
 	alerts, next := models.PageResult(alerts, page, func(a Alert) int64 { return a.ID })

@@ -167,7 +167,7 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 	q := s.Conn(ctx).Table("alert_schools").Select("alert_schools.*, schools.name").
 		Joins("JOIN schools ON schools.id = alert_schools.school_id").
 		Where("alert_schools.alert_id = ?", alertID).Order("alert_schools.school_id")
-	if err := actor.ScopeSchools(q, "alert_schools.school_id", "alert_schools.district_id").Scan(&rows).Error; err != nil {
+	if err := store.ScopeSchools(actor, q, "alert_schools.school_id", "alert_schools.district_id").Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("alert %d status: %w", alertID, err)
 	}
 	rep := &AlertStatusReport{AlertID: alertID, Messages: map[string]int{}}

@@ -3,6 +3,7 @@ package alert
 import (
 	"context"
 	"dutydesk/models"
+	"dutydesk/models/store"
 	"fmt"
 	"time"
 )
@@ -38,7 +39,7 @@ func (s *Store) AlertProgress(ctx context.Context, actor *models.User, alertID i
 		Where("alert_schools.alert_id = ?", alertID).
 		Order("CASE WHEN alert_schools.acknowledged_at IS NULL THEN 0 ELSE 1 END, alert_schools.district_id, alert_schools.school_id")
 	p := &AlertProgress{PerSchool: []SchoolAck{}}
-	if err := actor.ScopeSchools(q, "alert_schools.school_id", "alert_schools.district_id").Scan(&p.PerSchool).Error; err != nil {
+	if err := store.ScopeSchools(actor, q, "alert_schools.school_id", "alert_schools.district_id").Scan(&p.PerSchool).Error; err != nil {
 		return nil, fmt.Errorf("alert %d progress: %w", alertID, err)
 	}
 	p.Schools = len(p.PerSchool)

@@ -411,7 +411,7 @@ func (s *Store) safetySummary(ctx context.Context, actor *models.User, r SafetyR
 		Joins("LEFT JOIN safety_reports sr ON sr.round_id = ? AND sr.school_id = alert_schools.school_id", r.ID).
 		Where("alert_schools.alert_id = ?", r.AlertID).Order("alert_schools.school_id")
 	if actor != nil {
-		q = actor.ScopeSchools(q, "alert_schools.school_id", "alert_schools.district_id")
+		q = store.ScopeSchools(actor, q, "alert_schools.school_id", "alert_schools.district_id")
 	}
 	if err := q.Scan(&rows).Error; err != nil {
 		return nil, fmt.Errorf("safety summary of round %d: %w", r.ID, err)

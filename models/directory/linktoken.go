@@ -107,7 +107,7 @@ func RandomSecret() string {
 	return base64.RawURLEncoding.EncodeToString(buf)
 }
 
-// linkContact checks a link token for purpose and returns its claims and the contact it was sent
+// LinkContact checks a link token for purpose and returns its claims and the contact it was sent
 // to. Errors: not_found (bad, expired or foreign token; contact no longer at the school).
 func (s *Store) LinkContact(ctx context.Context, token string, purpose LinkPurpose) (*LinkClaims, *Contact, error) {
 	claims, err := s.opts.Links.Verify(token, purpose, s.Now())

@@ -232,7 +232,7 @@ type SchoolFilter struct {
 
 // Schools lists the schools actor may see, with the total number matching the filter.
 func (s *Store) Schools(ctx context.Context, actor *models.User, f SchoolFilter) (schools []School, next int64, total int64, err error) {
-	q := actor.ScopeSchools(s.Conn(ctx).Model(&School{}), "schools.id", "schools.district_id")
+	q := store.ScopeSchools(actor, s.Conn(ctx).Model(&School{}), "schools.id", "schools.district_id")
 	if f.DistrictID != 0 {
 		q = q.Where("district_id = ?", f.DistrictID)
 	}
@@ -247,7 +247,7 @@ func (s *Store) Schools(ctx context.Context, actor *models.User, f SchoolFilter)
 		return nil, 0, 0, fmt.Errorf("count schools: %w", err)
 	}
 	page := f.Page.Normalize()
-	if err := page.Apply(q, "schools").Find(&schools).Error; err != nil {
+	if err := store.PageQuery(page, q, "schools").Find(&schools).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("list schools: %w", err)
 	}
 	schools, next = models.PageResult(schools, page, func(sc School) int64 { return sc.ID })

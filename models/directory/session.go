@@ -98,7 +98,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*models.User, *
 	return &u, &sess, nil
 }
 
-// authRow is a session and its user, as Authenticate reads them (and the read cache keeps them).
+// AuthRow is a session and its user, as Authenticate reads them (and the read cache keeps them).
 type AuthRow struct {
 	models.User
 	SessionID        int64
@@ -107,7 +107,7 @@ type AuthRow struct {
 	SessionRevokedAt *time.Time
 }
 
-// clone returns a copy that shares nothing with r.
+// Clone returns a copy that shares nothing with r.
 func (r AuthRow) Clone() AuthRow {
 	r.User = *r.User.Clone()
 	r.SessionRevokedAt = models.ClonePtr(r.SessionRevokedAt)

@@ -272,7 +272,7 @@ func (s *Store) Users(ctx context.Context, actor *models.User, f UserFilter) ([]
 	}
 	page := f.Page.Normalize()
 	var users []models.User
-	if err := page.Apply(q, "users").Find(&users).Error; err != nil {
+	if err := store.PageQuery(page, q, "users").Find(&users).Error; err != nil {
 		return nil, 0, fmt.Errorf("list users: %w", err)
 	}
 	users, next := models.PageResult(users, page, func(u models.User) int64 { return u.ID })

@@ -3,6 +3,7 @@ package escalation
 import (
 	"context"
 	"dutydesk/models"
+	"dutydesk/models/store"
 	"fmt"
 )
 
@@ -35,7 +36,7 @@ const incidentOfDeadline = `CASE deadlines.subject_type
 func (s *Store) OpenDeadlines(ctx context.Context, actor *models.User, f OpenDeadlineFilter) ([]OpenDeadlineItem, error) {
 	q := s.Conn(ctx).Table("deadlines").Select("deadlines.*, " + incidentOfDeadline + " AS incident_id").
 		Where("deadlines.done_at IS NULL")
-	q = actor.ScopeSchools(q, "deadlines.school_id", "deadlines.district_id")
+	q = store.ScopeSchools(actor, q, "deadlines.school_id", "deadlines.district_id")
 	if len(f.Kinds) > 0 {
 		q = q.Where("deadlines.kind IN ?", f.Kinds)
 	}

@@ -425,7 +425,7 @@ func (s *Store) Escalations(ctx context.Context, actor *models.User, f Escalatio
 		Select("escalations.id, escalations.deadline_id, escalations.step, escalations.target, escalations.recipients, escalations.fired_at, " +
 			"deadlines.kind, deadlines.label, deadlines.subject_type, deadlines.subject_id, deadlines.school_id, deadlines.district_id, deadlines.due_at").
 		Joins("JOIN deadlines ON deadlines.id = escalations.deadline_id")
-	q = actor.ScopeSchools(q, "deadlines.school_id", "deadlines.district_id")
+	q = store.ScopeSchools(actor, q, "deadlines.school_id", "deadlines.district_id")
 	if f.Kind != "" {
 		if !f.Kind.Valid() {
 			return nil, 0, models.Problems{"kind": "没有这类时限"}.Err()
@@ -452,7 +452,7 @@ func (s *Store) Escalations(ctx context.Context, actor *models.User, f Escalatio
 		DistrictID  *int64
 		DueAt       time.Time
 	}
-	if err := page.Apply(q, "escalations").Scan(&rows).Error; err != nil {
+	if err := store.PageQuery(page, q, "escalations").Scan(&rows).Error; err != nil {
 		return nil, 0, fmt.Errorf("list escalations: %w", err)
 	}
 	out := make([]EscalationRecord, len(rows))

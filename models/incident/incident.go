@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"dutydesk/models"
+	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"time"
@@ -112,7 +113,7 @@ type IncidentFilter struct {
 // Incidents lists the incidents actor may see (drafts only to those who file), oldest first, with
 // the total matching the filter.
 func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFilter) (items []Incident, next, total int64, err error) {
-	q := actor.ScopeSchools(s.Conn(ctx).Model(&Incident{}), "incidents.school_id", "incidents.district_id")
+	q := store.ScopeSchools(actor, s.Conn(ctx).Model(&Incident{}), "incidents.school_id", "incidents.district_id")
 	if !actor.Can(models.FileIncidents) {
 		q = q.Where("incidents.status <> ?", IncidentDraft)
 	}
@@ -149,7 +150,7 @@ func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFil
 		return nil, 0, 0, fmt.Errorf("count incidents: %w", err)
 	}
 	page := f.Page.Normalize()
-	if err := page.Apply(q, "incidents").Find(&items).Error; err != nil {
+	if err := store.PageQuery(page, q, "incidents").Find(&items).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("list incidents: %w", err)
 	}
 	items, next = models.PageResult(items, page, func(inc Incident) int64 { return inc.ID })

@@ -120,7 +120,7 @@ func (s *Store) Swaps(ctx context.Context, actor *models.User, status SwapStatus
 	}
 	page = page.Normalize()
 	var swaps []Swap
-	if err := page.Apply(q, "swaps").Find(&swaps).Error; err != nil {
+	if err := store.PageQuery(page, q, "swaps").Find(&swaps).Error; err != nil {
 		return nil, 0, fmt.Errorf("list swaps: %w", err)
 	}
 	swaps, next := models.PageResult(swaps, page, func(sw Swap) int64 { return sw.ID })

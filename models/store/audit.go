@@ -20,7 +20,7 @@ type AuditEntry struct {
 	RequestID   string             `json:"request_id"`
 }
 
-// audit writes an audit entry; call it inside the transaction of the change it records.
+// Audit writes an audit entry; call it inside the transaction of the change it records.
 func (s *Store) Audit(ctx context.Context, actor *models.User, action string, subjectType models.SubjectType, subjectID int64, summary string) error {
 	e := AuditEntry{
 		At:          s.Now(),
@@ -78,7 +78,7 @@ func (s *Store) AuditEntries(ctx context.Context, actor *models.User, f AuditFil
 	}
 	page := f.Page.Normalize()
 	var entries []AuditEntry
-	if err := page.Apply(q, "audit_entries").Find(&entries).Error; err != nil {
+	if err := PageQuery(page, q, "audit_entries").Find(&entries).Error; err != nil {
 		return nil, 0, fmt.Errorf("list audit: %w", err)
 	}
 	entries, next := models.PageResult(entries, page, func(e AuditEntry) int64 { return e.ID })

@@ -48,7 +48,8 @@ type DB struct {
 // OpenPostgres opens a PostgreSQL database by URL; opts adjust how pgx connects (the benchmark's
 // trace sets a query tracer with them).
 func OpenPostgres(url string, clock models.Clock, opts ...stdlib.OptionOpenDB) (*DB, error) {
-	db, err := gorm.Open(postgres.New(postgres.Config{DSN: url, OptionOpenDB: opts}), gormConfig(clock))
+	dialector := postgres.New(postgres.Config{DSN: url, OptionOpenDB: opts}).(*postgres.Dialector)
+	db, err := gorm.Open(postgresDialector{dialector}, gormConfig(clock))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -86,7 +87,7 @@ func OpenSQLite(path string, clock models.Clock) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database dir: %w", err)
 	}
-	db, err := gorm.Open(sqlite.Open("file:"+path+sqlitePragmas), gormConfig(clock))
+	db, err := gorm.Open(sqliteDialector{sqlite.Open("file:" + path + sqlitePragmas).(*sqlite.Dialector)}, gormConfig(clock))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}

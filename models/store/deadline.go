@@ -19,7 +19,7 @@ func (s *Store) OpenDeadline(ctx context.Context, d *models.Deadline) error {
 	return nil
 }
 
-// insertDeadlines writes ds as they are, in one statement, and sets their ids: open deadlines, or
+// InsertDeadlines writes ds as they are, in one statement, and sets their ids: open deadlines, or
 // already closed ones when the change that opens them also fulfils them.
 func (s *Store) InsertDeadlines(ctx context.Context, ds []models.Deadline) error {
 	if len(ds) == 0 {
@@ -49,7 +49,7 @@ func (s *Store) openDeadlines(ctx context.Context, kind models.DeadlineKind, sub
 		Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", kind, subjectType, subjectID)
 }
 
-// hasOpenDeadline tells whether a subject has an open deadline of kind.
+// HasOpenDeadline tells whether a subject has an open deadline of kind.
 func (s *Store) HasOpenDeadline(ctx context.Context, kind models.DeadlineKind, subjectType models.SubjectType, subjectID int64) (bool, error) {
 	var n int64
 	err := s.openDeadlines(ctx, kind, subjectType, subjectID).Count(&n).Error

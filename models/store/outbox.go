@@ -141,7 +141,7 @@ func (s *Store) QueueNotice(ctx context.Context, kind notify.Kind, data any, to 
 	return emails + hooks, err
 }
 
-// enqueueEmails queues the rendered content to each recipient by e-mail. The Message-ID is made of
+// EnqueueEmails queues the rendered content to each recipient by e-mail. The Message-ID is made of
 // idParts, the channel and the address, so queueing the same notice again adds nothing.
 func (s *Store) EnqueueEmails(ctx context.Context, kind notify.Kind, r notify.Rendered, to []models.Recipient,
 	subjectType models.SubjectType, subjectID int64, idParts ...string) (int, error) {
@@ -161,7 +161,7 @@ func (s *Store) EnqueueEmails(ctx context.Context, kind notify.Kind, r notify.Re
 	return queued, nil
 }
 
-// enqueueWebhook queues the rendered content once for the webhook channel, when it is on.
+// EnqueueWebhook queues the rendered content once for the webhook channel, when it is on.
 func (s *Store) EnqueueWebhook(ctx context.Context, kind notify.Kind, r notify.Rendered,
 	subjectType models.SubjectType, subjectID int64, idParts ...string) (int, error) {
 	if !s.opts.Outbox.Webhook {
@@ -308,7 +308,7 @@ func (s *Store) OutboxMessages(ctx context.Context, actor *models.User, f Outbox
 	}
 	page := f.Page.Normalize()
 	var msgs []OutboxMessage
-	if err := page.Apply(q, "outbox_messages").Find(&msgs).Error; err != nil {
+	if err := PageQuery(page, q, "outbox_messages").Find(&msgs).Error; err != nil {
 		return nil, 0, fmt.Errorf("list outbox: %w", err)
 	}
 	msgs, next := models.PageResult(msgs, page, func(m OutboxMessage) int64 { return m.ID })

@@ -16,7 +16,7 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// take reads the row with the given id into dest, a pointer to a model. Errors:
+// Take reads the row with the given id into dest, a pointer to a model. Errors:
 // gorm.ErrRecordNotFound.
 func (s *Store) Take(ctx context.Context, dest any, id int64) error {
 	m, err := s.viaPGX(dest)
@@ -43,7 +43,7 @@ func (s *Store) Take(ctx context.Context, dest any, id int64) error {
 	})
 }
 
-// insert writes rows — a pointer to a model, or to a slice of them — and sets their IDs and
+// Insert writes rows — a pointer to a model, or to a slice of them — and sets their IDs and
 // their zero creation and update times, as GORM's Create does.
 func (s *Store) Insert(ctx context.Context, rows any) error {
 	m, err := s.viaPGX(rows)

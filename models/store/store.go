@@ -76,7 +76,7 @@ func (s *Store) Transact(ctx context.Context, fn func(tx *Store) error) error {
 	if now, _ := s.cache.Generation(); now != gen {
 		s.cache.empty()
 	}
-	return err
+	return translate(err) // a connection that failed before GORM could translate it
 }
 
 // inTransaction runs fn in a transaction. On PostgreSQL a transaction that is not nested runs on

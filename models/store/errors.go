@@ -1,0 +1,65 @@
+package store
+
+import (
+	"context"
+	"database/sql/driver"
+	"errors"
+	"io"
+	"net"
+	"strings"
+
+	"github.com/glebarez/sqlite"
+	"github.com/jackc/pgx/v5/pgconn"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+
+	"dutydesk/models"
+)
+
+// Database errors leave the store as *models.Error with the cause inside (errors.Is still finds
+// gorm.ErrRecordNotFound and the PostgreSQL error): a missing row is not_found, a duplicate key
+// or a broken reference conflict, an unreachable database unavailable. Everything else stays as
+// it is, an internal error for the HTTP layer to log.
+
+// translate gives err its DutyDesk code, if it has one.
+func translate(err error) error {
+	var e *models.Error
+	switch {
+	case err == nil || errors.As(err, &e):
+		return err
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &models.Error{Code: models.ENOTFOUND, Message: "记录不存在", Err: err}
+	case errors.Is(err, gorm.ErrDuplicatedKey), errors.Is(err, gorm.ErrForeignKeyViolated):
+		return &models.Error{Code: models.ECONFLICT, Message: "与现有数据冲突", Err: err}
+	case unavailable(err):
+		return &models.Error{Code: models.EUNAVAILABLE, Message: "服务暂时不可用，请稍后重试", Err: err}
+	}
+	return err
+}
+
+// unavailable tells whether err means the database could not be reached: refused or failed
+// connections, a connection dropped mid-query (a restarting server: unexpected EOF), a timeout, or
+// PostgreSQL saying it is shutting down or starting up (SQLSTATE classes 08 and 57P).
+func unavailable(err error) bool {
+	var netErr net.Error
+	var connErr *pgconn.ConnectError
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return strings.HasPrefix(pgErr.Code, "08") || strings.HasPrefix(pgErr.Code, "57P")
+	}
+	return errors.Is(err, driver.ErrBadConn) || errors.As(err, &netErr) || errors.As(err, &connErr) ||
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || errors.Is(err, net.ErrClosed) ||
+		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
+}
+
+// postgresDialector and sqliteDialector are GORM's dialectors whose error translation (GORM
+// opened with TranslateError) goes on to translate.
+type postgresDialector struct{ *postgres.Dialector }
+
+// Translate translates err as the PostgreSQL dialector does, then gives it its DutyDesk code.
+func (d postgresDialector) Translate(err error) error { return translate(d.Dialector.Translate(err)) }
+
+type sqliteDialector struct{ *sqlite.Dialector }
+
+// Translate translates err as the SQLite dialector does, then gives it its DutyDesk code.
+func (d sqliteDialector) Translate(err error) error { return translate(d.Dialector.Translate(err)) }
