@@ -169,9 +169,9 @@ func (st *Stats) Summary() []string {
 		p += strings.Join(kinds, "；") + "。"
 	}
 	if d := st.Reports.OccurrenceToInitial; d.Count > 0 {
-		p += fmt.Sprintf("自事发至首报用时中位数%s、90%%的事件在%s内首报", duration(*d.MedianSeconds), duration(*d.P90Seconds))
+		p += fmt.Sprintf("自事发至首报用时中位数%s、90%%的事件在%s内首报", duration(d.MedianSeconds), duration(d.P90Seconds))
 		if s := st.Reports.SubmissionToSignature; s.Count > 0 {
-			p += fmt.Sprintf("；值班室签收用时中位数%s", duration(*s.MedianSeconds))
+			p += fmt.Sprintf("；值班室签收用时中位数%s", duration(s.MedianSeconds))
 		}
 		p += "。"
 	}
@@ -199,7 +199,7 @@ func (st *Stats) Summary() []string {
 	if a.SchoolsNotified > 0 {
 		p += fmt.Sprintf("通知学校%d校次，确认%d校次，确认率%s", a.SchoolsNotified, a.SchoolsAcknowledged, percent(a.AckRate))
 		if a.AckTime.Count > 0 {
-			p += "，确认用时中位数" + duration(*a.AckTime.MedianSeconds)
+			p += "，确认用时中位数" + duration(a.AckTime.MedianSeconds)
 		}
 		p += "。"
 	}
@@ -270,15 +270,18 @@ func minutes(seconds *float64) string {
 	return strconv.FormatFloat(float64(int64(*seconds/60*10+0.5))/10, 'f', -1, 64)
 }
 
-// duration writes seconds for people: 45秒, 12.5分钟, 3.2小时.
-func duration(seconds float64) string {
+// duration writes seconds for people: 45秒, 12.5分钟, 3.2小时; "—" when there is no value. It
+// takes a pointer, as minutes and percent do, because Durations hold nil when nothing was measured.
+func duration(seconds *float64) string {
 	switch {
-	case seconds < 60:
-		return fmt.Sprintf("%.0f秒", seconds)
-	case seconds < 2*3600:
-		return minutes(&seconds) + "分钟"
+	case seconds == nil:
+		return "—"
+	case *seconds < 60:
+		return fmt.Sprintf("%.0f秒", *seconds)
+	case *seconds < 2*3600:
+		return minutes(seconds) + "分钟"
 	}
-	return strconv.FormatFloat(float64(int64(seconds/3600*10+0.5))/10, 'f', -1, 64) + "小时"
+	return strconv.FormatFloat(float64(int64(*seconds/3600*10+0.5))/10, 'f', -1, 64) + "小时"
 }
 
 // percent writes a ratio as "85.7%"; "—" when there is none.
