@@ -115,143 +115,6 @@ func (st *Stats) ScopeName() string {
 	return "全市"
 }
 
-// Summary writes the figures as the duty section of an annual report, one paragraph per theme:
-// "全年共报送突发事件信息33期，其中迟报0期、漏报0期…".
-func (st *Stats) Summary() []string {
-	when := "全年"
-	if !st.wholeYear() {
-		when = "统计期内"
-	}
-	var out []string
-
-	sr := st.Serials
-	who := when
-	if st.District != nil {
-		who += "，" + st.District.Name
-	}
-	p := fmt.Sprintf("一、信息报送。%s共报送突发事件信息%d期", who, sr.Issued)
-	if sr.Issued > 0 {
-		p += "（" + serialRange(sr) + "）"
-	}
-	p += fmt.Sprintf("，其中迟报%d期、漏报%d期。", sr.LateIssues, sr.MissedIssues)
-	inc := st.Incidents
-	p += fmt.Sprintf("发生并报告突发事件%d起", inc.Total)
-	if inc.Total > 0 {
-		p += "，按类别分" + joinCounts(inc.ByCategory, "起") + "；按等级分" + joinCounts(inc.BySeverity, "起")
-		if inc.Sensitive > 0 {
-			p += fmt.Sprintf("；涉敏感事件%d起", inc.Sensitive)
-		}
-	}
-	p += "。"
-	var kinds []string
-	for _, k := range st.Reports.ByKind {
-		if k.Due == 0 {
-			continue
-		}
-		// The school reports (报); the desk signs for and forwards (办): lateness reads differently.
-		due, late, missed, overdue := "应报", "迟报", "漏报", "逾期未报"
-		if k.Kind == "signature" || k.Kind == "forward" {
-			due, late, missed, overdue = "应办", "超时", "未办", "逾期未办"
-		}
-		s := fmt.Sprintf("%s%s%d次、按时%d次", k.Name, due, k.Due, k.OnTime)
-		if k.Late > 0 {
-			s += fmt.Sprintf("、%s%d次", late, k.Late)
-		}
-		if k.Missed > 0 {
-			s += fmt.Sprintf("、%s%d次", missed, k.Missed)
-		}
-		if k.Overdue > 0 {
-			s += fmt.Sprintf("、%s%d次", overdue, k.Overdue)
-		}
-		kinds = append(kinds, s)
-	}
-	if len(kinds) > 0 {
-		p += strings.Join(kinds, "；") + "。"
-	}
-	if d := st.Reports.OccurrenceToInitial; d.Count > 0 {
-		p += fmt.Sprintf("自事发至首报用时中位数%s、90%%的事件在%s内首报", duration(*d.MedianSeconds), duration(*d.P90Seconds))
-		if s := st.Reports.SubmissionToSignature; s.Count > 0 {
-			p += fmt.Sprintf("；值班室签收用时中位数%s", duration(*s.MedianSeconds))
-		}
-		p += "。"
-	}
-	out = append(out, p)
-
-	a := st.Alerts
-	p = fmt.Sprintf("二、预警响应。%s转发气象预警%d次", when, a.Total)
-	if a.Total > 0 {
-		var types []string
-		for _, t := range a.ByType {
-			if t.Count == 0 {
-				continue
-			}
-			var levels []string
-			for _, r := range a.ByTypeLevel {
-				if string(r.Type) == t.Key {
-					levels = append(levels, fmt.Sprintf("%s%d次", r.LevelName, r.Count))
-				}
-			}
-			types = append(types, fmt.Sprintf("%s预警%d次（%s）", t.Name, t.Count, strings.Join(levels, "、")))
-		}
-		p += "，其中" + strings.Join(types, "、")
-	}
-	p += "。"
-	if a.SchoolsNotified > 0 {
-		p += fmt.Sprintf("通知学校%d校次，确认%d校次，确认率%s", a.SchoolsNotified, a.SchoolsAcknowledged, percent(a.AckRate))
-		if a.AckTime.Count > 0 {
-			p += "，确认用时中位数" + duration(*a.AckTime.MedianSeconds)
-		}
-		p += "。"
-	}
-	if sf := a.Safety; sf.Expected > 0 {
-		p += fmt.Sprintf("平安报应报%d份，已报%d份（其中迟报%d份），未报%d份，完成率%s", sf.Expected, sf.Filed, sf.Late, sf.Missing, percent(sf.CompletionRate))
-		if sf.Damage > 0 {
-			p += fmt.Sprintf("；报告受灾%d份，受伤%d人，财产损失%d元", sf.Damage, sf.Injured, sf.PropertyLoss)
-		}
-		p += "。"
-	}
-	out = append(out, p)
-
-	e := st.Escalations
-	p = fmt.Sprintf("三、督办提醒。%s超时自动提醒和逐级督办%d次", when, e.Total)
-	if e.Total > 0 {
-		p += "，其中" + joinCounts(e.ByStep, "次")
-	}
-	out = append(out, p+"。")
-
-	if d := st.Duty; d != nil {
-		people := map[int64]bool{}
-		for _, person := range d.People {
-			people[person.UserID] = true
-		}
-		p = fmt.Sprintf("四、值班值守。%s安排值班%d班次，其中节假日%d班次、加强值班%d班次，累计值班%s小时，%d人参加值班。",
-			when, d.Shifts, d.HolidayShifts, d.EnhancedShifts, strconv.FormatFloat(d.Hours, 'f', -1, 64), len(people))
-		if h := d.Handovers; h.Due > 0 {
-			p += fmt.Sprintf("交接班应签收%d次，按时签收%d次", h.Due, h.OnTime)
-			if h.Late > 0 {
-				p += fmt.Sprintf("、迟签%d次", h.Late)
-			}
-			if h.Overdue > 0 {
-				p += fmt.Sprintf("、逾期未签%d次", h.Overdue)
-			}
-			p += "。"
-		}
-		out = append(out, p)
-	}
-	return out
-}
-
-// joinCounts writes the non-zero rows as "事故灾难2起、公共卫生事件1起".
-func joinCounts(rows []CountRow, unit string) string {
-	var parts []string
-	for _, r := range rows {
-		if r.Count > 0 {
-			parts = append(parts, fmt.Sprintf("%s%d%s", r.Name, r.Count, unit))
-		}
-	}
-	return strings.Join(parts, "、")
-}
-
 func serialRange(sr SerialStats) string {
 	switch {
 	case sr.Issued == 0:
@@ -270,15 +133,18 @@ func minutes(seconds *float64) string {
 	return strconv.FormatFloat(float64(int64(*seconds/60*10+0.5))/10, 'f', -1, 64)
 }
 
-// duration writes seconds for people: 45秒, 12.5分钟, 3.2小时.
-func duration(seconds float64) string {
+// duration writes seconds for people: 45秒, 12.5分钟, 3.2小时; "—" when there is no value. It
+// takes a pointer, as minutes and percent do, because Durations hold nil when nothing was measured.
+func duration(seconds *float64) string {
 	switch {
-	case seconds < 60:
-		return fmt.Sprintf("%.0f秒", seconds)
-	case seconds < 2*3600:
-		return minutes(&seconds) + "分钟"
+	case seconds == nil:
+		return "—"
+	case *seconds < 60:
+		return fmt.Sprintf("%.0f秒", *seconds)
+	case *seconds < 2*3600:
+		return minutes(seconds) + "分钟"
 	}
-	return strconv.FormatFloat(float64(int64(seconds/3600*10+0.5))/10, 'f', -1, 64) + "小时"
+	return strconv.FormatFloat(float64(int64(*seconds/3600*10+0.5))/10, 'f', -1, 64) + "小时"
 }
 
 // percent writes a ratio as "85.7%"; "—" when there is none.
