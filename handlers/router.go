@@ -173,9 +173,10 @@ func NewRouter(d Deps) *gin.Engine {
 	con := console.New(a)
 	r.GET("/", func(c *gin.Context) { c.Redirect(http.StatusFound, "/console/login") })
 	r.StaticFS("/static", con.Static())
-	r.GET("/console/login", con.LoginPage)
-	r.POST("/console/login", con.CheckCSRF(), con.Login)
-	pages := r.Group("/console", con.ConsoleAuth(), con.CheckCSRF())
+	site := r.Group("", timeout(d.Config.RequestTimeout)) // the same bound on a request as the API's
+	site.GET("/console/login", con.LoginPage)
+	site.POST("/console/login", con.CheckCSRF(), con.Login)
+	pages := site.Group("/console", con.ConsoleAuth(), con.CheckCSRF())
 	pages.POST("/logout", con.Logout)
 	pages.GET("/", con.Dashboard)
 	pages.GET("/incidents", con.Incidents)
@@ -216,7 +217,7 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/alerts/:id/lift", con.LiftAlert)
 
 	// The pages of e-mailed links (no login: the token is the credential).
-	links := r.Group("", con.CheckCSRF())
+	links := site.Group("", con.CheckCSRF())
 	links.GET("/a/:token", con.AckPage)
 	links.POST("/a/:token", con.Acknowledge)
 	links.GET("/s/:token", con.SafetyPage)

@@ -115,7 +115,6 @@ func (con *Console) render(c *gin.Context, status int, page string, v *view) {
 		return
 	}
 	c.Header("Cache-Control", "no-store")
-	c.Header("Content-Security-Policy", "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
