@@ -23,8 +23,6 @@ const (
 
 var weekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
-var DutyRoleNames = map[roster.DutyRole]string{roster.DutyLeader: "带班领导", roster.DutyOfficer: "值班员", roster.DutyExtra: "加强值班"}
-
 // ExportRosterXLSX writes the printable 值班表: one row per day with the day's leaders, officers
 // and their phones, in the bureau's wall-clock time.
 func (a *API) ExportRosterXLSX(c *gin.Context) {
@@ -212,9 +210,9 @@ func (a *API) writeICS(c *gin.Context, name string, shifts []roster.Shift, perso
 			if as.User == nil {
 				continue
 			}
-			people = append(people, DutyRoleNames[as.Role]+" "+as.User.DisplayName+" "+as.User.Mobile)
+			people = append(people, as.Role.Name()+" "+as.User.DisplayName+" "+as.User.Mobile)
 			if person != nil && as.UserID == person.ID {
-				title = DutyRoleNames[as.Role] + "：" + sh.Name
+				title = as.Role.Name() + "：" + sh.Name
 			}
 		}
 		uid := fmt.Sprintf("shift-%d@%s", sh.ID, host)

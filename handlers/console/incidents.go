@@ -245,8 +245,6 @@ func (con *Console) ReplyInstruction(c *gin.Context) {
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
 }
 
-// reportKindNames name the kinds of report on buttons and forms.
-var reportKindNames = map[incident.ReportKind]string{incident.ReportInitial: "首报", incident.ReportFollowUp: "续报", incident.ReportFinal: "终报"}
 
 // nextReportKind is the report a school files next on the incident: the written initial report
 // after the desk took one by phone, follow-ups while it is open, the final report once resolved;
@@ -280,7 +278,7 @@ type reportForm struct {
 }
 
 func (con *Console) newReportForm(c *gin.Context, kind incident.ReportKind, inc *incident.Incident) (*reportForm, error) {
-	form := &reportForm{Kind: kind, KindName: reportKindNames[kind], Incident: inc, Categories: categoryOptions(),
+	form := &reportForm{Kind: kind, KindName: kind.Name(), Incident: inc, Categories: categoryOptions(),
 		Subtypes: subtypeOptions(), Severities: severityOptions()}
 	user := api.CurrentUser(c)
 	if inc == nil && user.SchoolID == nil {
@@ -405,7 +403,7 @@ func (con *Console) showDraftForm(c *gin.Context, status int, v *view) {
 	if d.Status != incident.IncidentDraft {
 		inc = &d.Incident
 	}
-	f := &reportForm{Kind: r.Kind, KindName: reportKindNames[r.Kind] + "（草稿）", Incident: inc, Categories: categoryOptions(),
+	f := &reportForm{Kind: r.Kind, KindName: r.Kind.Name() + "（草稿）", Incident: inc, Categories: categoryOptions(),
 		Subtypes: subtypeOptions(), Severities: severityOptions(),
 		Action: "/console/incidents/" + models.FormatID(id) + "/reports/" + models.FormatID(reportID)}
 	if v == nil {

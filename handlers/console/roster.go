@@ -91,7 +91,7 @@ func (con *Console) Roster(c *gin.Context) {
 			}
 			names[a.UserID] = a.User.DisplayName
 			if a.UserID == user.ID && a.StartsAt.After(now) {
-				m.Mine = append(m.Mine, option{models.FormatID(a.ID), sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + api.DutyRoleNames[a.Role]})
+				m.Mine = append(m.Mine, option{models.FormatID(a.ID), sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + a.Role.Name()})
 			}
 			if a.UserID != user.ID && !seen[a.UserID] {
 				seen[a.UserID] = true
@@ -119,7 +119,7 @@ func (con *Console) rosterAdmin(ctx context.Context, user *models.User, shifts [
 		for _, a := range sh.Assignments {
 			if a.User != nil && a.StartsAt.After(now) {
 				admin.Assignments = append(admin.Assignments, option{models.FormatID(a.ID),
-					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + api.DutyRoleNames[a.Role] + " " + a.User.DisplayName})
+					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + a.Role.Name() + " " + a.User.DisplayName})
 			}
 		}
 	}

@@ -20,6 +20,19 @@ const (
 	ReportFinal    ReportKind = "final"     // 终报
 )
 
+// Name is the report kind in Chinese: 首报, 续报, 终报.
+func (k ReportKind) Name() string {
+	switch k {
+	case ReportInitial:
+		return "首报"
+	case ReportFollowUp:
+		return "续报"
+	case ReportFinal:
+		return "终报"
+	}
+	return string(k)
+}
+
 // ReportChannel is how a report reached the desk.
 type ReportChannel string
 
@@ -94,16 +107,12 @@ func (r *Report) Title() string {
 		if r.Channel == ChannelPhone {
 			return "电话首报"
 		}
-		return "首报"
 	case ReportFollowUp:
-		if r.Number == 0 {
-			return "续报"
+		if r.Number > 0 {
+			return "续报" + chineseNumber(r.Number)
 		}
-		return "续报" + chineseNumber(r.Number)
-	case ReportFinal:
-		return "终报"
 	}
-	return string(r.Kind)
+	return r.Kind.Name()
 }
 
 // MarshalJSON adds the report's title.
