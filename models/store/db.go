@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"dutydesk/migrations"
 	"dutydesk/models"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -48,8 +49,7 @@ type DB struct {
 // OpenPostgres opens a PostgreSQL database by URL; opts adjust how pgx connects (the benchmark's
 // trace sets a query tracer with them).
 func OpenPostgres(url string, clock models.Clock, opts ...stdlib.OptionOpenDB) (*DB, error) {
-	dialector := postgres.New(postgres.Config{DSN: url, OptionOpenDB: opts}).(*postgres.Dialector)
-	db, err := gorm.Open(postgresDialector{dialector}, gormConfig(clock))
+	db, err := gorm.Open(postgres.New(postgres.Config{DSN: url, OptionOpenDB: opts}), gormConfig(clock))
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
@@ -61,7 +61,7 @@ func OpenPostgres(url string, clock models.Clock, opts ...stdlib.OptionOpenDB) (
 	sqlDB.SetMaxIdleConns(10)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 	cache := newReadCache(clock)
-	if err := cache.registerCallbacks(db); err != nil {
+	if err := errors.Join(registerTranslation(db), cache.registerCallbacks(db)); err != nil {
 		return nil, err
 	}
 	return &DB{DB: db, Dialect: Postgres, url: url, cache: cache}, nil
@@ -87,9 +87,12 @@ func OpenSQLite(path string, clock models.Clock) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create database dir: %w", err)
 	}
-	db, err := gorm.Open(sqliteDialector{sqlite.Open("file:" + path + sqlitePragmas).(*sqlite.Dialector)}, gormConfig(clock))
+	db, err := gorm.Open(sqlite.Open("file:"+path+sqlitePragmas), gormConfig(clock))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := registerTranslation(db); err != nil {
+		return nil, err
 	}
 	return &DB{DB: db, Dialect: SQLite}, nil
 }

@@ -8,9 +8,7 @@ import (
 	"net"
 	"strings"
 
-	"github.com/glebarez/sqlite"
 	"github.com/jackc/pgx/v5/pgconn"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 
 	"dutydesk/models"
@@ -52,14 +50,27 @@ func unavailable(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) || pgconn.SafeToRetry(err) || pgconn.Timeout(err)
 }
 
-// postgresDialector and sqliteDialector are GORM's dialectors whose error translation (GORM
-// opened with TranslateError) goes on to translate.
-type postgresDialector struct{ *postgres.Dialector }
-
-// Translate translates err as the PostgreSQL dialector does, then gives it its DutyDesk code.
-func (d postgresDialector) Translate(err error) error { return translate(d.Dialector.Translate(err)) }
-
-type sqliteDialector struct{ *sqlite.Dialector }
-
-// Translate translates err as the SQLite dialector does, then gives it its DutyDesk code.
-func (d sqliteDialector) Translate(err error) error { return translate(d.Dialector.Translate(err)) }
+// registerTranslation translates the error of every statement GORM runs, at the end of its
+// callbacks: errors set there directly (a query's, a scan's) never pass through the dialector's
+// translation, and a dropped connection must be unavailable wherever it surfaces.
+func registerTranslation(db *gorm.DB) error {
+	translateStatement := func(tx *gorm.DB) {
+		if tx.Error == nil {
+			return
+		}
+		err := tx.Error
+		if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
+			err = t.Translate(err)
+		}
+		tx.Error = translate(err)
+	}
+	cb, name := db.Callback(), "dutydesk:translate_error"
+	return errors.Join(
+		cb.Create().After("*").Register(name, translateStatement),
+		cb.Query().After("*").Register(name, translateStatement),
+		cb.Update().After("*").Register(name, translateStatement),
+		cb.Delete().After("*").Register(name, translateStatement),
+		cb.Row().After("*").Register(name, translateStatement),
+		cb.Raw().After("*").Register(name, translateStatement),
+	)
+}

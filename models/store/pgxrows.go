@@ -108,7 +108,7 @@ const maxBindParams = 65535
 
 // withPGX runs fn on the pgx connection of the Store's PostgreSQL transaction, and translates
 // its error as GORM would (a duplicate key is gorm.ErrDuplicatedKey; the PostgreSQL error stays
-// in the chain).
+// in the chain), then as the store does (errors.go).
 func (s *Store) withPGX(fn func(conn *pgx.Conn) error) error {
 	err := s.txConn.Raw(func(driverConn any) error {
 		conn, ok := driverConn.(*stdlib.Conn)
@@ -120,7 +120,7 @@ func (s *Store) withPGX(fn func(conn *pgx.Conn) error) error {
 	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil && s.db.TranslateError {
 		err = t.Translate(err)
 	}
-	return err
+	return translate(err)
 }
 
 // pgxModel is what take and insert need of one model.
