@@ -68,7 +68,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 				Kind: notify.KindAlertIssued, To: to, Subject: "【红色预警】暴雨红色预警", Text: "请确认收到：…", SubjectType: "alert", SubjectID: 1}
 			want[i] = msgs[i].ID
 		}
-		if n, err := stores.EnqueueMessages(ctx, msgs); err != nil || n != messages {
+		if n, err := testenv.Core(db, clock).EnqueueMessages(ctx, msgs); err != nil || n != messages {
 			t.Fatalf("enqueue: %d, %v", n, err)
 		}
 

@@ -20,7 +20,7 @@ func overdueDeadline(t *testing.T, h *harness, due, at time.Time) *models.Deadli
 	t.Helper()
 	d := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: "incident", SubjectID: 1, SchoolID: &h.dir.School1A.ID,
 		DistrictID: &h.dir.District1.ID, Label: "实验室火情", DueAt: due.UTC(), CreatedAt: h.clock.Now()}
-	if err := h.store.OpenDeadline(context.Background(), d); err != nil {
+	if err := h.core().OpenDeadline(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
 	h.clock.Set(at)
@@ -131,7 +131,7 @@ func TestOutboxAPI(t *testing.T) {
 		ctx := context.Background()
 		enqueue := func(id string) {
 			t.Helper()
-			if _, err := h.store.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID(id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+			if _, err := h.core().EnqueueMessage(ctx, notify.Message{ID: notify.MessageID(id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 				To: id + "@school.example.org", Subject: "主题", Text: "正文"}); err != nil {
 				t.Fatal(err)
 			}

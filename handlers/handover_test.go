@@ -28,7 +28,7 @@ func TestHandover(t *testing.T) {
 
 		// An awaited action elsewhere in the system: a report waiting for the desk's signature.
 		ctx := context.Background()
-		err := h.store.Transact(ctx, func(tx *store.Store) error {
+		err := h.core().Transact(ctx, func(tx *store.Store) error {
 			return tx.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineSignature, SubjectType: "report", SubjectID: 7,
 				Label: "东湖区第一小学 首报待签收", DueAt: cst(10, 8, 17, 45), CreatedAt: h.clock.Now()})
 		})
@@ -52,7 +52,7 @@ func TestHandover(t *testing.T) {
 		}
 		expect(t, h.do(http.MethodPost, "/api/v1/handovers", partner, submit), http.StatusConflict)
 
-		deadlines, err := h.store.SubjectDeadlines(ctx, "handover", ho.ID)
+		deadlines, err := h.core().SubjectDeadlines(ctx, "handover", ho.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestHandover(t *testing.T) {
 		if ho.SignedBy == nil || *ho.SignedBy != incoming.ID || ho.SignedAt == nil || !ho.SignedAt.Equal(cst(10, 8, 17, 40)) {
 			t.Errorf("signed handover %+v", ho)
 		}
-		deadlines, _ = h.store.SubjectDeadlines(ctx, "handover", ho.ID)
+		deadlines, _ = h.core().SubjectDeadlines(ctx, "handover", ho.ID)
 		if deadlines[0].DoneAt == nil || deadlines[0].Late {
 			t.Errorf("handover deadline after signing: %+v", deadlines[0])
 		}
@@ -171,7 +171,7 @@ func TestMissedHandoverEscalates(t *testing.T) {
 		if n, _ := h.store.Roster.WatchHandovers(ctx, h.clock.Now()); n != 0 {
 			t.Fatalf("watch opened %d more on a second run", n)
 		}
-		watched, _ := h.store.SubjectDeadlines(ctx, "shift", day.ID)
+		watched, _ := h.core().SubjectDeadlines(ctx, "shift", day.ID)
 		if len(watched) != 1 || !watched[0].DueAt.Equal(cst(10, 8, 18, 0)) {
 			t.Fatalf("watch deadline %+v", watched)
 		}
@@ -187,7 +187,7 @@ func TestMissedHandoverEscalates(t *testing.T) {
 		}
 		h.clock.Set(cst(10, 8, 18, 10))
 		expect(t, h.do(http.MethodPost, "/api/v1/handovers", outgoing, map[string]any{"shift_id": day.ID, "summary": "补交交接班"}), http.StatusCreated)
-		watched, _ = h.store.SubjectDeadlines(ctx, "shift", day.ID)
+		watched, _ = h.core().SubjectDeadlines(ctx, "shift", day.ID)
 		if watched[0].DoneAt == nil || !watched[0].Late {
 			t.Fatalf("watch deadline after a late handover %+v", watched[0])
 		}

@@ -139,3 +139,6 @@ func expect(t *testing.T, r response, status int) {
 		t.Fatalf("status %d, want %d: %s", r.Status, status, r.Body)
 	}
 }
+
+// core is the core store over the harness's database, for fixtures only the domains write.
+func (h *harness) core() *store.Store { return testenv.Core(h.db, h.clock) }

@@ -35,6 +35,7 @@ const from = "市教育局应急值守 <duty@edu.example.cn>"
 // replica is one instance of the service: its own DB handle, store, SMTP pool and scheduler.
 type replica struct {
 	store      *app.Stores
+	core       *store.Store // for fixtures only the domains write
 	dispatcher *scheduler.Dispatcher
 	sched      *scheduler.Scheduler
 	reg        *prometheus.Registry
@@ -86,11 +87,11 @@ func delivered(t *testing.T, srv *smtptest.Server) map[string]int {
 	return counts
 }
 
-func openDeadline(t *testing.T, stores *app.Stores, dir *testenv.Directory, subjectID int64, due time.Time) *models.Deadline {
+func openDeadline(t *testing.T, core *store.Store, dir *testenv.Directory, subjectID int64, due time.Time) *models.Deadline {
 	t.Helper()
-	d := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: "incident", SubjectID: subjectID,
-		SchoolID: &dir.School1A.ID, DistrictID: &dir.District1.ID, Label: "校车事故", DueAt: due.UTC(), CreatedAt: stores.Now()}
-	if err := stores.OpenDeadline(context.Background(), d); err != nil {
+	d := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: models.SubjectIncident, SubjectID: subjectID,
+		SchoolID: &dir.School1A.ID, DistrictID: &dir.District1.ID, Label: "校车事故", DueAt: due.UTC(), CreatedAt: core.Now()}
+	if err := core.OpenDeadline(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -107,7 +108,7 @@ func TestLadderDeliveredOverSMTP(t *testing.T) {
 		dir := testenv.SeedDirectory(t, r.store)
 		ctx := context.Background()
 		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
-		d := openDeadline(t, r.store, dir, 1, due)
+		d := openDeadline(t, r.core, dir, 1, due)
 		principal := "principal." + models.FormatID(dir.School1A.ID) + "@example.org"
 		safety := "safety." + models.FormatID(dir.School1A.ID) + "@example.org"
 
@@ -126,7 +127,7 @@ func TestLadderDeliveredOverSMTP(t *testing.T) {
 		for _, st := range steps {
 			if st.name == "ClosedAt45_NothingAt60" {
 				clock.Set(due.Add(45 * time.Minute))
-				if _, err := r.store.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, clock.Now()); err != nil {
+				if _, err := r.core.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -171,7 +172,7 @@ func TestTwoReplicasFireEachStepOnce(t *testing.T) {
 		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
 		const deadlines = 10
 		for i := range deadlines {
-			openDeadline(t, a.store, dir, int64(i+1), due)
+			openDeadline(t, a.core, dir, int64(i+1), due)
 		}
 		both := func(fn func(r *replica) error) {
 			t.Helper()
@@ -235,7 +236,7 @@ func TestOutageLosesNothing(t *testing.T) {
 		dir := testenv.SeedDirectory(t, r.store)
 		ctx := context.Background()
 		// Warm the pool so a pooled connection dies with the server.
-		r.store.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("warm"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+		r.core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("warm"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 			To: "warm@example.org", Subject: "warm", Text: "warm"})
 		if res, err := r.dispatcher.Dispatch(ctx); err != nil || res.Sent != 1 {
 			t.Fatalf("warm-up: %+v, %v", res, err)
@@ -244,7 +245,7 @@ func TestOutageLosesNothing(t *testing.T) {
 		srv.Stop()
 		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
 		for i := range 5 {
-			openDeadline(t, r.store, dir, int64(i+1), due)
+			openDeadline(t, r.core, dir, int64(i+1), due)
 		}
 		clock.Set(due.Add(15 * time.Minute)) // steps 0 and 1: 5 × (2 contacts + 1 officer)
 		res, err := r.store.Escalation.Sweep(ctx, clock.Now())
@@ -291,7 +292,8 @@ func TestOutageLosesNothing(t *testing.T) {
 // TestGiveUpIsVisibleInMetrics fails a message for good and reads the Prometheus metrics.
 func TestGiveUpIsVisibleInMetrics(t *testing.T) {
 	clock := testenv.Clock()
-	stores, _ := testenv.Store(t, store.SQLite, clock)
+	stores, db := testenv.Store(t, store.SQLite, clock)
+	core := testenv.Core(db, clock)
 	reg := prometheus.NewRegistry()
 	failing := senderFunc(func(context.Context, notify.Message) error { return errors.New("550 no such user") })
 	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: failing}, 1, reg)
@@ -299,8 +301,8 @@ func TestGiveUpIsVisibleInMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
-	stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
+	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
+	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
 	for range 8 { // the default MaxAttempts
 		if _, err := d.Dispatch(ctx); err != nil {
 			t.Fatal(err)
@@ -387,7 +389,7 @@ func TestFileTransportByDefault(t *testing.T) {
 	defer s.Stop(context.Background())
 	ctx := context.Background()
 	for _, to := range []string{"a@example.org", "b@example.org"} {
-		stores.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
+		testenv.Core(db, clock).EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
 			To: to, Subject: "【值班简报】测试", Text: "正文\n", HTML: "<p>正文</p>\n", CreatedAt: clock.Now()})
 	}
 	if err := s.RunNow(ctx, scheduler.JobOutbox); err != nil {

@@ -196,3 +196,9 @@ func Options() app.Options {
 func Clock() *models.FakeClock {
 	return models.NewFakeClock(time.Date(2026, 10, 8, 10, 0, 0, 0, Shanghai))
 }
+
+// Core returns a core store over db, for fixtures that write what only the domain stores write
+// in production (deadlines, queued messages): app.Stores does not offer those writes.
+func Core(db *store.DB, clock models.Clock) *store.Store {
+	return store.New(db, clock, store.Options{Location: Shanghai})
+}

@@ -5,6 +5,7 @@
 package app
 
 import (
+	"context"
 	"time"
 
 	"dutydesk/models"
@@ -31,10 +32,28 @@ type Options struct {
 	Escalation escalation.Options
 }
 
-// Stores is the set of domain stores over one database. The embedded core Store answers for the
-// shared tables (audit, idempotency keys, deadlines, the outbox).
+// Core is what the layers above the domains reach of the core store: the clock and the bureau's
+// zone, the audit log, idempotency keys, and the outbox's list, retry and dispatch. The writes
+// that take no acting user — deadlines opened and closed, messages queued — are not in it: they
+// happen only inside the domain stores' own transactions.
+type Core interface {
+	Now() time.Time
+	Location() *time.Location
+	AuditEntries(ctx context.Context, actor *models.User, f store.AuditFilter) ([]store.AuditEntry, int64, error)
+	ClaimIdempotencyKey(ctx context.Context, userID int64, key, requestHash string) (*store.IdempotencyKey, error)
+	FinishIdempotencyKey(ctx context.Context, userID int64, key string, status int, body []byte) error
+	OutboxMessages(ctx context.Context, actor *models.User, f store.OutboxFilter) ([]store.OutboxMessage, int64, error)
+	RetryOutboxMessage(ctx context.Context, actor *models.User, id int64) (*store.OutboxMessage, error)
+	OutboxBacklog(ctx context.Context) (pending, failed int64, err error)
+	ClaimOutbox(ctx context.Context, limit int) ([]store.OutboxMessage, error)
+	MarkOutboxSentAll(ctx context.Context, ms []*store.OutboxMessage) error
+	MarkOutboxFailed(ctx context.Context, m *store.OutboxMessage, sendErr error) (gaveUp bool, err error)
+}
+
+// Stores is the set of domain stores over one database, and the core store's part the layers
+// above may use (Core).
 type Stores struct {
-	*store.Store
+	Core
 	Directory  *directory.Store
 	Roster     *roster.Store
 	Incidents  *incident.Store
@@ -47,7 +66,7 @@ type Stores struct {
 // New returns the domain stores over db, telling time by clock.
 func New(db *store.DB, clock models.Clock, opts Options) *Stores {
 	core := store.New(db, clock, store.Options{Location: opts.Location, Outbox: opts.Outbox})
-	s := &Stores{Store: core}
+	s := &Stores{Core: core}
 	s.Directory = directory.New(core, opts.Directory)
 	s.Roster = roster.New(core, s.Directory, opts.Roster)
 	s.Incidents = incident.New(core, s.Directory, opts.Incidents)

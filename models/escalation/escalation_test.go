@@ -44,7 +44,7 @@ func (e *escalationEnv) openDeadline(t *testing.T, kind models.DeadlineKind, sub
 	t.Helper()
 	d := &models.Deadline{Kind: kind, SubjectType: "incident", SubjectID: subjectID, SchoolID: &e.dir.School1A.ID,
 		DistrictID: &e.dir.District1.ID, Label: "食堂疑似食物中毒", DueAt: dueAt.UTC(), CreatedAt: e.clock.Now()}
-	if err := e.store.OpenDeadline(context.Background(), d); err != nil {
+	if err := e.core().OpenDeadline(context.Background(), d); err != nil {
 		t.Fatal(err)
 	}
 	return d
@@ -130,7 +130,7 @@ func TestEscalationLadder(t *testing.T) {
 			if m.name == "SixtyMinutesLeadership" {
 				// The school files its report 45 minutes late: that ladder stops.
 				e.clock.Set(due.Add(45 * time.Minute))
-				if _, err := e.store.CloseDeadlines(ctx, models.DeadlineInitialReport, models.SubjectIncident, closed.SubjectID, e.clock.Now()); err != nil {
+				if _, err := e.core().CloseDeadlines(ctx, models.DeadlineInitialReport, models.SubjectIncident, closed.SubjectID, e.clock.Now()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -196,7 +196,7 @@ func TestEscalationUsesRosterAndCustomPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		var askedAt time.Time
-		e.store.Escalation = escalation.New(e.store.Store, escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
+		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
 			Duty: fakeDuty{onDuty: func(at time.Time) ([]models.User, []models.User, error) {
 				askedAt = at
 				return []models.User{*e.dir.Leader}, []models.User{*e.dir.Officer}, nil
@@ -282,7 +282,7 @@ func TestEscalationsAreScopedToWhatTheUserSees(t *testing.T) {
 		e.openDeadline(t, models.DeadlineInitialReport, 1, due) // School1A, District1
 		other := &models.Deadline{Kind: models.DeadlineInitialReport, SubjectType: "incident", SubjectID: 2, SchoolID: &e.dir.School2A.ID,
 			DistrictID: &e.dir.District2.ID, DueAt: due.UTC(), CreatedAt: e.clock.Now()}
-		if err := e.store.OpenDeadline(ctx, other); err != nil {
+		if err := e.core().OpenDeadline(ctx, other); err != nil {
 			t.Fatal(err)
 		}
 		e.sweepAt(t, due)
@@ -314,7 +314,7 @@ func TestSweepPagesThroughManyOverdueDeadlines(t *testing.T) {
 			// A handover's ladder has one step; spread the due times so pages split inside equal ones.
 			d := &models.Deadline{Kind: models.DeadlineHandover, SubjectType: "handover", SubjectID: int64(i + 1),
 				DueAt: due.Add(time.Duration(i/3) * time.Second).UTC(), CreatedAt: e.clock.Now()}
-			if err := e.store.OpenDeadline(context.Background(), d); err != nil {
+			if err := e.core().OpenDeadline(context.Background(), d); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -343,7 +343,7 @@ func TestUnacknowledgedAlertIsOneMessagePerPerson(t *testing.T) {
 		for _, sc := range []directory.School{e.dir.School1A, e.dir.School1B, e.dir.School2A} {
 			d := &models.Deadline{Kind: models.DeadlineAlertAck, SubjectType: "alert", SubjectID: alertID, SchoolID: &sc.ID,
 				DistrictID: &sc.DistrictID, Label: "台风橙色预警", DueAt: due.UTC(), CreatedAt: e.clock.Now()}
-			if err := e.store.OpenDeadline(ctx, d); err != nil {
+			if err := e.core().OpenDeadline(ctx, d); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -393,3 +393,6 @@ func (f fakeDuty) OnDutyAt(_ context.Context, _ *store.Store, at time.Time) ([]m
 func (f fakeDuty) AssignmentsStarting(_ context.Context, _ *store.Store, from, to time.Time) ([]models.DutyAssignment, error) {
 	return f.starting(from, to)
 }
+
+// core is the core store over the env's database, for fixtures only the domains write.
+func (e *escalationEnv) core() *store.Store { return testenv.Core(e.db, e.clock) }

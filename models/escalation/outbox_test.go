@@ -27,14 +27,14 @@ func TestEnqueueMessageOncePerMessageID(t *testing.T) {
 		e := newEscalationEnv(t, dialect)
 		ctx := context.Background()
 		for i, want := range []bool{true, false} {
-			added, err := e.store.EnqueueMessage(ctx, testMessage("1"))
+			added, err := e.core().EnqueueMessage(ctx, testMessage("1"))
 			if err != nil || added != want {
 				t.Fatalf("enqueue #%d: added %v (%v), want %v", i+1, added, err, want)
 			}
 		}
 		// Inside a transaction that rolls back, nothing is queued.
 		rollback := errors.New("rollback")
-		err := e.store.Transact(ctx, func(tx *store.Store) error {
+		err := e.core().Transact(ctx, func(tx *store.Store) error {
 			if _, err := tx.EnqueueMessage(ctx, testMessage("2")); err != nil {
 				return err
 			}
@@ -47,7 +47,7 @@ func TestEnqueueMessageOncePerMessageID(t *testing.T) {
 		if len(msgs) != 1 {
 			t.Fatalf("%d rows queued, want 1", len(msgs))
 		}
-		if _, err := e.store.EnqueueMessage(ctx, notify.Message{ID: "<x@y>", Channel: "pigeon", To: "a@b.cn", Subject: "s"}); err == nil {
+		if _, err := e.core().EnqueueMessage(ctx, notify.Message{ID: "<x@y>", Channel: "pigeon", To: "a@b.cn", Subject: "s"}); err == nil {
 			t.Fatal("a message on an unknown channel was queued")
 		}
 	})
@@ -73,13 +73,13 @@ func TestEnqueueMessagesSkipsQueuedMessageIDs(t *testing.T) {
 			return ids
 		}
 		t.Run("NewBatch", func(t *testing.T) {
-			added, err := e.store.EnqueueMessages(ctx, []notify.Message{testMessage("1"), testMessage("2")})
+			added, err := e.core().EnqueueMessages(ctx, []notify.Message{testMessage("1"), testMessage("2")})
 			if err != nil || added != 2 {
 				t.Fatalf("added %d (%v), want 2", added, err)
 			}
 		})
 		t.Run("BatchRepeatingQueuedAndOwnIDs", func(t *testing.T) {
-			err := e.store.Transact(ctx, func(tx *store.Store) error {
+			err := e.core().Transact(ctx, func(tx *store.Store) error {
 				added, err := tx.EnqueueMessages(ctx, []notify.Message{testMessage("3"), testMessage("2"), testMessage("4"), testMessage("3")})
 				if err != nil || added != 2 {
 					t.Fatalf("added %d (%v), want 2 (3 and 4)", added, err)
@@ -92,7 +92,7 @@ func TestEnqueueMessagesSkipsQueuedMessageIDs(t *testing.T) {
 		})
 		t.Run("RolledBack", func(t *testing.T) {
 			rollback := errors.New("rollback")
-			err := e.store.Transact(ctx, func(tx *store.Store) error {
+			err := e.core().Transact(ctx, func(tx *store.Store) error {
 				if added, err := tx.EnqueueMessages(ctx, []notify.Message{testMessage("5"), testMessage("6")}); err != nil || added != 2 {
 					t.Fatalf("added %d (%v), want 2", added, err)
 				}
@@ -114,7 +114,7 @@ func TestOutboxRetriesWithBackoffThenFails(t *testing.T) {
 		e := newEscalationEnv(t, dialect) // MaxAttempts 3, RetryBase 30 s, Lease 5 min
 		ctx := context.Background()
 		start := e.clock.Now()
-		if _, err := e.store.EnqueueMessage(ctx, testMessage("1")); err != nil {
+		if _, err := e.core().EnqueueMessage(ctx, testMessage("1")); err != nil {
 			t.Fatal(err)
 		}
 		claimAt := func(at time.Time) []store.OutboxMessage {
@@ -182,7 +182,7 @@ func TestOutboxRetriesWithBackoffThenFails(t *testing.T) {
 		if len(got) != 1 || got[0].Attempts != 1 {
 			t.Fatalf("claim after retry %+v", got)
 		}
-		if err := e.store.MarkOutboxSent(ctx, &got[0]); err != nil {
+		if err := e.core().MarkOutboxSent(ctx, &got[0]); err != nil {
 			t.Fatal(err)
 		}
 		sent, _, _ := e.store.OutboxMessages(ctx, e.dir.Admin, store.OutboxFilter{Status: store.OutboxSent})
@@ -196,7 +196,7 @@ func TestOutboxLeaseExpires(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		e := newEscalationEnv(t, dialect)
 		ctx := context.Background()
-		e.store.EnqueueMessage(ctx, testMessage("1"))
+		e.core().EnqueueMessage(ctx, testMessage("1"))
 		first, _ := e.store.ClaimOutbox(ctx, 10)
 		// The dispatcher died mid-send; after the lease another takes the message over.
 		e.clock.Advance(5 * time.Minute)
@@ -238,7 +238,7 @@ func TestDailyBriefAndDutyReminders(t *testing.T) {
 		e.openDeadline(t, models.DeadlineFollowUp, 1, yesterday) // still open, overdue
 		met := e.openDeadline(t, models.DeadlineFollowUp, 2, yesterday.Add(time.Hour))
 		e.clock.Set(yesterday)
-		e.store.CloseDeadlines(ctx, models.DeadlineFollowUp, models.SubjectIncident, met.SubjectID, e.clock.Now())
+		e.core().CloseDeadlines(ctx, models.DeadlineFollowUp, models.SubjectIncident, met.SubjectID, e.clock.Now())
 		e.openDeadline(t, models.DeadlineFollowUp, 3, yesterday.Add(-24*time.Hour)) // the day before: not counted as due
 		now := time.Date(2026, 10, 8, 8, 0, 0, 0, testenv.Shanghai)
 		e.clock.Set(now)
@@ -258,7 +258,7 @@ func TestDailyBriefAndDutyReminders(t *testing.T) {
 			t.Fatalf("without a roster: %v", err)
 		}
 		var asked [2]time.Time
-		e.store.Escalation = escalation.New(e.store.Store, escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
+		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
 			Duty: fakeDuty{starting: func(from, to time.Time) ([]models.DutyAssignment, error) {
 				asked = [2]time.Time{from, to}
 				start := time.Date(2026, 10, 9, 8, 30, 0, 0, testenv.Shanghai)

@@ -726,3 +726,6 @@ func TestSkippedFollowUpsAreMissed(t *testing.T) {
 		}
 	})
 }
+
+// core is the core store over the env's database, for fixtures only the domains write.
+func (e *incidentEnv) core() *store.Store { return testenv.Core(e.db, e.clock) }

@@ -102,9 +102,3 @@ func (s *Store) OverdueDeadlines(ctx context.Context, now time.Time, limit int) 
 	}
 	return ds, nil
 }
-
-// InTx runs fn inside one transaction, on a Store bound to it. Domain code in other files of this
-// package uses transact; InTx is for callers (tests, jobs) that must group Store calls.
-func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, fn)
-}

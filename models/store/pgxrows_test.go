@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"dutydesk/models/app"
 	"dutydesk/models/directory"
 	"dutydesk/models/incident"
 	"dutydesk/models/store"
@@ -50,10 +49,10 @@ func insertSamples(sc directory.School, actor *models.User, now time.Time, seria
 
 // writeSamples writes one set of samples with write, in one transaction, linking them as a
 // filing does, and returns them as written.
-func writeSamples(t *testing.T, s *app.Stores, d *testenv.Directory, serial string, write func(tx *store.Store, rows any) error) (*incident.Incident, *incident.Report, []models.Deadline, *store.AuditEntry) {
+func writeSamples(t *testing.T, core *store.Store, d *testenv.Directory, serial string, write func(tx *store.Store, rows any) error) (*incident.Incident, *incident.Report, []models.Deadline, *store.AuditEntry) {
 	t.Helper()
-	inc, r, ds, e := insertSamples(d.School1A, d.Admin, s.Now(), serial)
-	err := s.Transact(context.Background(), func(tx *store.Store) error {
+	inc, r, ds, e := insertSamples(d.School1A, d.Admin, core.Now(), serial)
+	err := core.Transact(context.Background(), func(tx *store.Store) error {
 		if err := write(tx, inc); err != nil {
 			return err
 		}
@@ -139,19 +138,20 @@ func TestInsertWritesWhatGORMWrites(t *testing.T) {
 	skipUnlessPostgres(t)
 	clock := testenv.Clock()
 	s, db := testenv.Store(t, store.Postgres, clock)
+	core := testenv.Core(db, clock)
 	d := testenv.SeedDirectory(t, s)
 	// Filing's rows: should one of them fall back to GORM (a hook, a default…), this says so.
 	for _, m := range []any{&incident.Incident{}, &incident.Report{}, &[]models.Deadline{}, &store.AuditEntry{}} {
-		if _, insert, err := store.ThroughPGX(context.Background(), s.Store, m); !insert || err != nil {
+		if _, insert, err := store.ThroughPGX(context.Background(), core, m); !insert || err != nil {
 			t.Fatalf("%T is not written through pgx: %v", m, err)
 		}
 	}
-	if take, _, err := store.ThroughPGX(context.Background(), s.Store, &directory.School{}); !take || err != nil {
+	if take, _, err := store.ThroughPGX(context.Background(), core, &directory.School{}); !take || err != nil {
 		t.Fatalf("schools are not read through pgx: %v", err)
 	}
 
 	clock.Advance(time.Minute)
-	inc, r, ds, e := writeSamples(t, s, d, "2026-001", func(tx *store.Store, rows any) error { return tx.Insert(context.Background(), rows) })
+	inc, r, ds, e := writeSamples(t, core, d, "2026-001", func(tx *store.Store, rows any) error { return tx.Insert(context.Background(), rows) })
 	for _, id := range []int64{inc.ID, r.ID, ds[0].ID, ds[1].ID, ds[2].ID, e.ID} {
 		if id == 0 {
 			t.Fatal("insert left an ID unset")
@@ -172,7 +172,7 @@ func TestInsertWritesWhatGORMWrites(t *testing.T) {
 	}
 
 	// The same samples through GORM, on a Store outside any transaction's connection.
-	inc, r, ds, e = writeSamples(t, s, d, "2026-002", func(tx *store.Store, rows any) error { return db.Create(rows).Error })
+	inc, r, ds, e = writeSamples(t, core, d, "2026-002", func(tx *store.Store, rows any) error { return db.Create(rows).Error })
 	heldGORM, readGORM := asWritten(t, db, inc, r, ds, e)
 	if readGORM != readPGX || heldGORM != heldPGX {
 		t.Errorf("insert and GORM wrote different rows:\npgx  %s\ngorm %s", readPGX, readGORM)
@@ -182,11 +182,13 @@ func TestInsertWritesWhatGORMWrites(t *testing.T) {
 func TestInsertIsPartOfTheTransaction(t *testing.T) {
 	skipUnlessPostgres(t)
 	ctx := context.Background()
-	s, db := testenv.Store(t, store.Postgres, testenv.Clock())
+	clock := testenv.Clock()
+	s, db := testenv.Store(t, store.Postgres, clock)
+	core := testenv.Core(db, clock)
 	d := testenv.SeedDirectory(t, s)
 	inc, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
 	boom := errors.New("boom")
-	err := s.Transact(ctx, func(tx *store.Store) error {
+	err := core.Transact(ctx, func(tx *store.Store) error {
 		if err := tx.Insert(ctx, inc); err != nil {
 			return err
 		}
@@ -210,13 +212,15 @@ func TestInsertIsPartOfTheTransaction(t *testing.T) {
 func TestTakeReadsWhatGORMReads(t *testing.T) {
 	skipUnlessPostgres(t)
 	ctx := context.Background()
-	s, db := testenv.Store(t, store.Postgres, testenv.Clock())
+	clock := testenv.Clock()
+	s, db := testenv.Store(t, store.Postgres, clock)
+	core := testenv.Core(db, clock)
 	d := testenv.SeedDirectory(t, s)
 	code := "12330100MB0000000X"
 	if err := db.Model(&directory.School{}).Where("id = ?", d.School1B.ID).Update("unified_code", code).Error; err != nil {
 		t.Fatal(err)
 	}
-	inc, _, _, _ := writeSamples(t, s, d, "2026-001", func(tx *store.Store, rows any) error { return tx.Insert(ctx, rows) })
+	inc, _, _, _ := writeSamples(t, core, d, "2026-001", func(tx *store.Store, rows any) error { return tx.Insert(ctx, rows) })
 	for _, c := range []struct {
 		id        int64
 		got, want any
@@ -225,7 +229,7 @@ func TestTakeReadsWhatGORMReads(t *testing.T) {
 		{d.School1B.ID, &directory.School{}, &directory.School{}},
 		{inc.ID, &incident.Incident{}, &incident.Incident{}},
 	} {
-		err := s.Transact(ctx, func(tx *store.Store) error { return tx.Take(ctx, c.got, c.id) })
+		err := core.Transact(ctx, func(tx *store.Store) error { return tx.Take(ctx, c.got, c.id) })
 		if err != nil {
 			t.Fatalf("take %T %d: %v", c.got, c.id, err)
 		}
@@ -238,7 +242,7 @@ func TestTakeReadsWhatGORMReads(t *testing.T) {
 			t.Errorf("take read\n%s\nGORM read\n%s", got, want)
 		}
 	}
-	err := s.Transact(ctx, func(tx *store.Store) error { return tx.Take(ctx, &directory.School{}, 999999) })
+	err := core.Transact(ctx, func(tx *store.Store) error { return tx.Take(ctx, &directory.School{}, 999999) })
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		t.Errorf("take of a missing row: %v, want gorm.ErrRecordNotFound", err)
 	}
@@ -247,12 +251,14 @@ func TestTakeReadsWhatGORMReads(t *testing.T) {
 func TestPGXTranslatesErrorsAndKeepsSavepoints(t *testing.T) {
 	skipUnlessPostgres(t)
 	ctx := context.Background()
-	s, db := testenv.Store(t, store.Postgres, testenv.Clock())
+	clock := testenv.Clock()
+	s, db := testenv.Store(t, store.Postgres, clock)
+	core := testenv.Core(db, clock)
 	d := testenv.SeedDirectory(t, s)
 	first, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
 	again, _, _, _ := insertSamples(d.School1A, d.Admin, s.Now(), "2026-001")
 	var kept, undone []*models.Deadline
-	err := s.Transact(ctx, func(tx *store.Store) error {
+	err := core.Transact(ctx, func(tx *store.Store) error {
 		if err := tx.Insert(ctx, first); err != nil {
 			return err
 		}
@@ -290,19 +296,21 @@ func TestPGXTranslatesErrorsAndKeepsSavepoints(t *testing.T) {
 func TestPGXLeavesToGORMWhatItCannotDoAlike(t *testing.T) {
 	skipUnlessPostgres(t)
 	ctx := context.Background()
-	s, _ := testenv.Store(t, store.Postgres, testenv.Clock())
+	clock := testenv.Clock()
+	_, db := testenv.Store(t, store.Postgres, clock)
+	core := testenv.Core(db, clock)
 	// Users are in the read cache, whose GORM callbacks must see every write.
-	if take, insert, err := store.ThroughPGX(ctx, s.Store, &models.User{}); take || insert || err != nil {
+	if take, insert, err := store.ThroughPGX(ctx, core, &models.User{}); take || insert || err != nil {
 		t.Errorf("users would go through pgx (take %v, insert %v, %v): the read cache would not be emptied", take, insert, err)
 	}
 	type withDefault struct {
 		ID    int64
 		State string `gorm:"default:'new'"`
 	}
-	if take, insert, err := store.ThroughPGX(ctx, s.Store, &withDefault{}); !take || insert || err != nil {
+	if take, insert, err := store.ThroughPGX(ctx, core, &withDefault{}); !take || insert || err != nil {
 		t.Errorf("a model with a database default: take %v, insert %v (%v); want it read through pgx and written by GORM, which leaves the zero value out", take, insert, err)
 	}
-	if take, insert, err := store.ThroughPGX(ctx, s.Store, &hooked{}); !take || insert || err != nil {
+	if take, insert, err := store.ThroughPGX(ctx, core, &hooked{}); !take || insert || err != nil {
 		t.Errorf("a model with a BeforeCreate hook: take %v, insert %v (%v); want it written by GORM, which runs the hook", take, insert, err)
 	}
 }
