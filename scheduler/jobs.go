@@ -52,7 +52,7 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	dispatcher, err := NewDispatcher(d.Store, d.Senders, cfg.SMTPPoolSize, d.Registry)
+	dispatcher, err := NewDispatcher(d.Store, d.Senders, cfg.SMTPPoolSize, d.Registry, d.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +149,7 @@ type Dispatcher struct {
 	store    *app.Stores
 	senders  map[notify.Channel]notify.Sender
 	parallel int
+	log      *slog.Logger
 
 	sent, attemptFailed, gaveUp *prometheus.CounterVec
 	backlog                     *prometheus.GaugeVec
@@ -162,10 +163,14 @@ type DispatchResult struct {
 }
 
 // NewDispatcher returns a dispatcher sending up to parallel messages at a time (match the SMTP
-// pool size). Its metrics go to reg when it is not nil.
-func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer) (*Dispatcher, error) {
+// pool size). Its metrics go to reg when it is not nil; it logs messages given up to log, or to
+// slog.Default() when log is nil.
+func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer, log *slog.Logger) (*Dispatcher, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	d := &Dispatcher{
-		store: stores, senders: senders, parallel: max(parallel, 1),
+		store: stores, senders: senders, parallel: max(parallel, 1), log: log,
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dutydesk_outbox_sent_total", Help: "Outbox messages accepted by their channel.",
 		}, []string{"channel"}),
@@ -317,7 +322,7 @@ func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, 
 	gaveUp, err = d.store.MarkOutboxFailed(markCtx, m, sendErr)
 	if gaveUp {
 		d.gaveUp.WithLabelValues(channel).Inc()
-		slog.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
+		d.log.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
 			"channel", m.Channel, "recipient", m.Recipient, "attempts", m.Attempts, "err", sendErr)
 	}
 	return gaveUp, err
