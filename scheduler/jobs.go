@@ -199,36 +199,8 @@ func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender,
 // come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
 // for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
-	claimed := make(chan *store.OutboxMessage, claimBatch)
-	claimErr := make(chan error, 1)
-	go func() {
-		defer close(claimed)
-		for ctx.Err() == nil {
-			batch, err := d.store.ClaimOutbox(ctx, claimBatch)
-			if err != nil {
-				claimErr <- err
-				return
-			}
-			for i := range batch {
-				claimed <- &batch[i]
-			}
-			if len(batch) < claimBatch {
-				return
-			}
-		}
-	}()
-	outcomes := make(chan sendOutcome, recordGroup)
-	var wg sync.WaitGroup
-	for range d.parallel {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for m := range claimed {
-				outcomes <- sendOutcome{m, d.deliver(ctx, m)}
-			}
-		}()
-	}
-	go func() { wg.Wait(); close(outcomes) }()
+	claimed, claimErr := d.claim(ctx)
+	outcomes := d.send(ctx, claimed)
 
 	var res DispatchResult
 	var errs []error
@@ -296,6 +268,51 @@ record:
 		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
 	}
 	return res, errors.Join(errs...)
+}
+
+// claim takes due messages from the outbox, claimBatch at a time, and hands them out one by one
+// on the returned channel until a batch comes back short, ctx ends or a claim fails. The channel
+// is closed when claiming stops; by then a failed claim's error is waiting on the error channel,
+// which holds at most that one.
+func (d *Dispatcher) claim(ctx context.Context) (<-chan *store.OutboxMessage, <-chan error) {
+	claimed := make(chan *store.OutboxMessage, claimBatch)
+	claimErr := make(chan error, 1)
+	go func() {
+		defer close(claimed)
+		for ctx.Err() == nil {
+			batch, err := d.store.ClaimOutbox(ctx, claimBatch)
+			if err != nil {
+				claimErr <- err
+				return
+			}
+			for i := range batch {
+				claimed <- &batch[i]
+			}
+			if len(batch) < claimBatch {
+				return
+			}
+		}
+	}()
+	return claimed, claimErr
+}
+
+// send delivers the claimed messages with d.parallel workers, each taking the next message as soon
+// as it is done with one, and returns their outcomes; the channel is closed once claimed is closed
+// and drained and every worker has finished.
+func (d *Dispatcher) send(ctx context.Context, claimed <-chan *store.OutboxMessage) <-chan sendOutcome {
+	outcomes := make(chan sendOutcome, recordGroup)
+	var wg sync.WaitGroup
+	for range d.parallel {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for m := range claimed {
+				outcomes <- sendOutcome{m, d.deliver(ctx, m)}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(outcomes) }()
+	return outcomes
 }
 
 // sendOutcome is the result of one attempt at a claimed message.
