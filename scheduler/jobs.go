@@ -195,78 +195,21 @@ func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender,
 }
 
 // Dispatch sends due messages until none is due or ctx ends. It is a pipeline: one goroutine
-// claims batch after batch, parallel workers send, and this goroutine records the outcomes as they
-// come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
-// for a commit per message, nor for the slowest message of each batch).
+// claims batch after batch (claim), parallel workers send (send), and this goroutine records the
+// outcomes as they come (record), the sent ones together in one statement (a fan-out of thousands
+// of messages must not wait for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 	claimed, claimErr := d.claim(ctx)
 	outcomes := d.send(ctx, claimed)
-
-	var res DispatchResult
-	var errs []error
 	// Outcomes are recorded even when ctx has just ended, so a message that went out is not sent again.
 	recordCtx := context.WithoutCancel(ctx)
-	var sent []*store.OutboxMessage
-	flush := func() {
-		if len(sent) == 0 {
-			return
-		}
-		markCtx, cancel := context.WithTimeout(recordCtx, 10*time.Second)
-		defer cancel()
-		if err := d.store.MarkOutboxSentAll(markCtx, sent); err != nil {
-			errs = append(errs, err)
-		} else {
-			res.Sent += len(sent)
-		}
-		sent = sent[:0]
-	}
-	var groupDue <-chan time.Time // while sent messages wait to be recorded
-record:
-	for {
-		var o sendOutcome
-		select {
-		case next, ok := <-outcomes:
-			if !ok {
-				break record
-			}
-			o = next
-		case <-groupDue:
-			flush()
-			groupDue = nil
-			continue
-		}
-		if o.err == nil {
-			d.sent.WithLabelValues(string(o.m.Channel)).Inc()
-			sent = append(sent, o.m)
-			// Record when a group is full or its first message has waited recordWait.
-			if len(sent) >= recordGroup {
-				flush()
-				groupDue = nil
-			} else if len(sent) == 1 {
-				groupDue = time.After(recordWait)
-			}
-			continue
-		}
-		gaveUp, err := d.recordFailure(recordCtx, o.m, o.err)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		res.Failed++
-		if gaveUp {
-			res.GaveUp++
-		}
-	}
-	flush()
+	res, errs := d.record(recordCtx, outcomes)
 	select {
 	case err := <-claimErr:
 		errs = append(errs, err)
 	default:
 	}
-	if pending, failed, err := d.store.OutboxBacklog(recordCtx); err == nil {
-		d.backlog.WithLabelValues(string(store.OutboxPending)).Set(float64(pending))
-		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
-	}
+	d.observeBacklog(recordCtx)
 	return res, errors.Join(errs...)
 }
 
@@ -330,7 +273,66 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) error 
 	return sender.Send(ctx, m.Message())
 }
 
-// recordFailure records a failed attempt: retried after the backoff, or given up for good.
+// record records the outcomes as they come until the channel is closed: a failed attempt at once
+// (recordFailure), sent messages in groups (recordSent), a group being recorded when it holds
+// recordGroup messages or its first message has waited recordWait. It returns what it recorded
+// and the errors of recording; an outcome that could not be recorded is not counted.
+func (d *Dispatcher) record(ctx context.Context, outcomes <-chan sendOutcome) (DispatchResult, []error) {
+	var res DispatchResult
+	var errs []error
+	var group []*store.OutboxMessage // sent, not yet recorded
+	var groupDue <-chan time.Time    // while group waits to be recorded
+	flush := func() {
+		if err := d.recordSent(ctx, group); err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Sent += len(group)
+		}
+		group, groupDue = group[:0], nil
+	}
+	for {
+		select {
+		case <-groupDue:
+			flush()
+		case o, ok := <-outcomes:
+			switch {
+			case !ok:
+				flush()
+				return res, errs
+			case o.err == nil:
+				d.sent.WithLabelValues(string(o.m.Channel)).Inc()
+				group = append(group, o.m)
+				if len(group) >= recordGroup {
+					flush()
+				} else if len(group) == 1 {
+					groupDue = time.After(recordWait)
+				}
+			default:
+				if gaveUp, err := d.recordFailure(ctx, o.m, o.err); err != nil {
+					errs = append(errs, err)
+				} else {
+					res.Failed++
+					if gaveUp {
+						res.GaveUp++
+					}
+				}
+			}
+		}
+	}
+}
+
+// recordSent marks sent messages as sent, all in one statement.
+func (d *Dispatcher) recordSent(ctx context.Context, msgs []*store.OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return d.store.MarkOutboxSentAll(markCtx, msgs)
+}
+
+// recordFailure records a failed attempt: retried after the backoff, or, after the configured
+// attempts, given up for good and logged as an error.
 func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, sendErr error) (gaveUp bool, err error) {
 	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -343,4 +345,14 @@ func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, 
 			"channel", m.Channel, "recipient", m.Recipient, "attempts", m.Attempts, "err", sendErr)
 	}
 	return gaveUp, err
+}
+
+// observeBacklog sets the backlog gauge to the outbox's pending and failed messages as of now.
+// When they cannot be counted the gauge keeps its last values: Dispatch's result does not
+// depend on them.
+func (d *Dispatcher) observeBacklog(ctx context.Context) {
+	if pending, failed, err := d.store.OutboxBacklog(ctx); err == nil {
+		d.backlog.WithLabelValues(string(store.OutboxPending)).Set(float64(pending))
+		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
+	}
 }
