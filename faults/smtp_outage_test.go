@@ -53,7 +53,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 		}
 		t.Cleanup(func() { smtp.Close() })
 		sender := &cutAfter{Sender: smtp, srv: srv, n: cutAt}
-		dispatcher, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, poolSize, nil)
+		dispatcher, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, poolSize, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

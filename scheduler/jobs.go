@@ -52,7 +52,7 @@ func Standard(cfg config.Config, d Deps) (*Scheduler, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	dispatcher, err := NewDispatcher(d.Store, d.Senders, cfg.SMTPPoolSize, d.Registry)
+	dispatcher, err := NewDispatcher(d.Store, d.Senders, cfg.SMTPPoolSize, d.Registry, d.Log)
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +149,7 @@ type Dispatcher struct {
 	store    *app.Stores
 	senders  map[notify.Channel]notify.Sender
 	parallel int
+	log      *slog.Logger
 
 	sent, attemptFailed, gaveUp *prometheus.CounterVec
 	backlog                     *prometheus.GaugeVec
@@ -162,10 +163,14 @@ type DispatchResult struct {
 }
 
 // NewDispatcher returns a dispatcher sending up to parallel messages at a time (match the SMTP
-// pool size). Its metrics go to reg when it is not nil.
-func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer) (*Dispatcher, error) {
+// pool size). Its metrics go to reg when it is not nil; it logs messages given up to log, or to
+// slog.Default() when log is nil.
+func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender, parallel int, reg prometheus.Registerer, log *slog.Logger) (*Dispatcher, error) {
+	if log == nil {
+		log = slog.Default()
+	}
 	d := &Dispatcher{
-		store: stores, senders: senders, parallel: max(parallel, 1),
+		store: stores, senders: senders, parallel: max(parallel, 1), log: log,
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dutydesk_outbox_sent_total", Help: "Outbox messages accepted by their channel.",
 		}, []string{"channel"}),
@@ -190,10 +195,29 @@ func NewDispatcher(stores *app.Stores, senders map[notify.Channel]notify.Sender,
 }
 
 // Dispatch sends due messages until none is due or ctx ends. It is a pipeline: one goroutine
-// claims batch after batch, parallel workers send, and this goroutine records the outcomes as they
-// come, the sent ones together in one statement (a fan-out of thousands of messages must not wait
-// for a commit per message, nor for the slowest message of each batch).
+// claims batch after batch (claim), parallel workers send (send), and this goroutine records the
+// outcomes as they come (record), the sent ones together in one statement (a fan-out of thousands
+// of messages must not wait for a commit per message, nor for the slowest message of each batch).
 func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
+	claimed, claimErr := d.claim(ctx)
+	outcomes := d.send(ctx, claimed)
+	// Outcomes are recorded even when ctx has just ended, so a message that went out is not sent again.
+	recordCtx := context.WithoutCancel(ctx)
+	res, errs := d.record(recordCtx, outcomes)
+	select {
+	case err := <-claimErr:
+		errs = append(errs, err)
+	default:
+	}
+	d.observeBacklog(recordCtx)
+	return res, errors.Join(errs...)
+}
+
+// claim takes due messages from the outbox, claimBatch at a time, and hands them out one by one
+// on the returned channel until a batch comes back short, ctx ends or a claim fails. The channel
+// is closed when claiming stops; by then a failed claim's error is waiting on the error channel,
+// which holds at most that one.
+func (d *Dispatcher) claim(ctx context.Context) (<-chan *store.OutboxMessage, <-chan error) {
 	claimed := make(chan *store.OutboxMessage, claimBatch)
 	claimErr := make(chan error, 1)
 	go func() {
@@ -212,6 +236,13 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 			}
 		}
 	}()
+	return claimed, claimErr
+}
+
+// send delivers the claimed messages with d.parallel workers, each taking the next message as soon
+// as it is done with one, and returns their outcomes; the channel is closed once claimed is closed
+// and drained and every worker has finished.
+func (d *Dispatcher) send(ctx context.Context, claimed <-chan *store.OutboxMessage) <-chan sendOutcome {
 	outcomes := make(chan sendOutcome, recordGroup)
 	var wg sync.WaitGroup
 	for range d.parallel {
@@ -224,73 +255,7 @@ func (d *Dispatcher) Dispatch(ctx context.Context) (DispatchResult, error) {
 		}()
 	}
 	go func() { wg.Wait(); close(outcomes) }()
-
-	var res DispatchResult
-	var errs []error
-	// Outcomes are recorded even when ctx has just ended, so a message that went out is not sent again.
-	recordCtx := context.WithoutCancel(ctx)
-	var sent []*store.OutboxMessage
-	flush := func() {
-		if len(sent) == 0 {
-			return
-		}
-		markCtx, cancel := context.WithTimeout(recordCtx, 10*time.Second)
-		defer cancel()
-		if err := d.store.MarkOutboxSentAll(markCtx, sent); err != nil {
-			errs = append(errs, err)
-		} else {
-			res.Sent += len(sent)
-		}
-		sent = sent[:0]
-	}
-	var groupDue <-chan time.Time // while sent messages wait to be recorded
-record:
-	for {
-		var o sendOutcome
-		select {
-		case next, ok := <-outcomes:
-			if !ok {
-				break record
-			}
-			o = next
-		case <-groupDue:
-			flush()
-			groupDue = nil
-			continue
-		}
-		if o.err == nil {
-			d.sent.WithLabelValues(string(o.m.Channel)).Inc()
-			sent = append(sent, o.m)
-			// Record when a group is full or its first message has waited recordWait.
-			if len(sent) >= recordGroup {
-				flush()
-				groupDue = nil
-			} else if len(sent) == 1 {
-				groupDue = time.After(recordWait)
-			}
-			continue
-		}
-		gaveUp, err := d.recordFailure(recordCtx, o.m, o.err)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		res.Failed++
-		if gaveUp {
-			res.GaveUp++
-		}
-	}
-	flush()
-	select {
-	case err := <-claimErr:
-		errs = append(errs, err)
-	default:
-	}
-	if pending, failed, err := d.store.OutboxBacklog(recordCtx); err == nil {
-		d.backlog.WithLabelValues(string(store.OutboxPending)).Set(float64(pending))
-		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
-	}
-	return res, errors.Join(errs...)
+	return outcomes
 }
 
 // sendOutcome is the result of one attempt at a claimed message.
@@ -308,7 +273,66 @@ func (d *Dispatcher) deliver(ctx context.Context, m *store.OutboxMessage) error 
 	return sender.Send(ctx, m.Message())
 }
 
-// recordFailure records a failed attempt: retried after the backoff, or given up for good.
+// record records the outcomes as they come until the channel is closed: a failed attempt at once
+// (recordFailure), sent messages in groups (recordSent), a group being recorded when it holds
+// recordGroup messages or its first message has waited recordWait. It returns what it recorded
+// and the errors of recording; an outcome that could not be recorded is not counted.
+func (d *Dispatcher) record(ctx context.Context, outcomes <-chan sendOutcome) (DispatchResult, []error) {
+	var res DispatchResult
+	var errs []error
+	var group []*store.OutboxMessage // sent, not yet recorded
+	var groupDue <-chan time.Time    // while group waits to be recorded
+	flush := func() {
+		if err := d.recordSent(ctx, group); err != nil {
+			errs = append(errs, err)
+		} else {
+			res.Sent += len(group)
+		}
+		group, groupDue = group[:0], nil
+	}
+	for {
+		select {
+		case <-groupDue:
+			flush()
+		case o, ok := <-outcomes:
+			switch {
+			case !ok:
+				flush()
+				return res, errs
+			case o.err == nil:
+				d.sent.WithLabelValues(string(o.m.Channel)).Inc()
+				group = append(group, o.m)
+				if len(group) >= recordGroup {
+					flush()
+				} else if len(group) == 1 {
+					groupDue = time.After(recordWait)
+				}
+			default:
+				if gaveUp, err := d.recordFailure(ctx, o.m, o.err); err != nil {
+					errs = append(errs, err)
+				} else {
+					res.Failed++
+					if gaveUp {
+						res.GaveUp++
+					}
+				}
+			}
+		}
+	}
+}
+
+// recordSent marks sent messages as sent, all in one statement.
+func (d *Dispatcher) recordSent(ctx context.Context, msgs []*store.OutboxMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	return d.store.MarkOutboxSentAll(markCtx, msgs)
+}
+
+// recordFailure records a failed attempt: retried after the backoff, or, after the configured
+// attempts, given up for good and logged as an error.
 func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, sendErr error) (gaveUp bool, err error) {
 	markCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -317,8 +341,18 @@ func (d *Dispatcher) recordFailure(ctx context.Context, m *store.OutboxMessage, 
 	gaveUp, err = d.store.MarkOutboxFailed(markCtx, m, sendErr)
 	if gaveUp {
 		d.gaveUp.WithLabelValues(channel).Inc()
-		slog.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
+		d.log.Error("outbox message failed for good", "message_id", m.MessageID, "kind", m.Kind,
 			"channel", m.Channel, "recipient", m.Recipient, "attempts", m.Attempts, "err", sendErr)
 	}
 	return gaveUp, err
+}
+
+// observeBacklog sets the backlog gauge to the outbox's pending and failed messages as of now.
+// When they cannot be counted the gauge keeps its last values: Dispatch's result does not
+// depend on them.
+func (d *Dispatcher) observeBacklog(ctx context.Context) {
+	if pending, failed, err := d.store.OutboxBacklog(ctx); err == nil {
+		d.backlog.WithLabelValues(string(store.OutboxPending)).Set(float64(pending))
+		d.backlog.WithLabelValues(string(store.OutboxFailed)).Set(float64(failed))
+	}
 }

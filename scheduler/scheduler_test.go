@@ -62,7 +62,7 @@ func newReplica(t *testing.T, db *store.DB, clock models.Clock, srv *smtptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	dispatcher, err := scheduler.NewDispatcher(stores, senders, 2, nil)
+	dispatcher, err := scheduler.NewDispatcher(stores, senders, 2, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +296,7 @@ func TestGiveUpIsVisibleInMetrics(t *testing.T) {
 	core := testenv.Core(db, clock)
 	reg := prometheus.NewRegistry()
 	failing := senderFunc(func(context.Context, notify.Message) error { return errors.New("550 no such user") })
-	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: failing}, 1, reg)
+	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: failing}, 1, reg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func deliver(t *testing.T, stores *app.Stores, srv *smtptest.Server) int {
 		t.Fatal(err)
 	}
 	defer sender.Close()
-	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, 4, nil)
+	d, err := scheduler.NewDispatcher(stores, map[notify.Channel]notify.Sender{notify.ChannelEmail: sender}, 4, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
