@@ -3,6 +3,7 @@ package incident
 import (
 	"cmp"
 	"context"
+	"dutydesk/config"
 	"dutydesk/models"
 	"dutydesk/models/directory"
 	"errors"
@@ -323,7 +324,7 @@ func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, befo
 			// The first report opens both initial deadlines and fulfils at once those its channel
 			// meets: they are written closed rather than opened and closed again.
 			for _, kind := range []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport} {
-				d, ok := s.incidentDeadline(inc, kind, inc.OccurredAt)
+				d, ok := incidentDeadline(s.opts.ReportRules, s.Location(), inc, kind, inc.OccurredAt)
 				if !ok {
 					continue
 				}
@@ -412,12 +413,12 @@ func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, befo
 		inc.Status = IncidentOpen
 	}
 	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
-		if d, ok := s.incidentDeadline(inc, models.DeadlineFollowUp, at); ok {
+		if d, ok := incidentDeadline(s.opts.ReportRules, s.Location(), inc, models.DeadlineFollowUp, at); ok {
 			pending = append(pending, d)
 		}
 	}
 	if r.Channel == ChannelWritten {
-		if d, ok := s.reportDeadline(inc, r, models.DeadlineSignature, now); ok {
+		if d, ok := reportDeadline(s.opts.ReportRules, s.Location(), inc, r, models.DeadlineSignature, now); ok {
 			pending = append(pending, d)
 		}
 	}
@@ -495,7 +496,7 @@ func (s *Store) rescheduleIncident(ctx context.Context, inc *Incident) error {
 // openIncidentDeadline opens a report deadline the school owes on the incident, counted from from,
 // and returns it (nil when the rules set none).
 func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind models.DeadlineKind, from time.Time) (*models.Deadline, error) {
-	d, ok := s.incidentDeadline(inc, kind, from)
+	d, ok := incidentDeadline(s.opts.ReportRules, s.Location(), inc, kind, from)
 	if !ok {
 		return nil, nil
 	}
@@ -506,9 +507,10 @@ func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind mo
 }
 
 // incidentDeadline returns, unwritten and open, the report deadline of kind the school owes on the
-// incident counted from from; ok is false when the rules set none.
-func (s *Store) incidentDeadline(inc *Incident, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.Location())
+// incident counted from from, by the rules (loc is the bureau's zone, for follow-ups due at a time
+// of day); ok is false when the rules set none.
+func incidentDeadline(rules config.ReportRules, loc *time.Location, inc *Incident, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
+	due, ok := NextDeadline(rules, inc.class(), kind, from, loc)
 	if !ok {
 		return models.Deadline{}, false
 	}
@@ -519,7 +521,7 @@ func (s *Store) incidentDeadline(inc *Incident, kind models.DeadlineKind, from t
 // openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
 // from, and returns it (nil when the rules set none).
 func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (*models.Deadline, error) {
-	d, ok := s.reportDeadline(inc, r, kind, from)
+	d, ok := reportDeadline(s.opts.ReportRules, s.Location(), inc, r, kind, from)
 	if !ok {
 		return nil, nil
 	}
@@ -530,9 +532,9 @@ func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report
 }
 
 // reportDeadline returns, unwritten and open, the deadline of kind the desk owes on a report
-// counted from from; ok is false when the rules set none.
-func (s *Store) reportDeadline(inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.Location())
+// counted from from, by the rules; ok is false when the rules set none.
+func reportDeadline(rules config.ReportRules, loc *time.Location, inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
+	due, ok := NextDeadline(rules, inc.class(), kind, from, loc)
 	if !ok {
 		return models.Deadline{}, false
 	}
