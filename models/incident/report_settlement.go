@@ -116,6 +116,14 @@ func planSettlement(rules config.ReportRules, loc *time.Location, f settlementFa
 	return pl.plan, nil
 }
 
+// applyTo sets the plan's outcome on the incident and the report it was planned for.
+func (p settlement) applyTo(inc *Incident, r *Report) {
+	submitted, lastReport := p.SubmittedAt, p.LastReportAt
+	r.Status, r.SubmittedAt, r.Number, r.Late = p.ReportStatus, &submitted, p.Number, p.Late
+	inc.Status, inc.ResolvedAt, inc.LastReportAt = p.IncidentStatus, p.ResolvedAt, &lastReport
+	inc.LateReports, inc.MissedReports = p.LateReports, p.MissedReports
+}
+
 // settlementPlanner builds one settlement; its methods are the steps of planSettlement.
 type settlementPlanner struct {
 	rules config.ReportRules
