@@ -3,6 +3,7 @@ package incident
 import (
 	"cmp"
 	"context"
+	"dutydesk/config"
 	"dutydesk/models"
 	"dutydesk/models/directory"
 	"errors"
@@ -66,11 +67,9 @@ func (s *Store) CreateIncident(ctx context.Context, actor *models.User, in Repor
 		action := "incident.draft"
 		if !in.Draft {
 			action = "incident.create"
-			opened, pending, err := tx.settleReport(ctx, inc, r, inc.class())
-			if err != nil {
+			if deadlines, err = tx.settleReport(ctx, inc, r, inc.class()); err != nil {
 				return err
 			}
-			deadlines = append(opened, pending...)
 		}
 		if err := tx.Insert(ctx, inc); err != nil {
 			return fmt.Errorf("create incident: %w", err)
@@ -274,11 +273,11 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *models.User, incidentID,
 // class if the report changed it; and opens what the report makes due. A late written report
 // must explain itself in late_reason. The caller saves inc.
 func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) error {
-	_, pending, err := s.settleReport(ctx, inc, r, before)
+	created, err := s.settleReport(ctx, inc, r, before)
 	if err != nil {
 		return err
 	}
-	if err := s.InsertDeadlines(ctx, pending); err != nil {
+	if err := s.InsertDeadlines(ctx, created); err != nil {
 		return err
 	}
 	if err := s.Conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
@@ -287,228 +286,109 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	return nil
 }
 
-// settleReport is submitReport but for writing r and the deadlines the report opens: it changes
-// inc, r and the incident's deadlines already written, and returns the deadlines it wrote open (as
-// it left them; not the follow-ups it records as missed on the way) and those still to write
-// (pending), whose subject ids are those of inc and r as they stand. The first report of an
-// incident reads and writes no row, so it may be settled before the incident is written.
-func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) (opened, pending []models.Deadline, err error) {
-	now := s.Now()
-	at := now // when the report reached the desk
+// settleReport is submitReport but for writing r and the deadlines the report creates: it reads
+// what planSettlement needs, plans, writes the plan's changes to the incident's deadlines already
+// written (closed, missed, moved), sets the plan's outcome on inc and r, and returns the
+// deadlines still to write, whose subject ids are those of inc and r as they stand. The first
+// report of an incident not yet written reads and writes no row, so it may be settled before the
+// incident is written.
+func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) (created []models.Deadline, err error) {
+	facts := settlementFacts{Incident: *inc, Before: before, Report: *r, Now: s.Now()}
+	facts.At = facts.Now
 	if r.ReceivedAt != nil {
-		at = *r.ReceivedAt
+		facts.At = *r.ReceivedAt
 	}
-	first := inc.LastReportAt == nil
-	r.SubmittedAt = &now
-	r.Status = ReportSubmitted
-	if r.Channel == ChannelPhone {
-		r.Status = ReportRecorded
-	}
-
-	var fulfilled []models.Deadline
-	open := func(d *models.Deadline, err error) error {
-		if d != nil {
-			opened = append(opened, *d)
-		}
-		return err
-	}
-	closeKind := func(kind models.DeadlineKind) ([]models.Deadline, error) {
-		ds, err := s.CloseDeadlines(ctx, kind, models.SubjectIncident, inc.ID, at)
-		fulfilled = append(fulfilled, ds...)
-		return ds, err
-	}
-	switch r.Kind {
-	case ReportInitial:
-		if first {
-			// The first report opens both initial deadlines and fulfils at once those its channel
-			// meets: they are written closed rather than opened and closed again.
-			for _, kind := range []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport} {
-				d, ok := s.incidentDeadline(inc, kind, inc.OccurredAt)
-				if !ok {
-					continue
-				}
-				if kind == models.DeadlineInitialReport || r.Channel == ChannelWritten {
-					done := at.UTC()
-					d.DoneAt, d.Late = &done, done.After(d.DueAt)
-					fulfilled = append(fulfilled, d)
-				}
-				pending = append(pending, d)
-			}
-		} else {
-			if _, err := closeKind(models.DeadlineInitialReport); err != nil {
-				return nil, nil, err
-			}
-			if r.Channel == ChannelWritten {
-				if _, err := closeKind(models.DeadlineWrittenReport); err != nil {
-					return nil, nil, err
-				}
-			}
-		}
-	case ReportFollowUp:
-		closed, err := closeKind(models.DeadlineFollowUp)
-		if err != nil {
-			return nil, nil, err
-		}
-		for _, d := range closed {
-			if err := s.missSkippedFollowUps(ctx, inc, before, d.DueAt, at); err != nil {
-				return nil, nil, err
-			}
-		}
-		var last int
-		err = s.Conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", inc.ID, ReportFollowUp).
-			Select("COALESCE(MAX(number), 0)").Scan(&last).Error
-		if err != nil {
-			return nil, nil, fmt.Errorf("number follow-up: %w", err)
-		}
-		r.Number = last + 1
-		if r.Resolved && inc.Status == IncidentOpen {
-			inc.Status, inc.ResolvedAt = IncidentResolved, &at
-			if err := open(s.openIncidentDeadline(ctx, inc, models.DeadlineFinalReport, at)); err != nil {
-				return nil, nil, err
-			}
-		}
-	case ReportFinal:
-		// The final report supersedes a pending follow-up: one already overdue was never filed (漏报).
-		if err := s.supersedeFollowUp(ctx, inc, before, at); err != nil {
-			return nil, nil, err
-		}
-		if inc.ResolvedAt == nil {
-			inc.ResolvedAt = &at
-			if err := open(s.openIncidentDeadline(ctx, inc, models.DeadlineFinalReport, at)); err != nil {
-				return nil, nil, err
-			}
-		}
-		if _, err := closeKind(models.DeadlineFinalReport); err != nil {
-			return nil, nil, err
-		}
-		inc.Status = IncidentResolved
-	}
-
-	// The report is late if its own deadline was: a written initial report that also stands in
-	// for a phone report never made leaves that lateness on the phone deadline only.
-	own := map[ReportKind]models.DeadlineKind{ReportInitial: models.DeadlineWrittenReport, ReportFollowUp: models.DeadlineFollowUp, ReportFinal: models.DeadlineFinalReport}[r.Kind]
-	if r.Channel == ChannelPhone {
-		own = models.DeadlineInitialReport
-	}
-	for _, d := range fulfilled {
-		if d.Kind == own && d.Late {
-			r.Late = true
+	if inc.ID != 0 {
+		if facts.Open, err = s.openIncidentDeadlines(ctx, inc.ID); err != nil {
+			return nil, err
 		}
 	}
-	if r.Late {
-		inc.LateReports++
-		if r.Channel == ChannelWritten && r.LateReason == "" {
-			return nil, nil, &models.Error{Code: models.EINVALID, Message: "已超过报送时限：迟报照常受理，但须填写迟报原因（late_reason）后提交",
-				Fields: map[string]string{"late_reason": "已超过报送时限，请说明迟报原因"}}
+	if r.Kind == ReportFollowUp {
+		if facts.LastFollowUp, err = s.lastFollowUpNumber(ctx, inc.ID); err != nil {
+			return nil, err
 		}
 	}
-
-	if inc.class() != before {
-		if err := s.rescheduleIncident(ctx, inc); err != nil {
-			return nil, nil, err
-		}
-	}
-	if inc.Status == IncidentDraft {
-		inc.Status = IncidentOpen
-	}
-	if inc.Status == IncidentOpen && (first || r.Kind == ReportFollowUp) {
-		if d, ok := s.incidentDeadline(inc, models.DeadlineFollowUp, at); ok {
-			pending = append(pending, d)
-		}
-	}
-	if r.Channel == ChannelWritten {
-		if d, ok := s.reportDeadline(inc, r, models.DeadlineSignature, now); ok {
-			pending = append(pending, d)
-		}
-	}
-	inc.LastReportAt = &at
-	// A deadline opened above and closed by this same report (the final report's) is left closed.
-	for i := range opened {
-		for _, d := range fulfilled {
-			if d.ID == opened[i].ID {
-				opened[i] = d
-			}
-		}
-	}
-	return opened, pending, nil
-}
-
-// supersedeFollowUp closes the pending follow-up of an incident whose final report arrived at at:
-// as missed (漏报) if it was already overdue, with every later follow-up that fell due before at;
-// otherwise as done by the final report.
-func (s *Store) supersedeFollowUp(ctx context.Context, inc *Incident, class IncidentClass, at time.Time) error {
-	var pending []models.Deadline
-	err := s.Conn(ctx).Where("kind = ? AND subject_type = ? AND subject_id = ? AND done_at IS NULL", models.DeadlineFollowUp, models.SubjectIncident, inc.ID).
-		Find(&pending).Error
+	plan, err := planSettlement(s.opts.ReportRules, s.Location(), facts)
 	if err != nil {
-		return fmt.Errorf("pending follow-up of incident %d: %w", inc.ID, err)
-	}
-	if len(pending) == 0 || !pending[0].DueAt.Before(at) {
-		_, err = s.CloseDeadlines(ctx, models.DeadlineFollowUp, models.SubjectIncident, inc.ID, at)
-		return err
-	}
-	missed, err := s.MissDeadlines(ctx, models.DeadlineFollowUp, models.SubjectIncident, inc.ID, at)
-	if err != nil {
-		return err
-	}
-	inc.MissedReports += len(missed)
-	return s.missSkippedFollowUps(ctx, inc, class, pending[0].DueAt, at)
-}
-
-// missSkippedFollowUps records as missed (漏报) each follow-up the rules of class made due after
-// due and before at: the school reported late for due, and not at all for those.
-func (s *Store) missSkippedFollowUps(ctx context.Context, inc *Incident, class IncidentClass, due, at time.Time) error {
-	rule := RuleFor(s.opts.ReportRules, class).FollowUp
-	for slot := FollowUpDue(rule, due, s.Location()); slot.Before(at); slot = FollowUpDue(rule, slot, s.Location()) {
-		err := s.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineFollowUp, SubjectType: models.SubjectIncident, SubjectID: inc.ID,
-			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[models.DeadlineFollowUp], DueAt: slot.UTC()})
-		if err != nil {
-			return err
-		}
-		missed, err := s.MissDeadlines(ctx, models.DeadlineFollowUp, models.SubjectIncident, inc.ID, at)
-		if err != nil {
-			return err
-		}
-		inc.MissedReports += len(missed)
-	}
-	return nil
-}
-
-// rescheduleIncident moves the incident's open report deadlines to what its current class requires.
-func (s *Store) rescheduleIncident(ctx context.Context, inc *Incident) error {
-	from := map[models.DeadlineKind]*time.Time{
-		models.DeadlineInitialReport: &inc.OccurredAt, models.DeadlineWrittenReport: &inc.OccurredAt,
-		models.DeadlineFollowUp: inc.LastReportAt, models.DeadlineFinalReport: inc.ResolvedAt,
-	}
-	for kind, start := range from {
-		if start == nil {
-			continue
-		}
-		due, _ := NextDeadline(s.opts.ReportRules, inc.class(), kind, *start, s.Location())
-		if err := s.RescheduleDeadlines(ctx, kind, models.SubjectIncident, inc.ID, due); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// openIncidentDeadline opens a report deadline the school owes on the incident, counted from from,
-// and returns it (nil when the rules set none).
-func (s *Store) openIncidentDeadline(ctx context.Context, inc *Incident, kind models.DeadlineKind, from time.Time) (*models.Deadline, error) {
-	d, ok := s.incidentDeadline(inc, kind, from)
-	if !ok {
-		return nil, nil
-	}
-	if err := s.OpenDeadline(ctx, &d); err != nil {
 		return nil, err
 	}
-	return &d, nil
+	if err := s.writeSettlement(ctx, plan); err != nil {
+		return nil, err
+	}
+	plan.applyTo(inc, r)
+	return plan.Created, nil
+}
+
+// openIncidentDeadlines returns the open deadlines the school owes on the incident, earliest due
+// first: those a report may close, miss or move.
+func (s *Store) openIncidentDeadlines(ctx context.Context, incidentID int64) ([]models.Deadline, error) {
+	var open []models.Deadline
+	err := s.Conn(ctx).Where("subject_type = ? AND subject_id = ? AND done_at IS NULL", models.SubjectIncident, incidentID).
+		Order("due_at, id").Find(&open).Error
+	if err != nil {
+		return nil, fmt.Errorf("open deadlines of incident %d: %w", incidentID, err)
+	}
+	return open, nil
+}
+
+// lastFollowUpNumber returns the highest number among the incident's follow-ups, 0 for none.
+func (s *Store) lastFollowUpNumber(ctx context.Context, incidentID int64) (int, error) {
+	var last int
+	err := s.Conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", incidentID, ReportFollowUp).
+		Select("COALESCE(MAX(number), 0)").Scan(&last).Error
+	if err != nil {
+		return 0, fmt.Errorf("number follow-up: %w", err)
+	}
+	return last, nil
+}
+
+// writeSettlement writes what the plan changes in deadlines already written: it closes, misses
+// and moves them. The store's helpers act on every open deadline of a kind, which is what the
+// plan does too (it was read in the same transaction, the incident locked), so one call per kind
+// writes them all.
+func (s *Store) writeSettlement(ctx context.Context, plan settlement) error {
+	for _, d := range firstOfEachKind(plan.Closed) {
+		if _, err := s.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
+			return err
+		}
+	}
+	for _, d := range firstOfEachKind(plan.Missed) {
+		if _, err := s.MissDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
+			return err
+		}
+	}
+	for _, d := range firstOfEachKind(plan.Moved) {
+		if err := s.RescheduleDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, d.DueAt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstOfEachKind returns the first of ds of each kind and subject, in their order.
+func firstOfEachKind(ds []models.Deadline) []models.Deadline {
+	type key struct {
+		kind        models.DeadlineKind
+		subjectType models.SubjectType
+		subjectID   int64
+	}
+	seen := map[key]bool{}
+	var first []models.Deadline
+	for _, d := range ds {
+		k := key{d.Kind, d.SubjectType, d.SubjectID}
+		if !seen[k] {
+			seen[k] = true
+			first = append(first, d)
+		}
+	}
+	return first
 }
 
 // incidentDeadline returns, unwritten and open, the report deadline of kind the school owes on the
-// incident counted from from; ok is false when the rules set none.
-func (s *Store) incidentDeadline(inc *Incident, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.Location())
+// incident counted from from, by the rules (loc is the bureau's zone, for follow-ups due at a time
+// of day); ok is false when the rules set none.
+func incidentDeadline(rules config.ReportRules, loc *time.Location, inc *Incident, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
+	due, ok := NextDeadline(rules, inc.class(), kind, from, loc)
 	if !ok {
 		return models.Deadline{}, false
 	}
@@ -519,7 +399,7 @@ func (s *Store) incidentDeadline(inc *Incident, kind models.DeadlineKind, from t
 // openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
 // from, and returns it (nil when the rules set none).
 func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (*models.Deadline, error) {
-	d, ok := s.reportDeadline(inc, r, kind, from)
+	d, ok := reportDeadline(s.opts.ReportRules, s.Location(), inc, r, kind, from)
 	if !ok {
 		return nil, nil
 	}
@@ -530,9 +410,9 @@ func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report
 }
 
 // reportDeadline returns, unwritten and open, the deadline of kind the desk owes on a report
-// counted from from; ok is false when the rules set none.
-func (s *Store) reportDeadline(inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
-	due, ok := NextDeadline(s.opts.ReportRules, inc.class(), kind, from, s.Location())
+// counted from from, by the rules; ok is false when the rules set none.
+func reportDeadline(rules config.ReportRules, loc *time.Location, inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (d models.Deadline, ok bool) {
+	due, ok := NextDeadline(rules, inc.class(), kind, from, loc)
 	if !ok {
 		return models.Deadline{}, false
 	}
