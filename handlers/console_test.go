@@ -360,6 +360,19 @@ func TestConsoleSchoolPages(t *testing.T) {
 			if _, page := cc.get(path); !strings.Contains(page, "报送终报") {
 				t.Fatal("a resolved incident does not offer the final report")
 			}
+			resp, _ = cc.post(path+"/reports", url.Values{"kind": {"final"}, "severity": {"4"}, "summary": {"学生溺水获救，已康复出院。"},
+				"cause": {"暑期私自下河游泳；学校已加强防溺水教育。"}, "reporter_name": {"张老师"}, "reporter_phone": {"13800000001"}})
+			if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != path {
+				t.Fatalf("final report: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+			}
+			// The final report closes the sequence: the page offers no further report, and the form
+			// behind the button says so rather than letting the school fill it in for a 409.
+			if _, page := cc.get(path); strings.Contains(page, "报送终报") || strings.Contains(page, "报送续报") {
+				t.Fatal("after the final report the incident still offers a report")
+			}
+			if resp, page := cc.get(path + "/report"); resp.StatusCode != http.StatusConflict || !strings.Contains(page, "该事件现在不接受新的报告") {
+				t.Fatalf("the report form after the final report: %d", resp.StatusCode)
+			}
 		})
 
 		t.Run("WrittenInitialAfterAPhoneReport", func(t *testing.T) {

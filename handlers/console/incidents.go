@@ -175,7 +175,7 @@ func (con *Console) showIncident(c *gin.Context, status int, v *view) {
 			p.OpenDeadline = append(p.OpenDeadline, dl)
 		}
 	}
-	p.NextKind = nextReportKind(d)
+	p.NextKind = incident.NextReport(d.Status, d.Reports)
 	for i := range d.Reports {
 		if d.Reports[i].Status == incident.ReportDraft {
 			p.Draft = &d.Reports[i]
@@ -246,24 +246,6 @@ func (con *Console) ReplyInstruction(c *gin.Context) {
 }
 
 
-// nextReportKind is the report a school files next on the incident: the written initial report
-// after the desk took one by phone, follow-ups while it is open, the final report once resolved;
-// "" when it takes none.
-func nextReportKind(d *incident.IncidentDetail) incident.ReportKind {
-	if d.Status != incident.IncidentOpen && d.Status != incident.IncidentResolved {
-		return ""
-	}
-	for _, r := range d.Reports {
-		if r.Kind == incident.ReportInitial && r.Channel == incident.ChannelWritten && r.Status != incident.ReportDraft {
-			if d.Status == incident.IncidentResolved {
-				return incident.ReportFinal
-			}
-			return incident.ReportFollowUp
-		}
-	}
-	return incident.ReportInitial
-}
-
 // reportForm is the data of the report form (a new incident, or a follow-up/final report).
 type reportForm struct {
 	Kind       incident.ReportKind
@@ -321,7 +303,7 @@ func (con *Console) showReportForm(c *gin.Context, status int, v *view) {
 			return
 		}
 		inc = &d.Incident
-		if kind = nextReportKind(d); kind == "" {
+		if kind = incident.NextReport(d.Status, d.Reports); kind == "" {
 			con.errorPage(c, models.Errorf(models.ECONFLICT, "该事件现在不接受新的报告"))
 			return
 		}

@@ -180,39 +180,13 @@ func (s *Store) FileReport(ctx context.Context, actor *models.User, incidentID i
 
 // checkFileable tells whether the incident takes a new report of kind. Errors: invalid, conflict.
 func (s *Store) checkFileable(ctx context.Context, inc *Incident, kind ReportKind) error {
-	switch kind {
-	case ReportInitial, ReportFollowUp, ReportFinal:
-	default:
-		return models.Problems{"kind": "报告类型须为 initial、follow_up 或 final"}.Err()
-	}
-	switch inc.Status {
-	case IncidentDraft:
-		return models.Errorf(models.ECONFLICT, "首报尚未提交，请先提交首报")
-	case IncidentClosed:
-		return models.Errorf(models.ECONFLICT, "事件已结案，不能再报送")
-	}
 	var reports []Report
-	if err := s.Conn(ctx).Where("incident_id = ?", inc.ID).Find(&reports).Error; err != nil {
-		return fmt.Errorf("reports of incident %d: %w", inc.ID, err)
-	}
-	var writtenInitial, submittedFinal bool
-	for _, r := range reports {
-		switch {
-		case r.Kind == ReportInitial && r.Channel == ChannelWritten:
-			writtenInitial = writtenInitial || r.Status != ReportDraft
-		case r.Kind == ReportFinal:
-			submittedFinal = submittedFinal || r.Status != ReportDraft
+	if inc.Status != IncidentDraft && inc.Status != IncidentClosed {
+		if err := s.Conn(ctx).Where("incident_id = ?", inc.ID).Find(&reports).Error; err != nil {
+			return fmt.Errorf("reports of incident %d: %w", inc.ID, err)
 		}
 	}
-	switch {
-	case submittedFinal:
-		return models.Errorf(models.ECONFLICT, "终报已提交，不能再报送")
-	case kind == ReportInitial && writtenInitial:
-		return models.Errorf(models.ECONFLICT, "本事件已有书面首报，请报送续报")
-	case kind != ReportInitial && !writtenInitial:
-		return models.Errorf(models.ECONFLICT, "请先提交书面首报")
-	}
-	return nil
+	return Fileable(inc.Status, reports, kind)
 }
 
 // UpdateDraft changes a draft report (and, for a draft initial report, the incident's facts) and,
