@@ -245,7 +245,6 @@ func (con *Console) ReplyInstruction(c *gin.Context) {
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已回复批示")
 }
 
-
 // reportForm is the data of the report form (a new incident, or a follow-up/final report).
 type reportForm struct {
 	Kind       incident.ReportKind
