@@ -92,6 +92,22 @@ var deadlineKindNames = map[DeadlineKind]string{
 	DeadlineSpotCheckReply: "查岗应答",
 }
 
+// deadlineLabels name the awaited actions of incident reporting within an incident's own
+// deadline labels ("东湖区第一小学溺水：续报"), where the incident is already said.
+var deadlineLabels = map[DeadlineKind]string{
+	DeadlineInitialReport: "电话首报", DeadlineWrittenReport: "书面首报", DeadlineFollowUp: "续报",
+	DeadlineFinalReport: "终报", DeadlineSignature: "签收", DeadlineForward: "上报", DeadlineInstruction: "答复批示",
+}
+
+// Label is the awaited action's short name within a deadline label that already names its
+// subject; Name where it has none.
+func (k DeadlineKind) Label() string {
+	if l, ok := deadlineLabels[k]; ok {
+		return l
+	}
+	return k.Name()
+}
+
 // Valid tells whether k is one of the awaited actions.
 func (k DeadlineKind) Valid() bool {
 	_, ok := deadlineKindNames[k]

@@ -14,11 +14,6 @@ import (
 	"gorm.io/gorm"
 )
 
-// deadlineNames say in Chinese what each awaited action of incident reporting is.
-var deadlineNames = map[models.DeadlineKind]string{
-	models.DeadlineInitialReport: "电话首报", models.DeadlineWrittenReport: "书面首报", models.DeadlineFollowUp: "续报",
-	models.DeadlineFinalReport: "终报", models.DeadlineSignature: "签收", models.DeadlineForward: "上报", models.DeadlineInstruction: "答复批示",
-}
 
 // canFile tells whether actor may file reports for the school.
 func canFile(actor *models.User, schoolID, districtID int64) bool {
@@ -367,7 +362,7 @@ func incidentDeadline(rules config.ReportRules, loc *time.Location, inc *Inciden
 		return models.Deadline{}, false
 	}
 	return models.Deadline{Kind: kind, SubjectType: models.SubjectIncident, SubjectID: inc.ID, SchoolID: &inc.SchoolID,
-		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind], DueAt: due.UTC()}, true
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + kind.Label(), DueAt: due.UTC()}, true
 }
 
 // openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
@@ -391,5 +386,5 @@ func reportDeadline(rules config.ReportRules, loc *time.Location, inc *Incident,
 		return models.Deadline{}, false
 	}
 	return models.Deadline{Kind: kind, SubjectType: models.SubjectReport, SubjectID: r.ID, SchoolID: &inc.SchoolID,
-		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[kind] + r.Title(), DueAt: due.UTC()}, true
+		DistrictID: &inc.DistrictID, Label: inc.Title + "：" + kind.Label() + r.Title(), DueAt: due.UTC()}, true
 }

@@ -74,7 +74,7 @@ func (s *Store) AddInstruction(ctx context.Context, actor *models.User, incident
 		}
 		due, _ := NextDeadline(tx.opts.ReportRules, inc.class(), models.DeadlineInstruction, ins.GivenAt, tx.Location())
 		err = tx.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineInstruction, SubjectType: models.SubjectInstruction, SubjectID: ins.ID,
-			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[models.DeadlineInstruction], DueAt: due.UTC()})
+			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + models.DeadlineInstruction.Label(), DueAt: due.UTC()})
 		if err != nil {
 			return err
 		}

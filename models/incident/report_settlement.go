@@ -225,7 +225,7 @@ func (pl *settlementPlanner) skip(due time.Time) {
 	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
 	for slot := FollowUpDue(rule, due, pl.loc); slot.Before(at); slot = FollowUpDue(rule, slot, pl.loc) {
 		d := models.Deadline{Kind: models.DeadlineFollowUp, SubjectType: models.SubjectIncident, SubjectID: inc.ID,
-			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + deadlineNames[models.DeadlineFollowUp], DueAt: slot.UTC()}
+			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + models.DeadlineFollowUp.Label(), DueAt: slot.UTC()}
 		pl.plan.Created = append(pl.plan.Created, missedAt(d, at))
 		pl.plan.MissedReports++
 	}
