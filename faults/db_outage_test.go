@@ -3,8 +3,6 @@ package faults_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -21,6 +19,8 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 )
 
 // outcome is one request's answer as the load generator saw it.

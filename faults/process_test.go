@@ -3,7 +3,6 @@ package faults_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -18,6 +17,7 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 var (

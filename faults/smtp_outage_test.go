@@ -2,8 +2,6 @@ package faults_test
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/store"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -12,6 +10,8 @@ import (
 
 	"dutydesk/internal/smtptest"
 	"dutydesk/internal/testenv"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 	"dutydesk/scheduler"
 )

@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"os"
@@ -16,6 +14,8 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // The callers of the access matrix: anonymous and one account per role.

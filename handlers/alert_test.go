@@ -1,9 +1,6 @@
 package handlers_test
 
 import (
-	"dutydesk/models/alert"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,6 +8,9 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 func TestAlertAPI(t *testing.T) {

@@ -1,14 +1,14 @@
 package handlers_test
 
 import (
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"net/http"
 	"testing"
 	"time"
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 func TestLoginMeLogout(t *testing.T) {

@@ -2,10 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/store"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -18,6 +14,10 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 )
 
 // The console in a real browser: headless Chromium against the real router over a real database.

@@ -2,11 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -23,6 +18,11 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 // consoleClient is a browser without JavaScript: it keeps cookies and does not follow redirects.

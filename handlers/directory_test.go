@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 func id(n int64) string { return models.FormatID(n) }

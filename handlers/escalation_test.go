@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/escalation"
-	"dutydesk/models/store"
 	"errors"
 	"net/http"
 	"net/url"
@@ -12,6 +10,8 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 

@@ -3,7 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,6 +19,7 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // jsonBodyRoutes are the routes that read a JSON body: every create and update of the API. The CAP

@@ -2,9 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/escalation"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"strings"
@@ -13,6 +10,9 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/escalation"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 func TestHandover(t *testing.T) {

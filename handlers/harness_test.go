@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/store"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -15,6 +13,8 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 )
 
 // harness is a real router over a real database, driven through HTTP.

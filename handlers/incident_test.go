@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"dutydesk/models/store"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // incidentBody is a complete initial report as a school sends it.

@@ -5,9 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"dutydesk/handlers/api"
-	"dutydesk/models"
-	"dutydesk/models/app"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -20,6 +17,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/models/app"
 )
 
 // withRequestID gives every request an id (the client's X-Request-ID if sane), echoes it in the

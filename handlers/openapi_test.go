@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/handlers/api"
-	"dutydesk/models/store"
 	"net/http"
 	"regexp"
 	"sort"
@@ -12,6 +10,9 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models/store"
 )
 
 // operationsRoutes are the routes outside /api/ that the document covers too.

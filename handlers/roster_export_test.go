@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"dutydesk/models/store"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 
 	"dutydesk/internal/testenv"
+	"dutydesk/models/store"
 )
 
 // TestRosterICS generates three days around the end of European summer time (25 Oct 2026) for a

@@ -2,10 +2,6 @@ package handlers_test
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -16,6 +12,10 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 // newZonedHarness is newHarness with the bureau in another time zone.

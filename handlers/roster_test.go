@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"slices"
@@ -16,6 +14,8 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 func TestRosterGenerationCoversNationalDay(t *testing.T) {

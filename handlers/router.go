@@ -4,12 +4,6 @@ package handlers
 
 import (
 	"context"
-	"dutydesk/config"
-	"dutydesk/handlers/api"
-	"dutydesk/handlers/console"
-	"dutydesk/models"
-	"dutydesk/models/app"
-	"dutydesk/models/roster"
 	"net/http"
 	"strings"
 
@@ -17,6 +11,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"dutydesk/config"
+	"dutydesk/handlers/api"
+	"dutydesk/handlers/console"
+	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/roster"
 )
 
 // Deps is what the router needs.

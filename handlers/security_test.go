@@ -3,8 +3,6 @@ package handlers_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"io"
 	"log/slog"
 	"mime/multipart"
@@ -18,6 +16,8 @@ import (
 	"dutydesk/handlers"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 func TestSecurityHeaders(t *testing.T) {

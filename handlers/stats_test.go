@@ -2,8 +2,6 @@ package handlers_test
 
 import (
 	"bytes"
-	"dutydesk/models/stats"
-	"dutydesk/models/store"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -18,6 +16,8 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/stats"
+	"dutydesk/models/store"
 )
 
 // lateIncidentWithMissedFollowUp files, through the API, an incident whose written initial

@@ -3,8 +3,6 @@ package scheduler
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -16,6 +14,8 @@ import (
 
 	"dutydesk/config"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
 )
 
 // The severe-weather jobs' names.

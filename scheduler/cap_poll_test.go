@@ -2,8 +2,6 @@ package scheduler_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/store"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +11,8 @@ import (
 	"time"
 
 	"dutydesk/internal/testenv"
+	"dutydesk/models/alert"
+	"dutydesk/models/store"
 	"dutydesk/scheduler"
 )
 

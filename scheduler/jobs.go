@@ -2,8 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +14,8 @@ import (
 
 	"dutydesk/config"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 

@@ -2,11 +2,12 @@ package scheduler
 
 import (
 	"context"
-	"dutydesk/models/store"
 	"fmt"
 	"hash/fnv"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models/store"
 )
 
 // Locker lets one replica at a time run a job: Do runs fn unless another holder has the job's

@@ -2,10 +2,6 @@ package scheduler_test
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -26,6 +22,10 @@ import (
 	"dutydesk/internal/smtptest"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 	"dutydesk/scheduler"
 )

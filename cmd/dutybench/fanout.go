@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"dutydesk/models/store"
 	"fmt"
 	"os"
 	"os/exec"
@@ -16,6 +15,7 @@ import (
 
 	"dutydesk/internal/smtptest"
 	"dutydesk/models"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 

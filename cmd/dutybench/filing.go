@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -28,6 +25,9 @@ import (
 	"dutydesk/config"
 	"dutydesk/handlers"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // filingSQL is the pgbench script: the statements one POST /api/v1/incidents executes (see

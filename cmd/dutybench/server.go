@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/store"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,6 +20,7 @@ import (
 	"time"
 
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // adminPassword is the password of the built-in admin account of every benchmark database.

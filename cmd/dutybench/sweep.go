@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/store"
 	"fmt"
 	"os"
 	"time"
 
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/store"
 )
 
 // benchSweep: the escalation sweep (models.Store.Sweep, in this process) over a large history of

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"dutydesk/models/store"
 	"fmt"
 	"io"
 	"os"
@@ -11,6 +10,7 @@ import (
 
 	"dutydesk/config"
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // backup writes a consistent copy of the SQLite database to path; the service may keep running.

@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +10,9 @@ import (
 
 	"dutydesk/config"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // TestBackupRestoreRoundTrip backs up the demo city, changes the database, restores the backup and

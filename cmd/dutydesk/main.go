@@ -4,14 +4,6 @@ package main
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/demo"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/incident"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,6 +22,14 @@ import (
 	"dutydesk/config"
 	"dutydesk/handlers"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/demo"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 	"dutydesk/scheduler"
 )
 

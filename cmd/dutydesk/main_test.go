@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/demo"
 	"encoding/json"
 	"io"
 	"net"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"dutydesk/models/demo"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }

@@ -1,13 +1,14 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/alert"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/alert"
 )
 
 func (a *API) ListAlerts(c *gin.Context) {

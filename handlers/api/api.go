@@ -4,12 +4,13 @@ package api
 
 import (
 	"context"
-	"dutydesk/config"
-	"dutydesk/models/app"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/config"
+	"dutydesk/models/app"
 )
 
 // API is the JSON API under /api/v1: one method per route, each binding the request, calling the

@@ -1,11 +1,12 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 func (a *API) ListAudit(c *gin.Context) {

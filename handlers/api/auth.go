@@ -1,13 +1,14 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/directory"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
 )
 
 type loginRequest struct {

@@ -1,10 +1,11 @@
 package api
 
 import (
-	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models/directory"
 )
 
 func (a *API) ListContacts(c *gin.Context) {

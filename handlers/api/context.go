@@ -1,10 +1,10 @@
 package api
 
 import (
+	"github.com/gin-gonic/gin"
+
 	"dutydesk/models"
 	"dutydesk/models/directory"
-
-	"github.com/gin-gonic/gin"
 )
 
 const (

@@ -1,10 +1,11 @@
 package api
 
 import (
-	"dutydesk/models/roster"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models/roster"
 )
 
 func (a *API) ListDutyLog(c *gin.Context) {

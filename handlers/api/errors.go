@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"dutydesk/models"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
 )
 
 // ErrorStatus is the one mapping from error code to HTTP status.

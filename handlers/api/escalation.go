@@ -1,11 +1,12 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/escalation"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/escalation"
 )
 
 // ListEscalations shows the escalation steps that fired: when, for which deadline, to whom.

@@ -1,11 +1,12 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/incident"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/incident"
 )
 
 // IncidentCategories answers the categories with their subtypes and the severities, for forms.

@@ -1,10 +1,11 @@
 package api
 
 import (
-	"dutydesk/models/alert"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models/alert"
 )
 
 func (a *API) AckLinkInfo(c *gin.Context) {

@@ -1,12 +1,13 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/store"
-	"dutydesk/notify"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // ListOutbox shows queued messages; ?status=failed lists those given up on.

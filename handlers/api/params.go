@@ -1,11 +1,12 @@
 package api
 
 import (
-	"dutydesk/models"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
 )
 
 // PathID reads a positive integer path parameter; a malformed id is simply not found.

@@ -1,13 +1,14 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/roster"
 )
 
 // queryRange reads the required ?from=&to= of roster reads: RFC 3339 times, or days (YYYY-MM-DD,

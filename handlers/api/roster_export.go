@@ -1,8 +1,6 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/roster"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,6 +11,9 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
+
+	"dutydesk/models"
+	"dutydesk/models/roster"
 )
 
 // feedPast and feedAhead bound what a subscribed calendar feed shows.

@@ -1,11 +1,12 @@
 package api
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/directory"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
 )
 
 func (a *API) ListSchools(c *gin.Context) {

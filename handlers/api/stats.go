@@ -2,8 +2,6 @@ package api
 
 import (
 	"bytes"
-	"dutydesk/models"
-	"dutydesk/models/stats"
 	"embed"
 	"encoding/csv"
 	"fmt"
@@ -15,6 +13,9 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/xuri/excelize/v2"
+
+	"dutydesk/models"
+	"dutydesk/models/stats"
 )
 
 //go:embed templates/stats_summary.html

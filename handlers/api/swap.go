@@ -2,11 +2,12 @@ package api
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/roster"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/roster"
 )
 
 func (a *API) ListSwaps(c *gin.Context) {

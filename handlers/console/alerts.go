@@ -1,13 +1,14 @@
 package console
 
 import (
-	"dutydesk/handlers/api"
-	"dutydesk/models"
-	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/models/alert"
 )
 
 var (

@@ -8,9 +8,6 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"dutydesk/handlers/api"
-	"dutydesk/models"
-	"dutydesk/web"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -24,6 +21,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/web"
 )
 
 const (

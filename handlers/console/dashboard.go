@@ -1,15 +1,16 @@
 package console
 
 import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
 	"dutydesk/handlers/api"
 	"dutydesk/models"
 	"dutydesk/models/alert"
 	"dutydesk/models/escalation"
 	"dutydesk/models/roster"
-	"net/http"
-	"time"
-
-	"github.com/gin-gonic/gin"
 )
 
 // dashboard is the desk's one screen: who is on duty now and next, what is awaited (with live

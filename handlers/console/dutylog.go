@@ -1,13 +1,14 @@
 package console
 
 import (
-	"dutydesk/handlers/api"
-	"dutydesk/models/roster"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models/roster"
 )
 
 // dutyLogPage is the page's data.

@@ -2,17 +2,18 @@ package console
 
 import (
 	"context"
-	"dutydesk/handlers/api"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/incident"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
 )
 
 // incidentRow is an incident in the list, with its school's name.

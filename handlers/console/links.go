@@ -1,13 +1,14 @@
 package console
 
 import (
-	"dutydesk/models"
-	"dutydesk/models/alert"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/models"
+	"dutydesk/models/alert"
 )
 
 func (con *Console) AckPage(c *gin.Context) {

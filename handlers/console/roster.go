@@ -2,16 +2,17 @@ package console
 
 import (
 	"context"
-	"dutydesk/handlers/api"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/models/roster"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"dutydesk/handlers/api"
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/roster"
 )
 
 // rosterMonth is the roster page's data.

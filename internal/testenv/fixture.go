@@ -2,11 +2,11 @@ package testenv
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
 	"testing"
 
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
 )
 
 // Password is the password of every fixture account.

@@ -6,10 +6,6 @@ package testenv
 import (
 	"context"
 	"crypto/rand"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"encoding/hex"
 	"net/url"
 	"os"
@@ -22,6 +18,10 @@ import (
 	"gorm.io/gorm/logger"
 
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // PostgresURLVar names the environment variable with the PostgreSQL test database URL.

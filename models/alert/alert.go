@@ -2,9 +2,6 @@ package alert
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"fmt"
 	"slices"
 	"sort"
@@ -13,6 +10,10 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm/clause"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // AlertStatus is where an alert stands in its lifecycle.

@@ -2,14 +2,15 @@ package alert
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // AckLink is what an acknowledgement link shows before and after confirming.

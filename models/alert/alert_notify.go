@@ -2,12 +2,13 @@ package alert
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/notify"
 	"fmt"
 	"strings"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/notify"
 )
 
 // regionSchool is a school of an alert's region with its contacts, as the fan-out needs them.

@@ -2,10 +2,11 @@ package alert
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // AlertProgress is how far the schools of a warning have confirmed it, as the console shows it:

@@ -1,11 +1,12 @@
 package alert
 
 import (
-	"dutydesk/models/directory"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"dutydesk/models/directory"
 )
 
 // AlertType is the hazard a warning is about.

@@ -2,10 +2,6 @@ package alert_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"fmt"
 	"regexp"
 	"strings"
@@ -15,6 +11,10 @@ import (
 	"dutydesk/internal/smtptest"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 	"dutydesk/scheduler"
 )

@@ -1,7 +1,6 @@
 package alert
 
 import (
-	"dutydesk/models"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"dutydesk/models"
 )
 
 // CAPAlert is a Common Alerting Protocol (CAP 1.1/1.2) message: the envelope and its info blocks.

@@ -3,13 +3,14 @@ package alert
 import (
 	"bytes"
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // CAPOptions say which CAP warnings concern the bureau.

@@ -1,13 +1,13 @@
 package alert_test
 
 import (
-	"dutydesk/models/alert"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"dutydesk/models"
+	"dutydesk/models/alert"
 )
 
 func readCAP(t *testing.T, name string) []byte {

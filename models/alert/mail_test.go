@@ -1,15 +1,14 @@
 package alert_test
 
 import (
+	"encoding/base64"
 	"io"
 	"mime"
 	"mime/multipart"
+	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"testing"
-
-	"encoding/base64"
-	"mime/quotedprintable"
 )
 
 // decodedBody returns the text/plain part of a received message, decoded.

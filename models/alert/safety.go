@@ -2,14 +2,15 @@ package alert
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
-	"dutydesk/notify"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // SafetyRound asks every school of an alert's region for a safety report (平安报) by DueAt.

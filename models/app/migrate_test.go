@@ -2,8 +2,6 @@ package app_test
 
 import (
 	"context"
-	"dutydesk/models/demo"
-	"dutydesk/models/store"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -12,6 +10,8 @@ import (
 	"dutydesk/internal/testenv"
 	"dutydesk/migrations"
 	"dutydesk/models"
+	"dutydesk/models/demo"
+	"dutydesk/models/store"
 )
 
 // TestMigrationsUpOnEmptyDatabase applies every migration to an empty database of each dialect

@@ -2,10 +2,11 @@ package demo
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/directory"
 	"fmt"
 	"math/rand/v2"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
 )
 
 // DemoPassword is the password of every demo staff account (not the admin's).

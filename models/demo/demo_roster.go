@@ -2,10 +2,11 @@ package demo
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/roster"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/roster"
 )
 
 // demoRosterDays is how many days of duty the demo roster covers, from yesterday on.

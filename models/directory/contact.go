@@ -2,12 +2,13 @@ package directory
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // Contact is a person at a school whom the desk reaches: principal (校长), safety officer (安全专干),

@@ -2,11 +2,12 @@ package directory
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"strings"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // District is a district or county education bureau (区县教育局) between the city bureau and schools.

@@ -5,12 +5,13 @@ import (
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
-	"dutydesk/models"
 	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"dutydesk/models"
 )
 
 // LinkPurpose is what a signed link lets its holder do; a token is good for one purpose only.

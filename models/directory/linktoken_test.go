@@ -1,13 +1,13 @@
 package directory_test
 
 import (
-	"dutydesk/models/directory"
 	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
 	"dutydesk/models"
+	"dutydesk/models/directory"
 )
 
 func TestLinkTokens(t *testing.T) {

@@ -2,10 +2,6 @@ package directory_test
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"fmt"
 	"slices"
 	"testing"
@@ -13,6 +9,10 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 // The answers the read cache keeps (sessions here, who is on duty in models/roster) as the

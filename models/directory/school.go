@@ -2,12 +2,13 @@ package directory
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // SchoolType is the kind of school.

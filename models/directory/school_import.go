@@ -3,7 +3,6 @@ package directory
 import (
 	"bytes"
 	"context"
-	"dutydesk/models"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -14,6 +13,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"dutydesk/models"
 )
 
 // The columns of a school import file, one row per contact; a school's rows repeat its details.

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"hash/crc32"
 	"io"
 	"log/slog"
@@ -17,6 +15,8 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 // FuzzImportFile reads arbitrary CSV and XLSX files and imports what they hold: nothing may panic,

@@ -3,9 +3,6 @@ package directory_test
 import (
 	"bytes"
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/store"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -15,6 +12,9 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/store"
 )
 
 const goodCSV = `区县,学校名称,学校类型,地址,统一社会信用代码,联系人,职务,邮箱,手机,主要联系人

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"dutydesk/models"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -13,6 +12,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // Session is a login: an opaque token whose SHA-256 is stored, so a leaked table yields no token.

@@ -3,9 +3,6 @@ package directory
 import (
 	"context"
 	"crypto/rand"
-	"dutydesk/config"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -15,6 +12,10 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 	"gorm.io/gorm"
+
+	"dutydesk/config"
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // UserInput creates a user or, with pointer fields left nil, updates some of its fields.

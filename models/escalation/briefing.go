@@ -2,11 +2,12 @@ package escalation
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/notify"
 	"fmt"
 	"net/mail"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/notify"
 )
 
 // startOfDay is midnight of t's day in loc.

@@ -2,9 +2,10 @@ package escalation
 
 import (
 	"context"
+	"fmt"
+
 	"dutydesk/models"
 	"dutydesk/models/store"
-	"fmt"
 )
 
 // OpenDeadlineItem is an open deadline as the console lists it, with the incident it concerns

@@ -2,9 +2,6 @@ package escalation
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
-	"dutydesk/notify"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +11,10 @@ import (
 	"time"
 
 	"gorm.io/gorm/clause"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // Escalation records one fired step of a deadline's ladder (design.md, mechanism 2): which step,

@@ -2,11 +2,12 @@ package escalation
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
+
+	"dutydesk/models"
 )
 
 // EscalationStep is one rung of a ladder: DelaySeconds after the deadline passed, notify Targets.

@@ -2,11 +2,6 @@ package escalation_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/store"
 	"errors"
 	"reflect"
 	"sort"
@@ -16,6 +11,11 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 

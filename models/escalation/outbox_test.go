@@ -2,11 +2,6 @@ package escalation_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/store"
 	"errors"
 	"slices"
 	"testing"
@@ -14,6 +9,11 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 

@@ -2,13 +2,14 @@ package incident
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // IncidentStatus is where an incident stands.

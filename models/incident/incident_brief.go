@@ -2,10 +2,11 @@ package incident
 
 import (
 	"context"
-	"dutydesk/models/store"
 	"fmt"
 	"strings"
 	"time"
+
+	"dutydesk/models/store"
 )
 
 // BriefLines is the daily brief's paragraph on incidents (escalation.Brief): those that occurred

@@ -1,13 +1,13 @@
 package incident_test
 
 import (
-	"dutydesk/models/incident"
-	"dutydesk/models/store"
 	"strings"
 	"testing"
 	"time"
 
 	"dutydesk/internal/testenv"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 )
 
 func TestDailyBriefListsYesterdaysIncidents(t *testing.T) {

@@ -3,17 +3,17 @@ package incident
 import (
 	"cmp"
 	"context"
-	"dutydesk/config"
-	"dutydesk/models"
-	"dutydesk/models/directory"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
 
 	"gorm.io/gorm"
-)
 
+	"dutydesk/config"
+	"dutydesk/models"
+	"dutydesk/models/directory"
+)
 
 // canFile tells whether actor may file reports for the school.
 func canFile(actor *models.User, schoolID, districtID int64) bool {

@@ -2,10 +2,6 @@ package incident_test
 
 import (
 	"context"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/store"
 	"fmt"
 	"testing"
 	"time"
@@ -13,6 +9,10 @@ import (
 	"dutydesk/config"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 )
 
 // incidentEnv is a Store over a fresh database with the fixture directory and a moved clock.

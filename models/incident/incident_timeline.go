@@ -2,10 +2,11 @@ package incident
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"sort"
 	"time"
+
+	"dutydesk/models"
 )
 
 // IncidentDetail is an incident with everything that happened to it.

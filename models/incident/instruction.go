@@ -2,11 +2,12 @@ package incident
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
 )
 
 // Instruction is a leader's instruction (批示) on an incident, which the school must answer.

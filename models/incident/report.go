@@ -1,13 +1,14 @@
 package incident
 
 import (
-	"dutydesk/models"
 	"encoding/json"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
 )
 
 // ReportKind is the place of a report in an incident's sequence.

@@ -2,11 +2,12 @@ package incident
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
 )
 
 // SignReport signs for (签收) a submitted report. The first signature on an incident gives it its

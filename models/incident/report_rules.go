@@ -1,10 +1,11 @@
 package incident
 
 import (
-	"dutydesk/config"
-	"dutydesk/models"
 	"slices"
 	"time"
+
+	"dutydesk/config"
+	"dutydesk/models"
 )
 
 // IncidentClass is what report rules look at: category, subtype, severity and the sensitive flag.

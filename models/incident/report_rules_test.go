@@ -1,7 +1,6 @@
 package incident_test
 
 import (
-	"dutydesk/models/incident"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"dutydesk/config"
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/incident"
 )
 
 func cst(month time.Month, day, hour, min, sec int) time.Time {

@@ -1,10 +1,11 @@
 package incident
 
 import (
-	"dutydesk/config"
-	"dutydesk/models"
 	"slices"
 	"time"
+
+	"dutydesk/config"
+	"dutydesk/models"
 )
 
 // settlementFacts are what submitting a report is decided from, all read before anything is

@@ -1,14 +1,15 @@
 package incident
 
 import (
-	"dutydesk/config"
-	"dutydesk/models"
 	"errors"
 	"fmt"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"dutydesk/config"
+	"dutydesk/models"
 )
 
 // shanghai is the bureau's zone. (internal/testenv has it too, but imports this package.)

@@ -1,10 +1,6 @@
 package incident_test
 
 import (
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/store"
 	"net/url"
 	"os"
 	"sort"
@@ -14,6 +10,10 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 )
 
 // secondHandle opens another connection pool on the same database as e, as a second replica would.

@@ -3,11 +3,12 @@ package roster
 import (
 	"context"
 	"crypto/rand"
-	"dutydesk/models"
-	"dutydesk/models/directory"
 	"encoding/base64"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/directory"
 )
 
 // CalendarFeed is a person's secret calendar subscription: whoever holds the token reads that

@@ -2,7 +2,6 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
 	"errors"
 	"fmt"
 	"strings"
@@ -10,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // DutyLogEntry is one line of the 值班日志: a call received, an instruction given, an event.

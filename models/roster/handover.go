@@ -2,12 +2,13 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // Handover is a 交接班 record: the outgoing officer's summary, notes and the open items at the

@@ -2,9 +2,10 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
 )
 
 // WatchHandovers opens, for every staffed shift that ended within the last day without a handover,

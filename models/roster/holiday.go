@@ -2,7 +2,6 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
 	"embed"
 	"encoding/json"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
 )
 
 // DayKind classifies a calendar day.

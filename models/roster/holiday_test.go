@@ -2,13 +2,13 @@ package roster_test
 
 import (
 	"context"
-	"dutydesk/models/roster"
-	"dutydesk/models/store"
 	"errors"
 	"testing"
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/roster"
+	"dutydesk/models/store"
 )
 
 func TestHolidayCalendar(t *testing.T) {

@@ -2,9 +2,6 @@ package roster
 
 import (
 	"context"
-	"dutydesk/config"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"sort"
 	"strings"
@@ -12,20 +9,11 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-)
 
-// Name is the duty role in Chinese.
-func (r DutyRole) Name() string {
-	switch r {
-	case DutyLeader:
-		return "带班领导"
-	case DutyOfficer:
-		return "值班员"
-	case DutyExtra:
-		return "加强值班员"
-	}
-	return string(r)
-}
+	"dutydesk/config"
+	"dutydesk/models"
+	"dutydesk/models/store"
+)
 
 // Options are the duty roster's settings (config.Config's roster knobs); the zero value means the defaults.
 type Options struct {
@@ -64,6 +52,19 @@ const (
 	DutyOfficer DutyRole = "officer" // 值班员: two per shift (双人双岗)
 	DutyExtra   DutyRole = "extra"   // an extra officer for enhanced duty (加强值班)
 )
+
+// Name is the duty role in Chinese.
+func (r DutyRole) Name() string {
+	switch r {
+	case DutyLeader:
+		return "带班领导"
+	case DutyOfficer:
+		return "值班员"
+	case DutyExtra:
+		return "加强值班员"
+	}
+	return string(r)
+}
 
 // Valid tells whether r is a known duty role.
 func (r DutyRole) Valid() bool { return r == DutyLeader || r == DutyOfficer || r == DutyExtra }

@@ -1,11 +1,11 @@
 package roster_test
 
 import (
-	"dutydesk/models/roster"
 	"testing"
 	"time"
 
 	"dutydesk/internal/testenv"
+	"dutydesk/models/roster"
 )
 
 // at is a wall-clock time in Shanghai in October 2026.

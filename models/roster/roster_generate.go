@@ -2,9 +2,10 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
 )
 
 // GenerateInput asks for the roster of a range of days, in the bureau's zone.

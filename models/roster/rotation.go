@@ -2,11 +2,12 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
 )
 
 // RotationRole names a rotation (轮值表): the ordered list of people who take one duty role in turn.

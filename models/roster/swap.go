@@ -2,13 +2,14 @@ package roster
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/store"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // SwapStatus is where a swap stands.

@@ -2,16 +2,17 @@ package stats
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/models/alert"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/roster"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
 )
 
 // StatsFilter chooses the period and, optionally, one district of the statistics.

@@ -2,10 +2,11 @@ package stats
 
 import (
 	"context"
-	"dutydesk/models/store"
 	"fmt"
 	"math"
 	"time"
+
+	"dutydesk/models/store"
 )
 
 // secondsBetween is an SQL expression for the whole seconds from earlier to later.

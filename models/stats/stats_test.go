@@ -2,14 +2,6 @@ package stats_test
 
 import (
 	"context"
-	"dutydesk/models/alert"
-	"dutydesk/models/app"
-	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
-	"dutydesk/models/incident"
-	"dutydesk/models/roster"
-	"dutydesk/models/stats"
-	"dutydesk/models/store"
 	"errors"
 	"reflect"
 	"strings"
@@ -18,6 +10,14 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/alert"
+	"dutydesk/models/app"
+	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
+	"dutydesk/models/roster"
+	"dutydesk/models/stats"
+	"dutydesk/models/store"
 )
 
 // statsYear is a year of duty written straight into the tables, with counts known by construction.

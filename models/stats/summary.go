@@ -2,11 +2,12 @@ package stats
 
 import (
 	"bytes"
-	"dutydesk/models/directory"
 	_ "embed"
 	"fmt"
 	"strconv"
 	"text/template"
+
+	"dutydesk/models/directory"
 )
 
 // summaryText holds the wording of the summary, so that changing a sentence means editing the

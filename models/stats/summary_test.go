@@ -1,13 +1,14 @@
 package stats_test
 
 import (
+	"reflect"
+	"testing"
+	"time"
+
 	"dutydesk/internal/testenv"
 	"dutydesk/models/alert"
 	"dutydesk/models/directory"
 	"dutydesk/models/stats"
-	"reflect"
-	"testing"
-	"time"
 )
 
 // TestSummaryBranches pins the prose of the summary where the seeded year does not reach: nothing

@@ -2,9 +2,10 @@ package store
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"time"
+
+	"dutydesk/models"
 )
 
 // AuditEntry records one mutation: who did what to which subject, when.

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"dutydesk/migrations"
-	"dutydesk/models"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -20,6 +18,9 @@ import (
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+
+	"dutydesk/migrations"
+	"dutydesk/models"
 )
 
 // Dialect names a supported database.

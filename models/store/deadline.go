@@ -2,11 +2,12 @@ package store
 
 import (
 	"context"
-	"dutydesk/models"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // OpenDeadline inserts an open deadline. Call it inside the transaction of the change that

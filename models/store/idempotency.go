@@ -2,12 +2,13 @@ package store
 
 import (
 	"context"
-	"dutydesk/models"
 	"errors"
 	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // IdempotencyKey remembers the answer to a creating request sent with an Idempotency-Key header,

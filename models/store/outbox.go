@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"dutydesk/models"
-	"dutydesk/notify"
 	"fmt"
 	"sort"
 	"strings"
@@ -11,6 +9,9 @@ import (
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+
+	"dutydesk/models"
+	"dutydesk/notify"
 )
 
 // OutboxStatus is where a queued message stands.

@@ -2,13 +2,14 @@ package store
 
 import (
 	"context"
-	"dutydesk/notify"
 	"fmt"
 	"iter"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm/clause"
+
+	"dutydesk/notify"
 )
 
 // EnqueueMessages queues many messages at once (an alert's fan-out to thousands of contacts),

@@ -2,9 +2,6 @@ package store_test
 
 import (
 	"context"
-	"dutydesk/models/directory"
-	"dutydesk/models/incident"
-	"dutydesk/models/store"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +13,9 @@ import (
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
+	"dutydesk/models/directory"
+	"dutydesk/models/incident"
+	"dutydesk/models/store"
 )
 
 // In a PostgreSQL transaction the Store reads a filing's school and writes incidents, reports,

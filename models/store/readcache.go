@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"dutydesk/models"
 	"errors"
 	"strings"
 	"sync"
@@ -12,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgxlisten"
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // cacheChannel is the PostgreSQL notification channel of migration 00013's triggers.

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"dutydesk/models"
 	"errors"
 	"fmt"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
+
+	"dutydesk/models"
 )
 
 // Options are the settings of the core Store; each domain package takes its own.
