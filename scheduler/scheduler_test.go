@@ -66,7 +66,7 @@ func newReplica(t *testing.T, db *store.DB, clock models.Clock, srv *smtptest.Se
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &replica{store: stores, dispatcher: dispatcher, sched: sched, reg: reg}
+	return &replica{store: stores, core: testenv.Core(db, clock), dispatcher: dispatcher, sched: sched, reg: reg}
 }
 
 // delivered returns, per recipient address, how many messages the server accepted; and fails the
