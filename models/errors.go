@@ -65,7 +65,7 @@ func Errorf(code ErrorCode, format string, args ...any) *Error {
 
 // ErrCode returns the code of the first *Error in err's chain, EINTERNAL for any other error,
 // and "" for nil. Database errors come as *Error too (not_found, conflict, unavailable): the
-// store translates them.
+// store translates what its statements return (store.Translate).
 func ErrCode(err error) ErrorCode {
 	var e *Error
 	switch {

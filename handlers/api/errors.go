@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dutydesk/models"
+	"dutydesk/models/store"
 )
 
 // ErrorStatus is the one mapping from error code to HTTP status.
@@ -56,6 +57,7 @@ func RespondError(c *gin.Context, err error) {
 // database errors among them: not found, conflict, unavailable) as it is, anything else logged
 // once and shown only as "internal error".
 func PublicError(c *gin.Context, err error) (*models.Error, int) {
+	err = store.Translate(err)
 	var e *models.Error
 	switch {
 	case !errors.As(err, &e):

@@ -8,6 +8,9 @@ import (
 	"dutydesk/models/alert"
 )
 
+// The routes behind the links in e-mails. They need no login: the signed token names the contact,
+// the school and the subject, and is good for one purpose until it expires.
+
 func (a *API) AckLinkInfo(c *gin.Context) {
 	info, _, err := a.Store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {

@@ -11,6 +11,9 @@ import (
 	"dutydesk/models/alert"
 )
 
+// The warning pages: the list, issuing with a preview of the message, one warning with its
+// acknowledgement per school and its safety-report summaries, updating and lifting.
+
 var (
 	alertTypeOptions = []option{
 		{string(alert.AlertRainstorm), alert.AlertRainstorm.Name()}, {string(alert.AlertTyphoon), alert.AlertTyphoon.Name()},

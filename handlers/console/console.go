@@ -27,6 +27,10 @@ import (
 	"dutydesk/web"
 )
 
+// The duty console: server-rendered pages over the same Store as the JSON API. A login sets an
+// opaque session token in an HttpOnly cookie; every POST carries a CSRF token derived from that
+// session with an HMAC, so it cannot be forged from another site.
+
 const (
 	sessionCookie = "dutydesk_session"
 	preCookie     = "dutydesk_pre" // random seed of the login form's CSRF token, before any session

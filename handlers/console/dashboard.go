@@ -10,6 +10,7 @@ import (
 	"dutydesk/models"
 	"dutydesk/models/alert"
 	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
 	"dutydesk/models/roster"
 )
 
@@ -17,7 +18,7 @@ import (
 // countdowns), the active warnings with their acknowledgement progress, and today's escalations.
 type dashboard struct {
 	Now, Next   *roster.OnDuty
-	Deadlines   []escalation.OpenDeadlineItem
+	Deadlines   []incident.OpenDeadlineItem
 	Alerts      []alertProgress
 	Escalations []escalation.EscalationRecord
 }
@@ -54,7 +55,7 @@ func (con *Console) Dashboard(c *gin.Context) {
 			return
 		}
 	}
-	if d.Deadlines, err = con.Store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
+	if d.Deadlines, err = con.Store.Incidents.OpenDeadlines(ctx, user, incident.OpenDeadlineFilter{IncidentsOnly: true, Limit: 100}); err != nil {
 		con.errorPage(c, err)
 		return
 	}

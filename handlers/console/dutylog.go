@@ -11,6 +11,9 @@ import (
 	"dutydesk/models/roster"
 )
 
+// The duty log and handover page (值班日志 / 交接班): today's entries with a form to add one, the
+// recent handovers with their open items, a form to hand over the current shift, and signing.
+
 // dutyLogPage is the page's data.
 type dutyLogPage struct {
 	Entries   []roster.DutyLogEntry

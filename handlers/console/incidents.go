@@ -12,9 +12,11 @@ import (
 	"dutydesk/handlers/api"
 	"dutydesk/models"
 	"dutydesk/models/directory"
-	"dutydesk/models/escalation"
 	"dutydesk/models/incident"
 )
+
+// Incident pages: the list (desk and schools alike, each within its scope), one incident with its
+// timeline and the desk's actions (sign, forward, instruct), and the schools' report forms.
 
 // incidentRow is an incident in the list, with its school's name.
 type incidentRow struct {
@@ -27,7 +29,7 @@ type incidentList struct {
 	Items     []incidentRow
 	Total     int64
 	Next      string // the query string of the next page, if any
-	Deadlines []escalation.OpenDeadlineItem
+	Deadlines []incident.OpenDeadlineItem
 	CanFile   bool
 	Statuses  []option
 	Category  []option
@@ -124,7 +126,7 @@ func (con *Console) Incidents(c *gin.Context) {
 		// A school sees what it owes (not what the desk owes) right above its incidents.
 		owed := []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp,
 			models.DeadlineFinalReport, models.DeadlineInstruction}
-		if list.Deadlines, err = con.Store.Escalation.OpenDeadlines(ctx, user, escalation.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
+		if list.Deadlines, err = con.Store.Incidents.OpenDeadlines(ctx, user, incident.OpenDeadlineFilter{Kinds: owed, IncidentsOnly: true}); err != nil {
 			con.errorPage(c, err)
 			return
 		}

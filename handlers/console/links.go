@@ -11,6 +11,9 @@ import (
 	"dutydesk/models/alert"
 )
 
+// The pages the e-mailed links open on a phone: /a/{token} confirms a warning, /s/{token} files a
+// 平安报. They need no login; the signed token is the credential.
+
 func (con *Console) AckPage(c *gin.Context) {
 	info, _, err := con.Store.Alerts.AckLinkInfo(c.Request.Context(), c.Param("token"))
 	if err != nil {

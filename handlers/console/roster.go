@@ -15,6 +15,9 @@ import (
 	"dutydesk/models/roster"
 )
 
+// The roster page: a month calendar of shifts, its gaps and conflicts, the swaps (调班) to act
+// on, and the exports.
+
 // rosterMonth is the roster page's data.
 type rosterMonth struct {
 	Month, Prev, Next string // YYYY-MM

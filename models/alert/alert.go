@@ -204,7 +204,7 @@ func (s *Store) checkAlertDistricts(ctx context.Context, ids []int64, p models.P
 		return nil
 	}
 	var n int64
-	if err := s.Conn(ctx).Model(&directory.District{}).Where("id IN ?", ids).Count(&n).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&directory.District{}).Where("id IN ?", ids).Count(&n).Error; err != nil {
 		return err
 	}
 	if int(n) != len(ids) {
@@ -226,12 +226,12 @@ func (s *Store) IssueAlert(ctx context.Context, actor *models.User, in AlertInpu
 
 func (s *Store) issueAlert(ctx context.Context, actor *models.User, in AlertInput, source string, drill bool) (*Alert, error) {
 	opts := s.opts
-	now := s.Now()
+	now := s.db.Now()
 	a := &Alert{Status: AlertActive, IssuedAt: now, Version: 1, Source: source, Drill: drill}
 	if actor.ID != 0 {
 		a.IssuedBy = &actor.ID
 	}
-	p := in.apply(a, opts.SuspensionRules, now, s.Location())
+	p := in.apply(a, opts.SuspensionRules, now, s.db.Location())
 	if err := s.checkAlertDistricts(ctx, a.DistrictIDs, p); err != nil {
 		return nil, err
 	}
@@ -239,7 +239,7 @@ func (s *Store) issueAlert(ctx context.Context, actor *models.User, in AlertInpu
 		return nil, err
 	}
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Create(a).Error; err != nil {
+		if err := tx.db.DB().Create(a).Error; err != nil {
 			return fmt.Errorf("create alert: %w", err)
 		}
 		if err := tx.saveAlertDistricts(a); err != nil {
@@ -257,7 +257,7 @@ func (s *Store) issueAlert(ctx context.Context, actor *models.User, in AlertInpu
 				return err
 			}
 		}
-		return tx.Audit(ctx, actor, "alert.issue", "alert", a.ID, fmt.Sprintf("%s %s, %d messages", a.Title(), a.regionSummary(), queued))
+		return tx.db.Audit(ctx, actor, "alert.issue", models.SubjectAlert, a.ID, fmt.Sprintf("%s %s, %d messages", a.Title(), a.regionSummary(), queued))
 	})
 	if err != nil {
 		return nil, err
@@ -273,11 +273,11 @@ func (a *Alert) regionSummary() string {
 }
 
 func (s *Store) saveAlertDistricts(a *Alert) error {
-	if err := s.DB().Where("alert_id = ?", a.ID).Delete(&AlertDistrict{}).Error; err != nil {
+	if err := s.db.DB().Where("alert_id = ?", a.ID).Delete(&AlertDistrict{}).Error; err != nil {
 		return fmt.Errorf("alert %d districts: %w", a.ID, err)
 	}
 	for _, d := range a.DistrictIDs {
-		if err := s.DB().Create(&AlertDistrict{AlertID: a.ID, DistrictID: d}).Error; err != nil {
+		if err := s.db.DB().Create(&AlertDistrict{AlertID: a.ID, DistrictID: d}).Error; err != nil {
 			return fmt.Errorf("alert %d districts: %w", a.ID, err)
 		}
 	}
@@ -286,8 +286,8 @@ func (s *Store) saveAlertDistricts(a *Alert) error {
 
 func (s *Store) addAlertEvent(a *Alert, action, summary string, actor *models.User, messages int) error {
 	e := AlertEvent{AlertID: a.ID, Version: a.Version, Action: action, Level: a.Level, Summary: summary,
-		Actor: actor.Username, At: s.Now(), Messages: messages}
-	if err := s.DB().Create(&e).Error; err != nil {
+		Actor: actor.Username, At: s.db.Now(), Messages: messages}
+	if err := s.db.DB().Create(&e).Error; err != nil {
 		return fmt.Errorf("alert %d event: %w", a.ID, err)
 	}
 	return nil
@@ -326,8 +326,8 @@ func (s *Store) updateAlert(ctx context.Context, actor *models.User, id int64, i
 		if in.Headline == nil && in.Level != nil && AlertLevel(*in.Level) != a.Level && a.Headline == "市教育局转发"+a.Title() {
 			a.Headline = ""
 		}
-		now := tx.Now()
-		p := in.apply(a, opts.SuspensionRules, now, tx.Location())
+		now := tx.db.Now()
+		p := in.apply(a, opts.SuspensionRules, now, tx.db.Location())
 		if err := tx.checkAlertDistricts(ctx, a.DistrictIDs, p); err != nil {
 			return err
 		}
@@ -335,7 +335,7 @@ func (s *Store) updateAlert(ctx context.Context, actor *models.User, id int64, i
 			return err
 		}
 		a.Version++
-		if err := tx.DB().Omit("IssuedAt", "CreatedAt").Save(a).Error; err != nil {
+		if err := tx.db.DB().Omit("IssuedAt", "CreatedAt").Save(a).Error; err != nil {
 			return fmt.Errorf("update alert %d: %w", id, err)
 		}
 		if err := tx.saveAlertDistricts(a); err != nil {
@@ -344,11 +344,11 @@ func (s *Store) updateAlert(ctx context.Context, actor *models.User, id int64, i
 		raised := a.Level.Rank() > before.Level.Rank()
 		if raised {
 			// A higher level must be confirmed afresh.
-			if err := tx.DB().Model(&AlertSchool{}).Where("alert_id = ?", a.ID).
+			if err := tx.db.DB().Model(&AlertSchool{}).Where("alert_id = ?", a.ID).
 				Updates(map[string]any{"acknowledged_at": nil, "ack_contact_id": nil, "ack_user_id": nil, "ack_by_name": ""}).Error; err != nil {
 				return fmt.Errorf("reset acknowledgements of alert %d: %w", a.ID, err)
 			}
-			if _, err := tx.MissDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.Now()); err != nil {
+			if _, err := tx.db.MissDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.db.Now()); err != nil {
 				return err
 			}
 		}
@@ -365,7 +365,7 @@ func (s *Store) updateAlert(ctx context.Context, actor *models.User, id int64, i
 				return err
 			}
 		}
-		return tx.Audit(ctx, actor, "alert.update", "alert", a.ID, summary)
+		return tx.db.Audit(ctx, actor, "alert.update", models.SubjectAlert, a.ID, summary)
 	})
 	if err != nil {
 		return nil, err
@@ -410,13 +410,13 @@ func (s *Store) liftAlert(ctx context.Context, actor *models.User, id int64, not
 		if a.Status != AlertActive {
 			return models.Errorf(models.ECONFLICT, "预警已解除")
 		}
-		now := tx.Now()
+		now := tx.db.Now()
 		a.Status, a.LiftedAt = AlertLifted, &now
 		a.Version++
-		if err := tx.DB().Model(a).Select("status", "lifted_at", "version", "updated_at").Updates(a).Error; err != nil {
+		if err := tx.db.DB().Model(a).Select("status", "lifted_at", "version", "updated_at").Updates(a).Error; err != nil {
 			return fmt.Errorf("lift alert %d: %w", id, err)
 		}
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.db.Now()); err != nil {
 			return err
 		}
 		queued, schools, err := tx.notifyAlert(ctx, a, "lifted", now)
@@ -435,7 +435,7 @@ func (s *Store) liftAlert(ctx context.Context, actor *models.User, id int64, not
 				return err
 			}
 		}
-		return tx.Audit(ctx, actor, "alert.lift", "alert", a.ID, summary)
+		return tx.db.Audit(ctx, actor, "alert.lift", models.SubjectAlert, a.ID, summary)
 	})
 	if err != nil {
 		return nil, err
@@ -456,14 +456,14 @@ func (s *Store) lockAlert(ctx context.Context, id int64) (*Alert, error) {
 
 func (s *Store) readAlert(ctx context.Context, id int64, forUpdate bool) (*Alert, error) {
 	var a Alert
-	q := s.Conn(ctx)
+	q := s.db.Conn(ctx)
 	if forUpdate {
 		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
 	}
 	if err := q.Take(&a, id).Error; err != nil {
 		return nil, models.NotFound("预警", err)
 	}
-	if err := s.Conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", id).Order("district_id").Pluck("district_id", &a.DistrictIDs).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", id).Order("district_id").Pluck("district_id", &a.DistrictIDs).Error; err != nil {
 		return nil, fmt.Errorf("alert %d districts: %w", id, err)
 	}
 	return &a, nil
@@ -489,7 +489,7 @@ func (s *Store) Alert(ctx context.Context, actor *models.User, id int64) (*Alert
 		return nil, models.Errorf(models.ENOTFOUND, "预警不存在")
 	}
 	d := &AlertDetail{Alert: *a}
-	if err := s.Conn(ctx).Where("alert_id = ?", id).Order("id").Find(&d.Events).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("alert_id = ?", id).Order("id").Find(&d.Events).Error; err != nil {
 		return nil, fmt.Errorf("alert %d events: %w", id, err)
 	}
 	return d, nil
@@ -506,7 +506,7 @@ func (s *Store) alertConcerns(ctx context.Context, actor *models.User, a *Alert)
 		return slices.Contains(a.DistrictIDs, *actor.DistrictID), nil
 	case actor.Role == models.RoleSchoolReporter && actor.SchoolID != nil:
 		var n int64
-		err := s.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ? AND school_id = ?", a.ID, *actor.SchoolID).Count(&n).Error
+		err := s.db.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ? AND school_id = ?", a.ID, *actor.SchoolID).Count(&n).Error
 		return n > 0, err
 	}
 	return false, nil
@@ -521,7 +521,7 @@ type AlertFilter struct {
 
 // Alerts lists the alerts actor may see, oldest first (by id), a page at a time.
 func (s *Store) Alerts(ctx context.Context, actor *models.User, f AlertFilter) ([]Alert, int64, error) {
-	q := s.Conn(ctx).Model(&Alert{})
+	q := s.db.Conn(ctx).Model(&Alert{})
 	if f.Status != "" {
 		q = q.Where("status = ?", f.Status)
 	}
@@ -549,7 +549,7 @@ func (s *Store) Alerts(ctx context.Context, actor *models.User, f AlertFilter) (
 		ids[i] = alerts[i].ID
 	}
 	var regions []AlertDistrict
-	if err := s.Conn(ctx).Where("alert_id IN ?", ids).Order("alert_id, district_id").Find(&regions).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("alert_id IN ?", ids).Order("alert_id, district_id").Find(&regions).Error; err != nil {
 		return nil, 0, fmt.Errorf("alert districts: %w", err)
 	}
 	index := make(map[int64]int, len(alerts))

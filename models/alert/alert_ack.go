@@ -34,11 +34,11 @@ func (s *Store) AckLinkInfo(ctx context.Context, token string) (*AckLink, *direc
 		return nil, nil, models.Errorf(models.ENOTFOUND, "链接无效或已失效")
 	}
 	var st AlertSchool
-	if err := s.Conn(ctx).Where("alert_id = ? AND school_id = ?", a.ID, claims.SchoolID).Take(&st).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("alert_id = ? AND school_id = ?", a.ID, claims.SchoolID).Take(&st).Error; err != nil {
 		return nil, nil, models.Errorf(models.ENOTFOUND, "链接无效或已失效")
 	}
 	var school directory.School
-	if err := s.Conn(ctx).Select("id", "name").Take(&school, claims.SchoolID).Error; err != nil {
+	if err := s.db.Conn(ctx).Select("id", "name").Take(&school, claims.SchoolID).Error; err != nil {
 		return nil, nil, err
 	}
 	return &AckLink{Alert: a, School: school.Name, Contact: c.Name, AcknowledgedAt: st.AcknowledgedAt, AckByName: st.AckByName}, c, nil
@@ -83,7 +83,7 @@ func (s *Store) AcknowledgeAlert(ctx context.Context, actor *models.User, alertI
 		return nil, err
 	}
 	var st AlertSchool
-	if err := s.Conn(ctx).Where("alert_id = ? AND school_id = ?", alertID, schoolID).Take(&st).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("alert_id = ? AND school_id = ?", alertID, schoolID).Take(&st).Error; err != nil {
 		return nil, err
 	}
 	return &st, nil
@@ -94,7 +94,7 @@ func (s *Store) AcknowledgeAlert(ctx context.Context, actor *models.User, alertI
 func (s *Store) acknowledge(ctx context.Context, actor *models.User, a *Alert, schoolID int64, contactID, userID *int64, name string) error {
 	return s.transact(ctx, func(tx *Store) error {
 		var st AlertSchool
-		if err := tx.DB().Where("alert_id = ? AND school_id = ?", a.ID, schoolID).Take(&st).Error; err != nil {
+		if err := tx.db.DB().Where("alert_id = ? AND school_id = ?", a.ID, schoolID).Take(&st).Error; err != nil {
 			if errors.Is(err, gorm.ErrRecordNotFound) {
 				return models.Errorf(models.ENOTFOUND, "该学校不在预警范围内")
 			}
@@ -103,8 +103,8 @@ func (s *Store) acknowledge(ctx context.Context, actor *models.User, a *Alert, s
 		if st.AcknowledgedAt != nil {
 			return nil
 		}
-		now := tx.Now()
-		res := tx.DB().Model(&AlertSchool{}).Where("id = ? AND acknowledged_at IS NULL", st.ID).
+		now := tx.db.Now()
+		res := tx.db.DB().Model(&AlertSchool{}).Where("id = ? AND acknowledged_at IS NULL", st.ID).
 			Updates(map[string]any{"acknowledged_at": now, "ack_contact_id": contactID, "ack_user_id": userID, "ack_by_name": name})
 		if res.Error != nil {
 			return fmt.Errorf("acknowledge alert %d school %d: %w", a.ID, schoolID, res.Error)
@@ -113,15 +113,15 @@ func (s *Store) acknowledge(ctx context.Context, actor *models.User, a *Alert, s
 			return nil // a concurrent confirmation got there first
 		}
 		var open int64
-		if err := tx.DB().Model(&AlertSchool{}).Where("alert_id = ? AND acknowledged_at IS NULL", a.ID).Count(&open).Error; err != nil {
+		if err := tx.db.DB().Model(&AlertSchool{}).Where("alert_id = ? AND acknowledged_at IS NULL", a.ID).Count(&open).Error; err != nil {
 			return err
 		}
 		if open == 0 {
-			if _, err := tx.CloseDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.Now()); err != nil {
+			if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID, tx.db.Now()); err != nil {
 				return err
 			}
 		}
-		return tx.Audit(ctx, actor, "alert.acknowledge", "alert", a.ID, fmt.Sprintf("school %d by %s", schoolID, name))
+		return tx.db.Audit(ctx, actor, "alert.acknowledge", models.SubjectAlert, a.ID, fmt.Sprintf("school %d by %s", schoolID, name))
 	})
 }
 
@@ -165,7 +165,7 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 		AlertSchool
 		Name string
 	}
-	q := s.Conn(ctx).Table("alert_schools").Select("alert_schools.*, schools.name").
+	q := s.db.Conn(ctx).Table("alert_schools").Select("alert_schools.*, schools.name").
 		Joins("JOIN schools ON schools.id = alert_schools.school_id").
 		Where("alert_schools.alert_id = ?", alertID).Order("alert_schools.school_id")
 	if err := store.ScopeSchools(actor, q, "alert_schools.school_id", "alert_schools.district_id").Scan(&rows).Error; err != nil {
@@ -196,7 +196,7 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 		SentAt    *time.Time
 		LastError string
 	}
-	err := s.Conn(ctx).Table("outbox_messages o").Select("o.recipient, o.status, o.sent_at, o.last_error").
+	err := s.db.Conn(ctx).Table("outbox_messages o").Select("o.recipient, o.status, o.sent_at, o.last_error").
 		Joins(`JOIN (SELECT MAX(id) AS id FROM outbox_messages WHERE subject_type = 'alert' AND subject_id = ? AND channel = 'email'
 			GROUP BY recipient) latest ON latest.id = o.id`, alertID).Scan(&latest).Error
 	if err != nil {
@@ -207,7 +207,7 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 		byAddress[l.Recipient] = i
 	}
 	var contacts []directory.Contact
-	if err := s.Conn(ctx).Where("school_id IN ?", schoolIDs).Order("school_id, id").Find(&contacts).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("school_id IN ?", schoolIDs).Order("school_id, id").Find(&contacts).Error; err != nil {
 		return nil, fmt.Errorf("alert %d contacts: %w", alertID, err)
 	}
 	for _, c := range contacts {

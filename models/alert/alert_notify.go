@@ -19,7 +19,7 @@ type regionSchool struct {
 
 // regionSchools returns every school in the alert's region with its contacts.
 func (s *Store) regionSchools(ctx context.Context, a *Alert) ([]regionSchool, error) {
-	q := s.Conn(ctx).Table("schools").Select("schools.*, districts.name AS district_name").
+	q := s.db.Conn(ctx).Table("schools").Select("schools.*, districts.name AS district_name").
 		Joins("JOIN districts ON districts.id = schools.district_id").Order("schools.id")
 	if !a.WholeCity {
 		q = q.Where("schools.district_id IN ?", a.DistrictIDs)
@@ -33,7 +33,7 @@ func (s *Store) regionSchools(ctx context.Context, a *Alert) ([]regionSchool, er
 		byID[schools[i].ID] = &schools[i]
 	}
 	var contacts []directory.Contact
-	cq := s.Conn(ctx).Order("school_id, is_primary DESC, id")
+	cq := s.db.Conn(ctx).Order("school_id, is_primary DESC, id")
 	if !a.WholeCity {
 		cq = cq.Where("school_id IN (SELECT id FROM schools WHERE district_id IN ?)", a.DistrictIDs)
 	}
@@ -54,7 +54,7 @@ func (s *Store) regionName(ctx context.Context, a *Alert) (string, error) {
 		return "全市", nil
 	}
 	var names []string
-	if err := s.Conn(ctx).Model(&directory.District{}).Where("id IN ?", a.DistrictIDs).Order("code").Pluck("name", &names).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&directory.District{}).Where("id IN ?", a.DistrictIDs).Order("code").Pluck("name", &names).Error; err != nil {
 		return "", err
 	}
 	return strings.Join(names, "、"), nil
@@ -75,13 +75,13 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 		if err := s.ensureAlertSchools(ctx, a, schools, now); err != nil {
 			return 0, nil, err
 		}
-		open, err := s.HasOpenDeadline(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID)
+		open, err := s.db.HasOpenDeadline(ctx, models.DeadlineAlertAck, models.SubjectAlert, a.ID)
 		if err != nil {
 			return 0, nil, err
 		}
 		if !open && !a.Drill {
 			d := &models.Deadline{Kind: models.DeadlineAlertAck, SubjectType: models.SubjectAlert, SubjectID: a.ID, Label: a.Title() + "（" + a.Headline + "）", DueAt: now.Add(opts.AckDue)}
-			if err := s.OpenDeadline(ctx, d); err != nil {
+			if err := s.db.OpenDeadline(ctx, d); err != nil {
 				return 0, nil, err
 			}
 		}
@@ -97,7 +97,7 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 	if err != nil {
 		return 0, nil, err
 	}
-	loc := s.Location()
+	loc := s.db.Location()
 	ackBy := now.Add(opts.AckDue)
 	// Rendered as they are queued, so the fan-out holds a few of its messages at a time, not all;
 	// the renderer runs the templates once for the whole alert and fills in each contact.
@@ -132,7 +132,7 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 			}
 		}
 	}
-	queued, err := s.EnqueueSeq(ctx, msgs)
+	queued, err := s.db.EnqueueSeq(ctx, msgs)
 	return queued, schools, err
 }
 
@@ -144,7 +144,7 @@ func (s *Store) link(path string, c directory.LinkClaims) string {
 // ensureAlertSchools adds the region's schools that the alert does not track yet.
 func (s *Store) ensureAlertSchools(ctx context.Context, a *Alert, schools []regionSchool, now time.Time) error {
 	var known []int64
-	if err := s.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ?", a.ID).Pluck("school_id", &known).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ?", a.ID).Pluck("school_id", &known).Error; err != nil {
 		return err
 	}
 	have := make(map[int64]bool, len(known))
@@ -160,7 +160,7 @@ func (s *Store) ensureAlertSchools(ctx context.Context, a *Alert, schools []regi
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := s.Conn(ctx).CreateInBatches(rows, 500).Error; err != nil {
+	if err := s.db.Conn(ctx).CreateInBatches(rows, 500).Error; err != nil {
 		return fmt.Errorf("alert %d schools: %w", a.ID, err)
 	}
 	return nil
@@ -168,7 +168,7 @@ func (s *Store) ensureAlertSchools(ctx context.Context, a *Alert, schools []regi
 
 func (s *Store) acknowledgedSchools(ctx context.Context, alertID int64) (map[int64]bool, error) {
 	var ids []int64
-	if err := s.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ? AND acknowledged_at IS NOT NULL", alertID).Pluck("school_id", &ids).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&AlertSchool{}).Where("alert_id = ? AND acknowledged_at IS NOT NULL", alertID).Pluck("school_id", &ids).Error; err != nil {
 		return nil, err
 	}
 	m := make(map[int64]bool, len(ids))

@@ -34,7 +34,7 @@ func (s *Store) AlertProgress(ctx context.Context, actor *models.User, alertID i
 	if _, err := s.Alert(ctx, actor, alertID); err != nil {
 		return nil, err
 	}
-	q := s.Conn(ctx).Table("alert_schools").
+	q := s.db.Conn(ctx).Table("alert_schools").
 		Select("alert_schools.school_id, schools.name AS school, alert_schools.district_id, alert_schools.acknowledged_at, alert_schools.ack_by_name").
 		Joins("JOIN schools ON schools.id = alert_schools.school_id").
 		Where("alert_schools.alert_id = ?", alertID).

@@ -178,5 +178,5 @@ func DefaultInstructions(rules []SuspensionRule, t AlertType, l AlertLevel, issu
 
 // AlertInstructions are the instructions a warning of type t and level l would carry if issued now.
 func (s *Store) AlertInstructions(t AlertType, l AlertLevel) string {
-	return DefaultInstructions(s.opts.SuspensionRules, t, l, s.Now().In(s.Location()))
+	return DefaultInstructions(s.opts.SuspensionRules, t, l, s.db.Now().In(s.db.Location()))
 }

@@ -60,7 +60,7 @@ func (s *Store) IngestCAP(ctx context.Context, actor *models.User, raw []byte) (
 	var res *CAPResult
 	err = s.transact(ctx, func(tx *Store) error {
 		var seen CAPMessage
-		if err := tx.DB().Where("cap_key = ?", key).Limit(1).Find(&seen).Error; err != nil {
+		if err := tx.db.DB().Where("cap_key = ?", key).Limit(1).Find(&seen).Error; err != nil {
 			return err
 		}
 		if seen.ID != 0 {
@@ -73,11 +73,11 @@ func (s *Store) IngestCAP(ctx context.Context, actor *models.User, raw []byte) (
 		if res, err = tx.applyCAP(ctx, actor, msg); err != nil {
 			return err
 		}
-		rec := CAPMessage{CAPKey: key, MsgType: msg.MsgType, Action: res.Action, Reason: res.Reason, ReceivedAt: tx.Now()}
+		rec := CAPMessage{CAPKey: key, MsgType: msg.MsgType, Action: res.Action, Reason: res.Reason, ReceivedAt: tx.db.Now()}
 		if res.AlertID != 0 {
 			rec.AlertID = &res.AlertID
 		}
-		if err := tx.DB().Create(&rec).Error; err != nil {
+		if err := tx.db.DB().Create(&rec).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return models.Errorf(models.ECONFLICT, "该 CAP 消息正在处理中")
 			}
@@ -149,7 +149,7 @@ func (s *Store) applyCAP(ctx context.Context, actor *models.User, msg *CAPAlert)
 	}
 	in := AlertInput{Level: strPtr(string(level)), WholeCity: &whole, DistrictIDs: &districts, Headline: strPtr(strings.TrimSpace(info.Headline))}
 	if text := strings.Join(nonEmpty(info.Description, info.Instruction), "\n"); text != "" {
-		defaults := DefaultInstructions(s.opts.SuspensionRules, typ, level, msg.Sent.In(s.Location()))
+		defaults := DefaultInstructions(s.opts.SuspensionRules, typ, level, msg.Sent.In(s.db.Location()))
 		in.Instructions = strPtr(defaults + "\n\n气象部门发布内容：" + models.Truncate(text, 3000))
 	}
 	if target != nil {
@@ -176,7 +176,7 @@ func (s *Store) referencedAlert(ctx context.Context, msg *CAPAlert) (*Alert, err
 	refs := msg.ReferenceList()
 	for i := len(refs) - 1; i >= 0; i-- {
 		var rec CAPMessage
-		if err := s.Conn(ctx).Where("cap_key = ? AND alert_id IS NOT NULL", refs[i].Sender+","+refs[i].Identifier).Limit(1).Find(&rec).Error; err != nil {
+		if err := s.db.Conn(ctx).Where("cap_key = ? AND alert_id IS NOT NULL", refs[i].Sender+","+refs[i].Identifier).Limit(1).Find(&rec).Error; err != nil {
 			return nil, err
 		}
 		if rec.ID != 0 {

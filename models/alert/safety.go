@@ -95,20 +95,20 @@ func (in SafetyReportInput) validate() models.Problems {
 func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now time.Time, schools []regionSchool) (*SafetyRound, error) {
 	opts := s.opts
 	var n int64
-	if err := s.Conn(ctx).Model(&SafetyRound{}).Where("alert_id = ? AND label = ?", a.ID, label).Count(&n).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&SafetyRound{}).Where("alert_id = ? AND label = ?", a.ID, label).Count(&n).Error; err != nil {
 		return nil, err
 	}
 	if n > 0 {
 		return nil, nil
 	}
 	r := &SafetyRound{AlertID: a.ID, Label: label, OpenedAt: now, DueAt: now.Add(opts.SafetyDue)}
-	if err := s.Conn(ctx).Create(r).Error; err != nil {
+	if err := s.db.Conn(ctx).Create(r).Error; err != nil {
 		if store.IsUniqueViolation(err) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("open safety round: %w", err)
 	}
-	if err := s.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineSafetyReport, SubjectType: models.SubjectSafetyRound, SubjectID: r.ID,
+	if err := s.db.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineSafetyReport, SubjectType: models.SubjectSafetyRound, SubjectID: r.ID,
 		Label: a.Title() + " 平安报（" + label + "）", DueAt: r.DueAt}); err != nil {
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 			return nil, err
 		}
 	}
-	loc := s.Location()
+	loc := s.db.Location()
 	// Rendered as they are queued, so the round holds a few of its requests at a time, not all.
 	msgs := func(yield func(notify.Message, error) bool) {
 		for _, sc := range schools {
@@ -142,7 +142,7 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 			}
 		}
 	}
-	if _, err := s.EnqueueSeq(ctx, msgs); err != nil {
+	if _, err := s.db.EnqueueSeq(ctx, msgs); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -154,12 +154,12 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 func (s *Store) OpenScheduledSafetyRounds(ctx context.Context, now time.Time) (int, error) {
 	opts := s.opts
 	var alerts []Alert
-	if err := s.Conn(ctx).Where("status = ? AND drill = ? AND level IN ?", AlertActive, false, []AlertLevel{LevelOrange, LevelRed}).Find(&alerts).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("status = ? AND drill = ? AND level IN ?", AlertActive, false, []AlertLevel{LevelOrange, LevelRed}).Find(&alerts).Error; err != nil {
 		return 0, fmt.Errorf("alerts needing safety rounds: %w", err)
 	}
 	opened := 0
 	for i := range alerts {
-		slot, ok := latestSlot(opts.SafetyTimes, now.In(s.Location()))
+		slot, ok := latestSlot(opts.SafetyTimes, now.In(s.db.Location()))
 		if !ok || !slot.After(alerts[i].IssuedAt) {
 			continue
 		}
@@ -219,7 +219,7 @@ func (s *Store) SafetyLinkInfo(ctx context.Context, token string) (*SafetyLink, 
 
 func (s *Store) safetyLink(ctx context.Context, roundID, schoolID int64) (*SafetyLink, error) {
 	var r SafetyRound
-	if err := s.Conn(ctx).Take(&r, roundID).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&r, roundID).Error; err != nil {
 		return nil, models.Errorf(models.ENOTFOUND, "链接无效或已失效")
 	}
 	a, err := s.loadAlert(ctx, r.AlertID)
@@ -227,12 +227,12 @@ func (s *Store) safetyLink(ctx context.Context, roundID, schoolID int64) (*Safet
 		return nil, err
 	}
 	var school directory.School
-	if err := s.Conn(ctx).Select("id", "name").Take(&school, schoolID).Error; err != nil {
+	if err := s.db.Conn(ctx).Select("id", "name").Take(&school, schoolID).Error; err != nil {
 		return nil, models.NotFound("学校", err)
 	}
 	info := &SafetyLink{Round: &r, Alert: a, School: school.Name}
 	var rep SafetyReport
-	if err := s.Conn(ctx).Where("round_id = ? AND school_id = ?", roundID, schoolID).Limit(1).Find(&rep).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("round_id = ? AND school_id = ?", roundID, schoolID).Limit(1).Find(&rep).Error; err != nil {
 		return nil, err
 	}
 	if rep.ID != 0 {
@@ -279,15 +279,15 @@ func (s *Store) fileSafetyReport(ctx context.Context, actor *models.User, roundI
 	var rep SafetyReport
 	err := s.transact(ctx, func(tx *Store) error {
 		var r SafetyRound
-		if err := tx.DB().Take(&r, roundID).Error; err != nil {
+		if err := tx.db.DB().Take(&r, roundID).Error; err != nil {
 			return models.NotFound("平安报轮次", err)
 		}
 		var st AlertSchool
-		if err := tx.DB().Where("alert_id = ? AND school_id = ?", r.AlertID, schoolID).Take(&st).Error; err != nil {
+		if err := tx.db.DB().Where("alert_id = ? AND school_id = ?", r.AlertID, schoolID).Take(&st).Error; err != nil {
 			return models.Errorf(models.ENOTFOUND, "该学校不在预警范围内")
 		}
-		now := tx.Now()
-		if err := tx.DB().Where("round_id = ? AND school_id = ?", roundID, schoolID).Limit(1).Find(&rep).Error; err != nil {
+		now := tx.db.Now()
+		if err := tx.db.DB().Where("round_id = ? AND school_id = ?", roundID, schoolID).Limit(1).Find(&rep).Error; err != nil {
 			return err
 		}
 		first := rep.ID == 0
@@ -296,7 +296,7 @@ func (s *Store) fileSafetyReport(ctx context.Context, actor *models.User, roundI
 		}
 		rep.State, rep.Injured, rep.PropertyLoss, rep.Description, rep.ReporterName = SafetyState(in.State), in.Injured, in.PropertyLoss, in.Description, in.ReporterName
 		rep.ContactID, rep.UserID = contactID, userID
-		if err := tx.DB().Save(&rep).Error; err != nil {
+		if err := tx.db.DB().Save(&rep).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return models.Errorf(models.ECONFLICT, "平安报正在提交，请稍后重试")
 			}
@@ -307,7 +307,7 @@ func (s *Store) fileSafetyReport(ctx context.Context, actor *models.User, roundI
 				return err
 			}
 		}
-		return tx.Audit(ctx, actor, "safety.file", "safety_round", roundID, fmt.Sprintf("school %d: %s injured=%d loss=%d", schoolID, rep.State, rep.Injured, rep.PropertyLoss))
+		return tx.db.Audit(ctx, actor, "safety.file", models.SubjectSafetyRound, roundID, fmt.Sprintf("school %d: %s injured=%d loss=%d", schoolID, rep.State, rep.Injured, rep.PropertyLoss))
 	})
 	if err != nil {
 		return nil, err
@@ -318,11 +318,11 @@ func (s *Store) fileSafetyReport(ctx context.Context, actor *models.User, roundI
 // closeRoundIfComplete closes the round's deadline when every school of the region has filed.
 func (s *Store) closeRoundIfComplete(ctx context.Context, r *SafetyRound) error {
 	var missing int64
-	err := s.DB().Model(&AlertSchool{}).Where("alert_id = ? AND school_id NOT IN (SELECT school_id FROM safety_reports WHERE round_id = ?)", r.AlertID, r.ID).Count(&missing).Error
+	err := s.db.DB().Model(&AlertSchool{}).Where("alert_id = ? AND school_id NOT IN (SELECT school_id FROM safety_reports WHERE round_id = ?)", r.AlertID, r.ID).Count(&missing).Error
 	if err != nil || missing > 0 {
 		return err
 	}
-	_, err = s.CloseDeadlines(ctx, models.DeadlineSafetyReport, models.SubjectSafetyRound, r.ID, s.Now())
+	_, err = s.db.CloseDeadlines(ctx, models.DeadlineSafetyReport, models.SubjectSafetyRound, r.ID, s.db.Now())
 	return err
 }
 
@@ -382,7 +382,7 @@ func (s *Store) SafetyRounds(ctx context.Context, actor *models.User, alertID in
 		return nil, err
 	}
 	var rounds []SafetyRound
-	if err := s.Conn(ctx).Where("alert_id = ?", alertID).Order("id").Find(&rounds).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("alert_id = ?", alertID).Order("id").Find(&rounds).Error; err != nil {
 		return nil, err
 	}
 	out := make([]SafetySummary, 0, len(rounds))
@@ -406,7 +406,7 @@ func (s *Store) safetySummary(ctx context.Context, actor *models.User, r SafetyR
 		Description  string
 		Late         bool
 	}
-	q := s.Conn(ctx).Table("alert_schools").
+	q := s.db.Conn(ctx).Table("alert_schools").
 		Select("schools.name, sr.state, COALESCE(sr.injured, 0) AS injured, COALESCE(sr.property_loss, 0) AS property_loss, COALESCE(sr.description, '') AS description, COALESCE(sr.late, ?) AS late", false).
 		Joins("JOIN schools ON schools.id = alert_schools.school_id").
 		Joins("LEFT JOIN safety_reports sr ON sr.round_id = ? AND sr.school_id = alert_schools.school_id", r.ID).
@@ -446,13 +446,13 @@ func (s *Store) safetySummary(ctx context.Context, actor *models.User, r SafetyR
 // the bureau leadership and the leader on duty. It returns the number of messages queued.
 func (s *Store) SendDueSafetySummaries(ctx context.Context, now time.Time) (int, error) {
 	var due []SafetyRound
-	if err := s.Conn(ctx).Where("summary_sent_at IS NULL AND due_at <= ?", now.UTC()).Order("id").Find(&due).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("summary_sent_at IS NULL AND due_at <= ?", now.UTC()).Order("id").Find(&due).Error; err != nil {
 		return 0, fmt.Errorf("due safety rounds: %w", err)
 	}
 	queued := 0
 	for _, r := range due {
 		err := s.transact(ctx, func(tx *Store) error {
-			res := tx.DB().Model(&SafetyRound{}).Where("id = ? AND summary_sent_at IS NULL", r.ID).Update("summary_sent_at", now.UTC())
+			res := tx.db.DB().Model(&SafetyRound{}).Where("id = ? AND summary_sent_at IS NULL", r.ID).Update("summary_sent_at", now.UTC())
 			if res.Error != nil || res.RowsAffected == 0 {
 				return res.Error // another replica sent it
 			}
@@ -464,13 +464,13 @@ func (s *Store) SendDueSafetySummaries(ctx context.Context, now time.Time) (int,
 			if err != nil {
 				return err
 			}
-			to, err := tx.audiences.Recipients(ctx, tx.Store, models.Deadline{}, []models.Audience{models.AudienceLeadership, models.AudienceLeaderOnDuty}, now)
+			to, err := tx.audiences.Recipients(ctx, tx.db, models.Deadline{}, []models.Audience{models.AudienceLeadership, models.AudienceLeaderOnDuty}, now)
 			if err != nil {
 				return err
 			}
-			n, err := tx.QueueNotice(ctx, notify.KindSafetySummary, notify.SafetySummaryData{
-				Alert: a.Title(), Round: r.Label, DueAt: r.DueAt.In(tx.Location()), Summary: sum.Text(), Missing: sum.Missing},
-				to, "safety_round", r.ID, "safety_summary", models.FormatID(r.ID))
+			n, err := tx.db.QueueNotice(ctx, notify.KindSafetySummary, notify.SafetySummaryData{
+				Alert: a.Title(), Round: r.Label, DueAt: r.DueAt.In(tx.db.Location()), Summary: sum.Text(), Missing: sum.Missing},
+				to, models.SubjectSafetyRound, r.ID, "safety_summary", models.FormatID(r.ID))
 			queued += n
 			return err
 		})

@@ -21,7 +21,7 @@ type Audiences interface {
 // Store issues and tracks warnings. Mutating methods take the acting user, check that they may
 // act, and write an audit entry in the same transaction.
 type Store struct {
-	*store.Store
+	db        *store.Store
 	opts      Options
 	dir       *directory.Store
 	audiences Audiences
@@ -33,17 +33,17 @@ func New(db *store.Store, dir *directory.Store, audiences Audiences, opts Option
 	if opts.BaseURL == "" {
 		opts.BaseURL = "http://localhost:8080"
 	}
-	return &Store{Store: db, opts: opts.withDefaults(), dir: dir, audiences: audiences}
+	return &Store{db: db, opts: opts.withDefaults(), dir: dir, audiences: audiences}
 }
 
 // WithTx returns the warnings bound to tx, a transaction of another domain's Store.
 func (s *Store) WithTx(tx *store.Store) *Store {
 	bound := *s
-	bound.Store, bound.dir = tx, s.dir.WithTx(tx)
+	bound.db, bound.dir = tx, s.dir.WithTx(tx)
 	return &bound
 }
 
 // transact runs fn in one transaction on the warnings bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+	return s.db.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
 }

@@ -49,7 +49,7 @@ var (
 // domain), and staff accounts of every role. It does nothing if any school exists.
 func (s *Store) SeedDemo(ctx context.Context) (*DemoInfo, error) {
 	var n int64
-	if err := s.Conn(ctx).Model(&directory.School{}).Count(&n).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&directory.School{}).Count(&n).Error; err != nil {
 		return nil, err
 	}
 	if n > 0 {
@@ -70,7 +70,7 @@ func (s *Store) SeedDemo(ctx context.Context) (*DemoInfo, error) {
 		for i, d := range demoDistricts {
 			districts[i] = directory.District{Code: d.code, Name: d.name}
 		}
-		if err := tx.DB().Create(&districts).Error; err != nil {
+		if err := tx.db.DB().Create(&districts).Error; err != nil {
 			return fmt.Errorf("demo districts: %w", err)
 		}
 		var schools []directory.School
@@ -85,7 +85,7 @@ func (s *Store) SeedDemo(ctx context.Context) (*DemoInfo, error) {
 				}
 			}
 		}
-		if err := tx.DB().Omit("Contacts").CreateInBatches(&schools, 200).Error; err != nil {
+		if err := tx.db.DB().Omit("Contacts").CreateInBatches(&schools, 200).Error; err != nil {
 			return fmt.Errorf("demo schools: %w", err)
 		}
 		var contacts []directory.Contact
@@ -105,7 +105,7 @@ func (s *Store) SeedDemo(ctx context.Context) (*DemoInfo, error) {
 				})
 			}
 		}
-		if err := tx.DB().CreateInBatches(&contacts, 500).Error; err != nil {
+		if err := tx.db.DB().CreateInBatches(&contacts, 500).Error; err != nil {
 			return fmt.Errorf("demo contacts: %w", err)
 		}
 		var users []models.User
@@ -129,11 +129,11 @@ func (s *Store) SeedDemo(ctx context.Context) (*DemoInfo, error) {
 			sc := &schools[i*len(schools)/12]
 			staff(fmt.Sprintf("school%04d", sc.ID), name(), models.RoleSchoolReporter, nil, &sc.ID)
 		}
-		if err := tx.DB().Create(&users).Error; err != nil {
+		if err := tx.db.DB().Create(&users).Error; err != nil {
 			return fmt.Errorf("demo users: %w", err)
 		}
 		info.Districts, info.Schools, info.Contacts, info.Users = len(districts), len(schools), len(contacts), len(users)
-		return tx.Audit(ctx, models.System, "demo.seed", "school", 0, fmt.Sprintf("%d districts, %d schools, %d contacts, %d users",
+		return tx.db.Audit(ctx, models.System, "demo.seed", "school", 0, fmt.Sprintf("%d districts, %d schools, %d contacts, %d users",
 			info.Districts, info.Schools, info.Contacts, info.Users))
 	})
 	if err != nil {

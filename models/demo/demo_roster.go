@@ -18,7 +18,7 @@ const demoRosterDays = 28
 // already exist or when the desk lacks a leader or two officers.
 func (s *Store) SeedDemoRoster(ctx context.Context) (*roster.GenerateResult, error) {
 	var shifts int64
-	if err := s.Conn(ctx).Model(&roster.Shift{}).Count(&shifts).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&roster.Shift{}).Count(&shifts).Error; err != nil {
 		return nil, fmt.Errorf("demo roster: %w", err)
 	}
 	if shifts > 0 {
@@ -31,7 +31,7 @@ func (s *Store) SeedDemoRoster(ctx context.Context) (*roster.GenerateResult, err
 	}{{roster.RotationLeaders, models.RoleLeader, roster.RequiredLeaders}, {roster.RotationOfficers, models.RoleDutyOfficer, roster.RequiredOfficers}}
 	members := make([][]int64, len(rotations))
 	for i, r := range rotations {
-		if err := s.Conn(ctx).Model(&models.User{}).Where("role = ? AND disabled = ?", r.role, false).Order("username").Pluck("id", &members[i]).Error; err != nil {
+		if err := s.db.Conn(ctx).Model(&models.User{}).Where("role = ? AND disabled = ?", r.role, false).Order("username").Pluck("id", &members[i]).Error; err != nil {
 			return nil, fmt.Errorf("demo roster: %w", err)
 		}
 		if len(members[i]) < r.needed {
@@ -43,7 +43,7 @@ func (s *Store) SeedDemoRoster(ctx context.Context) (*roster.GenerateResult, err
 			return nil, fmt.Errorf("demo roster: %w", err)
 		}
 	}
-	today := s.Now().In(s.Location())
+	today := s.db.Now().In(s.db.Location())
 	first := today.AddDate(0, 0, -1)
 	return s.roster.GenerateRoster(ctx, models.System, roster.GenerateInput{From: first.Format(time.DateOnly), To: first.AddDate(0, 0, demoRosterDays-1).Format(time.DateOnly)})
 }

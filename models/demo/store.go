@@ -12,19 +12,19 @@ import (
 
 // Store seeds the demo city through the directory and the roster.
 type Store struct {
-	*store.Store
+	db     *store.Store
 	dir    *directory.Store
 	roster *roster.Store
 }
 
 // New returns the demo seeder over db.
 func New(db *store.Store, dir *directory.Store, r *roster.Store) *Store {
-	return &Store{Store: db, dir: dir, roster: r}
+	return &Store{db: db, dir: dir, roster: r}
 }
 
 // transact runs fn in one transaction on the seeder bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error {
-		return fn(&Store{Store: tx, dir: s.dir.WithTx(tx), roster: s.roster.WithTx(tx)})
+	return s.db.Transact(ctx, func(tx *store.Store) error {
+		return fn(&Store{db: tx, dir: s.dir.WithTx(tx), roster: s.roster.WithTx(tx)})
 	})
 }

@@ -75,7 +75,7 @@ var errContactTaken = &models.Error{Code: models.ECONFLICT, Message: "该校已�
 // Errors: not_found (also outside the actor's scope), forbidden.
 func (s *Store) editableSchool(actor *models.User, schoolID int64) (*School, error) {
 	var sc School
-	if err := s.DB().Take(&sc, schoolID).Error; err != nil {
+	if err := s.db.DB().Take(&sc, schoolID).Error; err != nil {
 		return nil, models.NotFound("学校", err)
 	}
 	if !actor.CanSeeSchool(sc.ID, sc.DistrictID) {
@@ -97,13 +97,13 @@ func (s *Store) CreateContact(ctx context.Context, actor *models.User, schoolID 
 		if err := in.apply(c).Err(); err != nil {
 			return err
 		}
-		if err := tx.DB().Create(c).Error; err != nil {
+		if err := tx.db.DB().Create(c).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errContactTaken
 			}
 			return fmt.Errorf("create contact: %w", err)
 		}
-		return tx.Audit(ctx, actor, "contact.create", "contact", c.ID, fmt.Sprintf("school %d: %s %s", schoolID, c.Name, c.Role))
+		return tx.db.Audit(ctx, actor, "contact.create", "contact", c.ID, fmt.Sprintf("school %d: %s %s", schoolID, c.Name, c.Role))
 	})
 	if err != nil {
 		return nil, err
@@ -118,20 +118,20 @@ func (s *Store) UpdateContact(ctx context.Context, actor *models.User, schoolID,
 		if _, err := tx.editableSchool(actor, schoolID); err != nil {
 			return err
 		}
-		if err := tx.DB().Where("school_id = ?", schoolID).Take(&c, id).Error; err != nil {
+		if err := tx.db.DB().Where("school_id = ?", schoolID).Take(&c, id).Error; err != nil {
 			return models.NotFound("联系人", err)
 		}
 		before := fmt.Sprintf("%s %s %s %s", c.Name, c.Role, c.Email, c.Mobile)
 		if err := in.apply(&c).Err(); err != nil {
 			return err
 		}
-		if err := tx.DB().Save(&c).Error; err != nil {
+		if err := tx.db.DB().Save(&c).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errContactTaken
 			}
 			return fmt.Errorf("update contact %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "contact.update", "contact", c.ID, before+" → "+fmt.Sprintf("%s %s %s %s", c.Name, c.Role, c.Email, c.Mobile))
+		return tx.db.Audit(ctx, actor, "contact.update", "contact", c.ID, before+" → "+fmt.Sprintf("%s %s %s %s", c.Name, c.Role, c.Email, c.Mobile))
 	})
 	if err != nil {
 		return nil, err
@@ -146,12 +146,12 @@ func (s *Store) DeleteContact(ctx context.Context, actor *models.User, schoolID,
 			return err
 		}
 		var c Contact
-		if err := tx.DB().Where("school_id = ?", schoolID).Take(&c, id).Error; err != nil {
+		if err := tx.db.DB().Where("school_id = ?", schoolID).Take(&c, id).Error; err != nil {
 			return models.NotFound("联系人", err)
 		}
-		if err := tx.DB().Delete(&c).Error; err != nil {
+		if err := tx.db.DB().Delete(&c).Error; err != nil {
 			return fmt.Errorf("delete contact %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "contact.delete", "contact", c.ID, fmt.Sprintf("school %d: %s", schoolID, c.Name))
+		return tx.db.Audit(ctx, actor, "contact.delete", "contact", c.ID, fmt.Sprintf("school %d: %s", schoolID, c.Name))
 	})
 }

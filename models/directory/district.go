@@ -54,13 +54,13 @@ func (s *Store) CreateDistrict(ctx context.Context, actor *models.User, in Distr
 		return nil, err
 	}
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Create(d).Error; err != nil {
+		if err := tx.db.DB().Create(d).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errDistrictTaken
 			}
 			return fmt.Errorf("create district: %w", err)
 		}
-		return tx.Audit(ctx, actor, "district.create", "district", d.ID, d.Code+" "+d.Name)
+		return tx.db.Audit(ctx, actor, "district.create", "district", d.ID, d.Code+" "+d.Name)
 	})
 	if err != nil {
 		return nil, err
@@ -75,20 +75,20 @@ func (s *Store) UpdateDistrict(ctx context.Context, actor *models.User, id int64
 	}
 	var d District
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Take(&d, id).Error; err != nil {
+		if err := tx.db.DB().Take(&d, id).Error; err != nil {
 			return models.NotFound("区县", err)
 		}
 		before := d.Code + " " + d.Name
 		if err := in.apply(&d).Err(); err != nil {
 			return err
 		}
-		if err := tx.DB().Save(&d).Error; err != nil {
+		if err := tx.db.DB().Save(&d).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errDistrictTaken
 			}
 			return fmt.Errorf("update district %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "district.update", "district", d.ID, before+" → "+d.Code+" "+d.Name)
+		return tx.db.Audit(ctx, actor, "district.update", "district", d.ID, before+" → "+d.Code+" "+d.Name)
 	})
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Store) UpdateDistrict(ctx context.Context, actor *models.User, id int64
 // user may read (forms need them); what happens inside a district is scoped elsewhere.
 func (s *Store) Districts(ctx context.Context) ([]District, error) {
 	var ds []District
-	if err := s.Conn(ctx).Order("code").Find(&ds).Error; err != nil {
+	if err := s.db.Conn(ctx).Order("code").Find(&ds).Error; err != nil {
 		return nil, fmt.Errorf("list districts: %w", err)
 	}
 	return ds, nil
@@ -109,7 +109,7 @@ func (s *Store) Districts(ctx context.Context) ([]District, error) {
 // District returns one district. Errors: not_found.
 func (s *Store) District(ctx context.Context, id int64) (*District, error) {
 	var d District
-	if err := s.Conn(ctx).Take(&d, id).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&d, id).Error; err != nil {
 		return nil, models.NotFound("区县", err)
 	}
 	return &d, nil

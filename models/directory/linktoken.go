@@ -111,12 +111,12 @@ func RandomSecret() string {
 // LinkContact checks a link token for purpose and returns its claims and the contact it was sent
 // to. Errors: not_found (bad, expired or foreign token; contact no longer at the school).
 func (s *Store) LinkContact(ctx context.Context, token string, purpose LinkPurpose) (*LinkClaims, *Contact, error) {
-	claims, err := s.opts.Links.Verify(token, purpose, s.Now())
+	claims, err := s.opts.Links.Verify(token, purpose, s.db.Now())
 	if err != nil {
 		return nil, nil, err
 	}
 	var c Contact
-	if err := s.Conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("school_id = ?", claims.SchoolID).Take(&c, claims.RecipientID).Error; err != nil {
 		return nil, nil, models.Errorf(models.ENOTFOUND, "链接无效或已失效")
 	}
 	return claims, &c, nil

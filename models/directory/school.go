@@ -130,7 +130,7 @@ func (s *Store) checkDistrict(id int64, p models.Problems) error {
 		return nil
 	}
 	var n int64
-	if err := s.DB().Model(&District{}).Where("id = ?", id).Count(&n).Error; err != nil {
+	if err := s.db.DB().Model(&District{}).Where("id = ?", id).Count(&n).Error; err != nil {
 		return err
 	}
 	if n == 0 {
@@ -153,13 +153,13 @@ func (s *Store) CreateSchool(ctx context.Context, actor *models.User, in SchoolI
 		if err := p.Err(); err != nil {
 			return err
 		}
-		if err := tx.DB().Omit("Contacts").Create(sc).Error; err != nil {
+		if err := tx.db.DB().Omit("Contacts").Create(sc).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errSchoolTaken
 			}
 			return fmt.Errorf("create school: %w", err)
 		}
-		return tx.Audit(ctx, actor, "school.create", "school", sc.ID, sc.Name)
+		return tx.db.Audit(ctx, actor, "school.create", "school", sc.ID, sc.Name)
 	})
 	if err != nil {
 		return nil, err
@@ -173,7 +173,7 @@ func (s *Store) CreateSchool(ctx context.Context, actor *models.User, in SchoolI
 func (s *Store) UpdateSchool(ctx context.Context, actor *models.User, id int64, in SchoolInput) (*School, error) {
 	var sc School
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Take(&sc, id).Error; err != nil {
+		if err := tx.db.DB().Take(&sc, id).Error; err != nil {
 			return models.NotFound("学校", err)
 		}
 		if !actor.CanSeeSchool(sc.ID, sc.DistrictID) {
@@ -193,13 +193,13 @@ func (s *Store) UpdateSchool(ctx context.Context, actor *models.User, id int64, 
 		if err := p.Err(); err != nil {
 			return err
 		}
-		if err := tx.DB().Omit("Contacts").Save(&sc).Error; err != nil {
+		if err := tx.db.DB().Omit("Contacts").Save(&sc).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return errSchoolTaken
 			}
 			return fmt.Errorf("update school %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "school.update", "school", sc.ID, before+" → "+fmt.Sprintf("%s %s d=%d", sc.Name, sc.Type, sc.DistrictID))
+		return tx.db.Audit(ctx, actor, "school.update", "school", sc.ID, before+" → "+fmt.Sprintf("%s %s d=%d", sc.Name, sc.Type, sc.DistrictID))
 	})
 	if err != nil {
 		return nil, err
@@ -210,13 +210,13 @@ func (s *Store) UpdateSchool(ctx context.Context, actor *models.User, id int64, 
 // School returns a school with its contacts, if actor may see it. Errors: not_found.
 func (s *Store) School(ctx context.Context, actor *models.User, id int64) (*School, error) {
 	var sc School
-	if err := s.Conn(ctx).Take(&sc, id).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&sc, id).Error; err != nil {
 		return nil, models.NotFound("学校", err)
 	}
 	if !actor.CanSeeSchool(sc.ID, sc.DistrictID) {
 		return nil, models.Errorf(models.ENOTFOUND, "学校不存在")
 	}
-	if err := s.Conn(ctx).Where("school_id = ?", id).Order("is_primary DESC, id").Find(&sc.Contacts).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("school_id = ?", id).Order("is_primary DESC, id").Find(&sc.Contacts).Error; err != nil {
 		return nil, fmt.Errorf("school %d contacts: %w", id, err)
 	}
 	return &sc, nil
@@ -233,7 +233,7 @@ type SchoolFilter struct {
 
 // Schools lists the schools actor may see, with the total number matching the filter.
 func (s *Store) Schools(ctx context.Context, actor *models.User, f SchoolFilter) (schools []School, next int64, total int64, err error) {
-	q := store.ScopeSchools(actor, s.Conn(ctx).Model(&School{}), "schools.id", "schools.district_id")
+	q := store.ScopeSchools(actor, s.db.Conn(ctx).Model(&School{}), "schools.id", "schools.district_id")
 	if f.DistrictID != 0 {
 		q = q.Where("district_id = ?", f.DistrictID)
 	}

@@ -149,7 +149,7 @@ func (s *Store) ImportSchools(ctx context.Context, actor *models.User, rows [][]
 		if len(problems) > 0 {
 			return importRowsError(problems)
 		}
-		return tx.Audit(ctx, actor, "school.import", "school", 0, fmt.Sprintf("%d rows: schools +%d ~%d, contacts +%d ~%d -%d",
+		return tx.db.Audit(ctx, actor, "school.import", "school", 0, fmt.Sprintf("%d rows: schools +%d ~%d, contacts +%d ~%d -%d",
 			result.Rows, result.SchoolsCreated, result.SchoolsUpdated, result.ContactsCreated, result.ContactsUpdated, result.ContactsDeleted))
 	})
 	if err != nil {
@@ -271,7 +271,7 @@ func parseYesNo(s string) (bool, bool) {
 // that no statement fails inside the transaction.
 func (s *Store) applyImport(ctx context.Context, rows []importRow, result *ImportResult) ([]RowProblem, error) {
 	var existing []School
-	if err := s.DB().Find(&existing).Error; err != nil {
+	if err := s.db.DB().Find(&existing).Error; err != nil {
 		return nil, fmt.Errorf("load schools: %w", err)
 	}
 	schoolKey := func(sc *School) string { return fmt.Sprintf("%d/%s", sc.DistrictID, sc.Name) }
@@ -284,7 +284,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 		}
 	}
 	var contacts []Contact
-	if err := s.DB().Find(&contacts).Error; err != nil {
+	if err := s.db.DB().Find(&contacts).Error; err != nil {
 		return nil, fmt.Errorf("load contacts: %w", err)
 	}
 	contactsOf := map[int64]map[string]*Contact{}
@@ -310,7 +310,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 		switch {
 		case !ok:
 			sc = &School{DistrictID: r.school.DistrictID, Name: r.school.Name, Type: r.school.Type, Address: r.school.Address, UnifiedCode: r.school.UnifiedCode}
-			if err := s.DB().Omit("Contacts").Create(sc).Error; err != nil {
+			if err := s.db.DB().Omit("Contacts").Create(sc).Error; err != nil {
 				return nil, fmt.Errorf("import school row %d: %w", r.line, err)
 			}
 			schools[key] = sc
@@ -321,7 +321,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 			listed[sc.ID] = map[string]bool{}
 			if sc.Type != r.school.Type || sc.Address != r.school.Address || !sameCode(sc.UnifiedCode, r.school.UnifiedCode) {
 				sc.Type, sc.Address, sc.UnifiedCode = r.school.Type, r.school.Address, r.school.UnifiedCode
-				if err := s.DB().Omit("Contacts").Save(sc).Error; err != nil {
+				if err := s.db.DB().Omit("Contacts").Save(sc).Error; err != nil {
 					return nil, fmt.Errorf("import school row %d: %w", r.line, err)
 				}
 				result.SchoolsUpdated++
@@ -331,7 +331,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 		c, ok := contactsOf[sc.ID][r.contact.Name]
 		if !ok {
 			c = &Contact{SchoolID: sc.ID, Name: r.contact.Name, Role: r.contact.Role, Email: r.contact.Email, Mobile: r.contact.Mobile, IsPrimary: r.contact.IsPrimary}
-			if err := s.DB().Create(c).Error; err != nil {
+			if err := s.db.DB().Create(c).Error; err != nil {
 				return nil, fmt.Errorf("import contact row %d: %w", r.line, err)
 			}
 			result.ContactsCreated++
@@ -339,7 +339,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 		}
 		if c.Role != r.contact.Role || c.Email != r.contact.Email || c.Mobile != r.contact.Mobile || c.IsPrimary != r.contact.IsPrimary {
 			c.Role, c.Email, c.Mobile, c.IsPrimary = r.contact.Role, r.contact.Email, r.contact.Mobile, r.contact.IsPrimary
-			if err := s.DB().Save(c).Error; err != nil {
+			if err := s.db.DB().Save(c).Error; err != nil {
 				return nil, fmt.Errorf("import contact row %d: %w", r.line, err)
 			}
 			result.ContactsUpdated++
@@ -350,7 +350,7 @@ func (s *Store) applyImport(ctx context.Context, rows []importRow, result *Impor
 			if names[name] {
 				continue
 			}
-			if err := s.DB().Delete(c).Error; err != nil {
+			if err := s.db.DB().Delete(c).Error; err != nil {
 				return nil, fmt.Errorf("import: remove contact %d: %w", c.ID, err)
 			}
 			result.ContactsDeleted++

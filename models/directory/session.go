@@ -36,7 +36,7 @@ var errBadLogin = models.Errorf(models.EUNAUTHORIZED, "用户名或密码错误"
 // the session. Errors: unauthorized (unknown user, wrong password, disabled account).
 func (s *Store) Login(ctx context.Context, username, password string) (string, *Session, *models.User, error) {
 	var u models.User
-	err := s.Conn(ctx).Where("username = ?", username).Take(&u).Error
+	err := s.db.Conn(ctx).Where("username = ?", username).Take(&u).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return "", nil, nil, errBadLogin
@@ -51,13 +51,13 @@ func (s *Store) Login(ctx context.Context, username, password string) (string, *
 		return "", nil, nil, err
 	}
 	token := base64.RawURLEncoding.EncodeToString(buf)
-	now := s.Now()
+	now := s.db.Now()
 	sess := &Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.opts.SessionTTL)}
 	err = s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Create(sess).Error; err != nil {
+		if err := tx.db.DB().Create(sess).Error; err != nil {
 			return fmt.Errorf("create session: %w", err)
 		}
-		return tx.Audit(ctx, &u, "auth.login", "user", u.ID, "")
+		return tx.db.Audit(ctx, &u, "auth.login", "user", u.ID, "")
 	})
 	if err != nil {
 		return "", nil, nil, err
@@ -89,7 +89,7 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*models.User, *
 	}
 	sess := Session{ID: row.SessionID, TokenHash: hash, UserID: row.ID, CreatedAt: row.SessionCreatedAt,
 		ExpiresAt: row.SessionExpiresAt, RevokedAt: row.SessionRevokedAt}
-	if sess.RevokedAt != nil || !s.Now().Before(sess.ExpiresAt) {
+	if sess.RevokedAt != nil || !s.db.Now().Before(sess.ExpiresAt) {
 		return nil, nil, models.Errorf(models.EUNAUTHORIZED, "登录已失效，请重新登录")
 	}
 	u := row.User
@@ -118,8 +118,8 @@ func (r AuthRow) Clone() AuthRow {
 // readSession reads the session with the token hash and its user, in one query: every
 // authenticated request the read cache cannot answer pays for it. ok is false if there is none.
 func (s *Store) readSession(ctx context.Context, hash string) (row AuthRow, ok bool, err error) {
-	gen, _ := s.ReadCache().Generation()
-	res := s.Conn(ctx).Table("sessions").
+	gen, _ := s.db.ReadCache().Generation()
+	res := s.db.Conn(ctx).Table("sessions").
 		Select("users.*, sessions.id AS session_id, sessions.created_at AS session_created_at, "+
 			"sessions.expires_at AS session_expires_at, sessions.revoked_at AS session_revoked_at").
 		Joins("JOIN users ON users.id = sessions.user_id").
@@ -130,16 +130,16 @@ func (s *Store) readSession(ctx context.Context, hash string) (row AuthRow, ok b
 	if res.RowsAffected == 0 {
 		return row, false, nil
 	}
-	s.sessions.put(gen, hash, row, s.Now())
+	s.sessions.put(gen, hash, row)
 	return row, true, nil
 }
 
 // Logout revokes a session at once.
 func (s *Store) Logout(ctx context.Context, actor *models.User, sess *Session) error {
 	return s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Model(&Session{}).Where("id = ?", sess.ID).Update("revoked_at", tx.Now()).Error; err != nil {
+		if err := tx.db.DB().Model(&Session{}).Where("id = ?", sess.ID).Update("revoked_at", tx.db.Now()).Error; err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
-		return tx.Audit(ctx, actor, "auth.logout", "user", actor.ID, "")
+		return tx.db.Audit(ctx, actor, "auth.logout", "user", actor.ID, "")
 	})
 }

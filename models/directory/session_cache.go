@@ -46,8 +46,8 @@ func (c *sessionCache) get(hash string) (AuthRow, bool) {
 	return e.row.Clone(), true
 }
 
-// put keeps row, read under generation gen at storedAt, unless the generation has moved on since.
-func (c *sessionCache) put(gen uint64, hash string, row AuthRow, storedAt time.Time) {
+// put keeps row, read under generation gen, unless the generation has moved on since.
+func (c *sessionCache) put(gen uint64, hash string, row AuthRow) {
 	if now, on := c.rc.Generation(); !on || now != gen {
 		return
 	}
@@ -57,5 +57,5 @@ func (c *sessionCache) put(gen uint64, hash string, row AuthRow, storedAt time.T
 		clear(c.rows)
 		c.gen = gen
 	}
-	c.rows[hash] = cachedSession{row: row.Clone(), storedAt: storedAt}
+	c.rows[hash] = cachedSession{row: row.Clone(), storedAt: c.rc.Now()}
 }

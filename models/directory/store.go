@@ -23,7 +23,7 @@ type Options struct {
 // Store reads and changes the directory. Mutating methods take the acting user, check that they
 // may act, and write an audit entry in the same transaction.
 type Store struct {
-	*store.Store
+	db       *store.Store
 	opts     Options
 	sessions *sessionCache
 }
@@ -40,13 +40,13 @@ func New(db *store.Store, opts Options) *Store {
 		// Links signed with a throwaway key work until restart; serve always passes the real one.
 		opts.Links = NewLinkSigner(RandomSecret())
 	}
-	return &Store{Store: db, opts: opts, sessions: newSessionCache(db.ReadCache())}
+	return &Store{db: db, opts: opts, sessions: newSessionCache(db.ReadCache())}
 }
 
 // WithTx returns the directory bound to tx, a transaction of another domain's Store.
 func (s *Store) WithTx(tx *store.Store) *Store {
 	bound := *s
-	bound.Store = tx
+	bound.db = tx
 	return &bound
 }
 
@@ -55,5 +55,5 @@ func (s *Store) Links() *LinkSigner { return s.opts.Links }
 
 // transact runs fn in one transaction on the directory bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+	return s.db.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
 }

@@ -137,14 +137,14 @@ func (s *Store) HashPassword(pw string) (string, error) {
 // checkRefs verifies that the district and school a user is bound to exist.
 func (s *Store) checkUserRefs(ctx context.Context, u *models.User, p models.Problems) error {
 	if u.DistrictID != nil {
-		if err := s.Conn(ctx).Select("id").Take(&District{}, *u.DistrictID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := s.db.Conn(ctx).Select("id").Take(&District{}, *u.DistrictID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			p.Add("district_id", "区县不存在")
 		} else if err != nil {
 			return err
 		}
 	}
 	if u.SchoolID != nil {
-		if err := s.Conn(ctx).Select("id").Take(&School{}, *u.SchoolID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := s.db.Conn(ctx).Select("id").Take(&School{}, *u.SchoolID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			p.Add("school_id", "学校不存在")
 		} else if err != nil {
 			return err
@@ -172,13 +172,13 @@ func (s *Store) CreateUser(ctx context.Context, actor *models.User, in UserInput
 	}
 	u.PasswordHash = hash
 	err = s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Create(u).Error; err != nil {
+		if err := tx.db.DB().Create(u).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return &models.Error{Code: models.ECONFLICT, Message: "用户名已被使用", Fields: map[string]string{"username": "用户名已被使用"}}
 			}
 			return fmt.Errorf("create user: %w", err)
 		}
-		return tx.Audit(ctx, actor, "user.create", "user", u.ID, fmt.Sprintf("%s (%s)", u.Username, u.Role))
+		return tx.db.Audit(ctx, actor, "user.create", "user", u.ID, fmt.Sprintf("%s (%s)", u.Username, u.Role))
 	})
 	if err != nil {
 		return nil, err
@@ -193,7 +193,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *models.User, id int64, in
 	}
 	var u models.User
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Take(&u, id).Error; err != nil {
+		if err := tx.db.DB().Take(&u, id).Error; err != nil {
 			return models.NotFound("用户", err)
 		}
 		before := fmt.Sprintf("%s/%s disabled=%v", u.Username, u.Role, u.Disabled)
@@ -211,7 +211,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *models.User, id int64, in
 			}
 			u.PasswordHash = hash
 		}
-		if err := tx.DB().Save(&u).Error; err != nil {
+		if err := tx.db.DB().Save(&u).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return &models.Error{Code: models.ECONFLICT, Message: "用户名已被使用", Fields: map[string]string{"username": "用户名已被使用"}}
 			}
@@ -219,8 +219,8 @@ func (s *Store) UpdateUser(ctx context.Context, actor *models.User, id int64, in
 		}
 		// A disabled account or a new password ends every open session at once.
 		if u.Disabled || in.Password != nil {
-			if err := tx.DB().Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).
-				Update("revoked_at", tx.Now()).Error; err != nil {
+			if err := tx.db.DB().Model(&Session{}).Where("user_id = ? AND revoked_at IS NULL", u.ID).
+				Update("revoked_at", tx.db.Now()).Error; err != nil {
 				return err
 			}
 		}
@@ -228,7 +228,7 @@ func (s *Store) UpdateUser(ctx context.Context, actor *models.User, id int64, in
 		if in.Password != nil {
 			after += " password changed"
 		}
-		return tx.Audit(ctx, actor, "user.update", "user", u.ID, before+" → "+after)
+		return tx.db.Audit(ctx, actor, "user.update", "user", u.ID, before+" → "+after)
 	})
 	if err != nil {
 		return nil, err
@@ -242,7 +242,7 @@ func (s *Store) User(ctx context.Context, actor *models.User, id int64) (*models
 		return nil, models.Errorf(models.ENOTFOUND, "用户不存在")
 	}
 	var u models.User
-	if err := s.Conn(ctx).Take(&u, id).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&u, id).Error; err != nil {
 		return nil, models.NotFound("用户", err)
 	}
 	return &u, nil
@@ -261,7 +261,7 @@ func (s *Store) Users(ctx context.Context, actor *models.User, f UserFilter) ([]
 	if !actor.Can(models.ManageUsers) {
 		return nil, 0, models.ErrForbidden
 	}
-	q := s.Conn(ctx).Model(&models.User{})
+	q := s.db.Conn(ctx).Model(&models.User{})
 	if f.Role != "" {
 		q = q.Where("role = ?", f.Role)
 	}
@@ -284,7 +284,7 @@ func (s *Store) Users(ctx context.Context, actor *models.User, f UserFilter) ([]
 // random one is generated. It returns the password when it created the account, "" otherwise.
 func (s *Store) EnsureAdmin(ctx context.Context, password string) (string, error) {
 	var n int64
-	if err := s.Conn(ctx).Model(&models.User{}).Where("role = ?", models.RoleAdmin).Count(&n).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&models.User{}).Where("role = ?", models.RoleAdmin).Count(&n).Error; err != nil {
 		return "", fmt.Errorf("count admins: %w", err)
 	}
 	if n > 0 {

@@ -20,10 +20,10 @@ func startOfDay(t time.Time, loc *time.Location) time.Time {
 // Running it again the same day queues nothing new. Errors: models.ErrNoRoster when nobody is
 // rostered tomorrow.
 func (s *Store) QueueDutyReminders(ctx context.Context, now time.Time) (int, error) {
-	from := startOfDay(now, s.Location()).AddDate(0, 0, 1)
+	from := startOfDay(now, s.db.Location()).AddDate(0, 0, 1)
 	queued := 0
 	err := s.transact(ctx, func(tx *Store) error {
-		duties, err := tx.duty.AssignmentsStarting(ctx, tx.Store, from, from.AddDate(0, 0, 1))
+		duties, err := tx.duty.AssignmentsStarting(ctx, tx.db, from, from.AddDate(0, 0, 1))
 		if err != nil {
 			return err
 		}
@@ -33,9 +33,9 @@ func (s *Store) QueueDutyReminders(ctx context.Context, now time.Time) (int, err
 			}
 			data := notify.DutyReminderData{
 				Name: d.User.DisplayName, Role: d.RoleName, Shift: d.Shift,
-				Start: d.Start.In(tx.Location()), End: d.End.In(tx.Location()),
+				Start: d.Start.In(tx.db.Location()), End: d.End.In(tx.db.Location()),
 			}
-			n, err := tx.QueueNotice(ctx, notify.KindDutyReminder, data, []models.Recipient{{Name: d.User.DisplayName, Email: d.User.Email}},
+			n, err := tx.db.QueueNotice(ctx, notify.KindDutyReminder, data, []models.Recipient{{Name: d.User.DisplayName, Email: d.User.Email}},
 				"user", d.User.ID, "duty_reminder", "user/"+models.FormatID(d.User.ID), d.Start.UTC().Format(time.RFC3339))
 			if err != nil {
 				return err
@@ -57,13 +57,13 @@ const briefOverdueListed = 20
 // deadlines due that day and how they ended, the escalations fired, and what is overdue now.
 // Running it again the same day queues nothing new.
 func (s *Store) QueueDailyBrief(ctx context.Context, now time.Time) (int, error) {
-	to := startOfDay(now, s.Location())
+	to := startOfDay(now, s.db.Location())
 	from := to.AddDate(0, 0, -1)
 	data := notify.DailyBriefData{Day: from}
 	queued := 0
 	err := s.transact(ctx, func(tx *Store) error {
 		var due []models.Deadline
-		if err := tx.DB().Select("done_at, late, missed").Where("due_at >= ? AND due_at < ?", from.UTC(), to.UTC()).Find(&due).Error; err != nil {
+		if err := tx.db.DB().Select("done_at, late, missed").Where("due_at >= ? AND due_at < ?", from.UTC(), to.UTC()).Find(&due).Error; err != nil {
 			return err
 		}
 		data.Due = len(due)
@@ -80,22 +80,22 @@ func (s *Store) QueueDailyBrief(ctx context.Context, now time.Time) (int, error)
 			}
 		}
 		var fired int64
-		if err := tx.DB().Model(&Escalation{}).Where("fired_at >= ? AND fired_at < ?", from.UTC(), to.UTC()).Count(&fired).Error; err != nil {
+		if err := tx.db.DB().Model(&Escalation{}).Where("fired_at >= ? AND fired_at < ?", from.UTC(), to.UTC()).Count(&fired).Error; err != nil {
 			return err
 		}
 		data.Escalations = int(fired)
 		var overdue int64
-		if err := tx.DB().Model(&models.Deadline{}).Where("done_at IS NULL AND due_at <= ?", now.UTC()).Count(&overdue).Error; err != nil {
+		if err := tx.db.DB().Model(&models.Deadline{}).Where("done_at IS NULL AND due_at <= ?", now.UTC()).Count(&overdue).Error; err != nil {
 			return err
 		}
-		listed, err := tx.OverdueDeadlines(ctx, now, briefOverdueListed)
+		listed, err := tx.db.OverdueDeadlines(ctx, now, briefOverdueListed)
 		if err != nil {
 			return err
 		}
 		for _, d := range listed {
-			item := notify.BriefItem{What: d.Kind.Name(), Label: d.Label, DueAt: d.DueAt.In(tx.Location()), Overdue: now.Sub(d.DueAt)}
+			item := notify.BriefItem{What: d.Kind.Name(), Label: d.Label, DueAt: d.DueAt.In(tx.db.Location()), Overdue: now.Sub(d.DueAt)}
 			if d.SchoolID != nil {
-				schools, err := tx.dir.SchoolRefs(ctx, tx.Store, []int64{*d.SchoolID})
+				schools, err := tx.dir.SchoolRefs(ctx, tx.db, []int64{*d.SchoolID})
 				if err != nil {
 					return err
 				}
@@ -107,7 +107,7 @@ func (s *Store) QueueDailyBrief(ctx context.Context, now time.Time) (int, error)
 		}
 		data.MoreOverdue = int(overdue) - len(listed)
 		if tx.brief != nil {
-			if data.Extra, err = tx.brief.BriefLines(ctx, tx.Store, from, to); err != nil {
+			if data.Extra, err = tx.brief.BriefLines(ctx, tx.db, from, to); err != nil {
 				return err
 			}
 		}
@@ -115,7 +115,7 @@ func (s *Store) QueueDailyBrief(ctx context.Context, now time.Time) (int, error)
 		if err != nil {
 			return err
 		}
-		queued, err = tx.QueueNotice(ctx, notify.KindDailyBrief, data, leadership, "", 0, "daily_brief", from.Format("2006-01-02"))
+		queued, err = tx.db.QueueNotice(ctx, notify.KindDailyBrief, data, leadership, "", 0, "daily_brief", from.Format("2006-01-02"))
 		return err
 	})
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *Store) leadership(ctx context.Context) ([]models.Recipient, error) {
 	if len(out) > 0 {
 		return out, nil
 	}
-	leaders, err := s.dir.Leaders(ctx, s.Store)
+	leaders, err := s.dir.Leaders(ctx, s.db)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (s *Store) Sweep(ctx context.Context, now time.Time) (SweepResult, error) {
 		// Like OverdueDeadlines, in due order through the partial index of open deadlines, but
 		// paged (keyset on due_at, id) so that old deadlines whose ladders are complete cannot
 		// crowd out newer ones.
-		q := s.Conn(ctx).Where("done_at IS NULL AND due_at <= ?", now)
+		q := s.db.Conn(ctx).Where("done_at IS NULL AND due_at <= ?", now)
 		if last != nil {
 			q = q.Where("(due_at > ? OR (due_at = ? AND id > ?))", last.DueAt.UTC(), last.DueAt.UTC(), last.ID)
 		}
@@ -135,7 +135,7 @@ func (s *Store) firedSteps(ctx context.Context, ds []models.Deadline) (map[int64
 		ids[i] = d.ID
 	}
 	var rows []Escalation
-	if err := s.Conn(ctx).Select("deadline_id, step").Where("deadline_id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := s.db.Conn(ctx).Select("deadline_id, step").Where("deadline_id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("sweep: fired steps: %w", err)
 	}
 	for _, r := range rows {
@@ -159,7 +159,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 	}
 	err = s.transact(ctx, func(tx *Store) error {
 		var open []int64
-		if err := tx.DB().Model(&models.Deadline{}).Where("id IN ? AND done_at IS NULL", ids).Pluck("id", &open).Error; err != nil {
+		if err := tx.db.DB().Model(&models.Deadline{}).Where("id IN ? AND done_at IS NULL", ids).Pluck("id", &open).Error; err != nil {
 			return err
 		}
 		stillOpen := map[int64]bool{}
@@ -178,7 +178,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			if !stillOpen[d.ID] {
 				continue // closed since the sweep read it
 			}
-			to, err := tx.Recipients(ctx, tx.Store, d, st.Targets, now)
+			to, err := tx.Recipients(ctx, tx.db, d, st.Targets, now)
 			if err != nil {
 				return err
 			}
@@ -187,7 +187,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 				lines[j] = r.String()
 			}
 			esc := Escalation{DeadlineID: d.ID, Step: g.step, Target: joinAudiences(st.Targets), Recipients: strings.Join(lines, "\n"), FiredAt: now}
-			res := tx.DB().Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "deadline_id"}, {Name: "step"}}, DoNothing: true}).Create(&esc)
+			res := tx.db.DB().Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "deadline_id"}, {Name: "step"}}, DoNothing: true}).Create(&esc)
 			if res.Error != nil {
 				return fmt.Errorf("record escalation of deadline %d: %w", d.ID, res.Error)
 			}
@@ -225,7 +225,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			if err != nil {
 				return err
 			}
-			added, err := tx.EnqueueEmails(ctx, notify.KindEscalation, content, []models.Recipient{n.to}, first.SubjectType, first.SubjectID, idParts(n.deadlines)...)
+			added, err := tx.db.EnqueueEmails(ctx, notify.KindEscalation, content, []models.Recipient{n.to}, first.SubjectType, first.SubjectID, idParts(n.deadlines)...)
 			if err != nil {
 				return err
 			}
@@ -235,12 +235,12 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 		if err != nil {
 			return err
 		}
-		added, err := tx.EnqueueWebhook(ctx, notify.KindEscalation, content, first.SubjectType, first.SubjectID, idParts(firedDeadlines)...)
+		added, err := tx.db.EnqueueWebhook(ctx, notify.KindEscalation, content, first.SubjectType, first.SubjectID, idParts(firedDeadlines)...)
 		if err != nil {
 			return err
 		}
 		queued += added
-		return tx.Audit(ctx, models.System, "escalation.fire", first.SubjectType, first.SubjectID,
+		return tx.db.Audit(ctx, models.System, "escalation.fire", first.SubjectType, first.SubjectID,
 			fmt.Sprintf("%s 第%d级 → %s：%d项时限，%d人次", first.Kind.Name(), g.step, joinAudiences(st.Targets), fired, reached))
 	})
 	if err != nil {
@@ -267,19 +267,19 @@ func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *s
 	}
 	data := notify.EscalationData{
 		Step: g.step, StepCount: len(g.ladder), Audience: strings.Join(names, "、"), What: earliest.Kind.Name(), Label: earliest.Label,
-		DueAt: earliest.DueAt.In(s.Location()), Overdue: now.Sub(earliest.DueAt), Reference: string(earliest.SubjectType) + "/" + models.FormatID(earliest.SubjectID),
+		DueAt: earliest.DueAt.In(s.db.Location()), Overdue: now.Sub(earliest.DueAt), Reference: string(earliest.SubjectType) + "/" + models.FormatID(earliest.SubjectID),
 	}
 	if len(schoolIDs) == 0 && len(ds) == 1 {
 		// One deadline awaiting many schools (a warning's acknowledgement, a safety round): list
 		// the schools that still have not acted.
-		pending, err := s.subjects.PendingSchools(ctx, s.Store, ds[0])
+		pending, err := s.subjects.PendingSchools(ctx, s.db, ds[0])
 		if err != nil {
 			return notify.Rendered{}, err
 		}
 		schoolIDs = append(schoolIDs, pending...)
 	}
 	if len(schoolIDs) > 0 {
-		schools, err := s.dir.SchoolRefs(ctx, s.Store, schoolIDs)
+		schools, err := s.dir.SchoolRefs(ctx, s.db, schoolIDs)
 		if err != nil {
 			return notify.Rendered{}, err
 		}
@@ -321,7 +321,7 @@ func (s *Store) Recipients(ctx context.Context, tx *store.Store, d models.Deadli
 			if len(schoolIDs) == 0 {
 				continue
 			}
-			contacts, err := s.dir.ContactRecipients(ctx, s.Store, schoolIDs)
+			contacts, err := s.dir.ContactRecipients(ctx, s.db, schoolIDs)
 			if err != nil {
 				return nil, err
 			}
@@ -329,7 +329,7 @@ func (s *Store) Recipients(ctx context.Context, tx *store.Store, d models.Deadli
 				add(c.Name, c.Email)
 			}
 		case models.AudienceOfficersOnDuty, models.AudienceLeaderOnDuty:
-			leaders, officers, err := s.duty.OnDutyAt(ctx, s.Store, now)
+			leaders, officers, err := s.duty.OnDutyAt(ctx, s.db, now)
 			if err != nil {
 				return nil, err
 			}
@@ -346,7 +346,7 @@ func (s *Store) Recipients(ctx context.Context, tx *store.Store, d models.Deadli
 			if len(districtIDs) == 0 {
 				continue
 			}
-			users, err := s.dir.DistrictOfficers(ctx, s.Store, districtIDs)
+			users, err := s.dir.DistrictOfficers(ctx, s.db, districtIDs)
 			if err != nil {
 				return nil, err
 			}
@@ -370,7 +370,7 @@ func (s *Store) responsibleSchools(ctx context.Context, d models.Deadline) ([]in
 	if d.SchoolID != nil {
 		return []int64{*d.SchoolID}, nil
 	}
-	return s.subjects.PendingSchools(ctx, s.Store, d)
+	return s.subjects.PendingSchools(ctx, s.db, d)
 }
 
 // responsibleDistricts are the districts whose officers a deadline's "district officers" step
@@ -379,11 +379,11 @@ func (s *Store) responsibleDistricts(ctx context.Context, d models.Deadline) ([]
 	if d.DistrictID != nil {
 		return []int64{*d.DistrictID}, nil
 	}
-	pending, err := s.subjects.PendingSchools(ctx, s.Store, d)
+	pending, err := s.subjects.PendingSchools(ctx, s.db, d)
 	if err != nil || len(pending) == 0 {
 		return nil, err
 	}
-	schools, err := s.dir.SchoolRefs(ctx, s.Store, pending)
+	schools, err := s.dir.SchoolRefs(ctx, s.db, pending)
 	var ids []int64
 	for _, sc := range schools {
 		if !slices.Contains(ids, sc.DistrictID) {
@@ -422,7 +422,7 @@ type EscalationFilter struct {
 // Escalations lists fired escalation steps in the order they were recorded, limited to the
 // schools and districts the actor may see. Errors: invalid (unknown kind).
 func (s *Store) Escalations(ctx context.Context, actor *models.User, f EscalationFilter) ([]EscalationRecord, int64, error) {
-	q := s.Conn(ctx).Table("escalations").
+	q := s.db.Conn(ctx).Table("escalations").
 		Select("escalations.id, escalations.deadline_id, escalations.step, escalations.target, escalations.recipients, escalations.fired_at, " +
 			"deadlines.kind, deadlines.label, deadlines.subject_type, deadlines.subject_id, deadlines.school_id, deadlines.district_id, deadlines.due_at").
 		Joins("JOIN deadlines ON deadlines.id = escalations.deadline_id")

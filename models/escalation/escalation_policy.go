@@ -87,7 +87,7 @@ func (s *Store) escalationPolicies(ctx context.Context) (map[models.DeadlineKind
 		policies[kind] = EscalationPolicy{Kind: kind, Name: kind.Name(), Steps: st}
 	}
 	var rows []policyRow
-	if err := s.Conn(ctx).Order("kind, step").Find(&rows).Error; err != nil {
+	if err := s.db.Conn(ctx).Order("kind, step").Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("load escalation policies: %w", err)
 	}
 	custom := map[models.DeadlineKind][]EscalationStep{}
@@ -190,13 +190,13 @@ func (s *Store) SetEscalationPolicy(ctx context.Context, actor *models.User, kin
 		policy.Steps = DefaultEscalationPolicies()[kind]
 	}
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.DB().Where("kind = ?", kind).Delete(&policyRow{}).Error; err != nil {
+		if err := tx.db.DB().Where("kind = ?", kind).Delete(&policyRow{}).Error; err != nil {
 			return fmt.Errorf("replace policy %s: %w", kind, err)
 		}
 		var summary []string
 		for i, st := range steps {
-			row := policyRow{Kind: kind, Step: i, DelaySeconds: st.DelaySeconds, Targets: joinAudiences(st.Targets), UpdatedAt: tx.Now()}
-			if err := tx.DB().Create(&row).Error; err != nil {
+			row := policyRow{Kind: kind, Step: i, DelaySeconds: st.DelaySeconds, Targets: joinAudiences(st.Targets), UpdatedAt: tx.db.Now()}
+			if err := tx.db.DB().Create(&row).Error; err != nil {
 				return fmt.Errorf("replace policy %s: %w", kind, err)
 			}
 			summary = append(summary, fmt.Sprintf("+%s %s", st.Delay(), row.Targets))
@@ -204,7 +204,7 @@ func (s *Store) SetEscalationPolicy(ctx context.Context, actor *models.User, kin
 		if len(summary) == 0 {
 			summary = []string{"恢复默认"}
 		}
-		return tx.Audit(ctx, actor, "escalation_policy.set", "escalation_policy", 0, string(kind)+": "+strings.Join(summary, "; "))
+		return tx.db.Audit(ctx, actor, "escalation_policy.set", "escalation_policy", 0, string(kind)+": "+strings.Join(summary, "; "))
 	})
 	if err != nil {
 		return nil, err

@@ -65,7 +65,7 @@ type Deps struct {
 
 // Store fires escalations and keeps their policies.
 type Store struct {
-	*store.Store
+	db       *store.Store
 	opts     Options
 	dir      Directory
 	duty     Duty
@@ -75,17 +75,17 @@ type Store struct {
 
 // New returns the escalation engine over db.
 func New(db *store.Store, deps Deps, opts Options) *Store {
-	return &Store{Store: db, opts: opts, dir: deps.Directory, duty: deps.Duty, subjects: deps.Subjects, brief: deps.Brief}
+	return &Store{db: db, opts: opts, dir: deps.Directory, duty: deps.Duty, subjects: deps.Subjects, brief: deps.Brief}
 }
 
 // WithTx returns the engine bound to tx.
 func (s *Store) WithTx(tx *store.Store) *Store {
 	bound := *s
-	bound.Store = tx
+	bound.db = tx
 	return &bound
 }
 
 // transact runs fn in one transaction on the engine bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+	return s.db.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
 }

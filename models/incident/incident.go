@@ -63,7 +63,7 @@ var errIncidentNotFound = models.Errorf(models.ENOTFOUND, "事件不存在")
 // those who may file for the school see it. Errors: not_found.
 func (s *Store) visibleIncident(ctx context.Context, actor *models.User, id int64) (*Incident, error) {
 	var inc Incident
-	if err := s.Conn(ctx).Take(&inc, id).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&inc, id).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, errIncidentNotFound
 		}
@@ -79,7 +79,7 @@ func (s *Store) visibleIncident(ctx context.Context, actor *models.User, id int6
 // lock (a no-op update) so that concurrent changes to one incident queue up on PostgreSQL.
 // Errors: not_found.
 func (s *Store) lockIncident(ctx context.Context, actor *models.User, id int64) (*Incident, error) {
-	if err := s.Conn(ctx).Model(&Incident{}).Where("id = ?", id).Update("updated_at", s.Now()).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&Incident{}).Where("id = ?", id).Update("updated_at", s.db.Now()).Error; err != nil {
 		return nil, fmt.Errorf("lock incident %d: %w", id, err)
 	}
 	return s.visibleIncident(ctx, actor, id)
@@ -87,8 +87,8 @@ func (s *Store) lockIncident(ctx context.Context, actor *models.User, id int64) 
 
 // saveIncident writes the incident's changeable columns.
 func (s *Store) saveIncident(ctx context.Context, inc *Incident) error {
-	inc.UpdatedAt = s.Now()
-	err := s.Conn(ctx).Model(inc).Select("title", "category", "subtype", "sensitive", "severity", "occurred_at", "place",
+	inc.UpdatedAt = s.db.Now()
+	err := s.db.Conn(ctx).Model(inc).Select("title", "category", "subtype", "sensitive", "severity", "occurred_at", "place",
 		"status", "serial", "last_report_at", "resolved_at", "closed_at", "late_reports", "missed_reports", "updated_at").
 		Updates(inc).Error
 	if err != nil {
@@ -114,7 +114,7 @@ type IncidentFilter struct {
 // Incidents lists the incidents actor may see (drafts only to those who file), oldest first, with
 // the total matching the filter.
 func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFilter) (items []Incident, next, total int64, err error) {
-	q := store.ScopeSchools(actor, s.Conn(ctx).Model(&Incident{}), "incidents.school_id", "incidents.district_id")
+	q := store.ScopeSchools(actor, s.db.Conn(ctx).Model(&Incident{}), "incidents.school_id", "incidents.district_id")
 	if !actor.Can(models.FileIncidents) {
 		q = q.Where("incidents.status <> ?", IncidentDraft)
 	}
@@ -145,7 +145,7 @@ func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFil
 			(d.subject_type = 'incident' AND d.subject_id = incidents.id) OR
 			(d.subject_type = 'report' AND d.subject_id IN (SELECT r.id FROM incident_reports r WHERE r.incident_id = incidents.id)) OR
 			(d.subject_type = 'instruction' AND d.subject_id IN (SELECT i.id FROM incident_instructions i WHERE i.incident_id = incidents.id))))`,
-			s.Now())
+			s.db.Now())
 	}
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("count incidents: %w", err)

@@ -18,7 +18,7 @@ func (s *Store) BriefLines(ctx context.Context, tx *store.Store, from, to time.T
 		Incident
 		School string
 	}
-	err := s.Conn(ctx).Table("incidents").Select("incidents.*, schools.name AS school").
+	err := s.db.Conn(ctx).Table("incidents").Select("incidents.*, schools.name AS school").
 		Joins("JOIN schools ON schools.id = incidents.school_id").
 		Where("incidents.status <> ? AND incidents.occurred_at >= ? AND incidents.occurred_at < ?", IncidentDraft, from.UTC(), to.UTC()).
 		Order("incidents.occurred_at, incidents.id").Scan(&yesterday).Error
@@ -30,12 +30,12 @@ func (s *Store) BriefLines(ctx context.Context, tx *store.Store, from, to time.T
 	} else {
 		items := make([]string, len(yesterday))
 		for i, inc := range yesterday {
-			items[i] = fmt.Sprintf("%s %s（%s，%s）", inc.OccurredAt.In(s.Location()).Format("15:04"), inc.Title, inc.School, inc.Severity.Name())
+			items[i] = fmt.Sprintf("%s %s（%s，%s）", inc.OccurredAt.In(s.db.Location()).Format("15:04"), inc.Title, inc.School, inc.Severity.Name())
 		}
 		lines = append(lines, fmt.Sprintf("昨日新发突发事件%d起：%s。", len(yesterday), strings.Join(items, "；")))
 	}
 	var open int64
-	if err := s.Conn(ctx).Model(&Incident{}).Where("status IN ?", []IncidentStatus{IncidentOpen, IncidentResolved}).Count(&open).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&Incident{}).Where("status IN ?", []IncidentStatus{IncidentOpen, IncidentResolved}).Count(&open).Error; err != nil {
 		return nil, fmt.Errorf("brief open incidents: %w", err)
 	}
 	if open > 0 {

@@ -40,7 +40,7 @@ func (s *Store) CreateIncident(ctx context.Context, actor *models.User, in Repor
 	r := &Report{Kind: ReportInitial, Channel: ChannelWritten, Status: ReportDraft, CreatedBy: actor.ID}
 	p := in.apply(inc, r)
 	if !in.Draft {
-		checkComplete(inc, r, s.Now(), p)
+		checkComplete(inc, r, s.db.Now(), p)
 	}
 	if err := p.Err(); err != nil {
 		if _, schoolErr := s.fileableSchool(ctx, actor, schoolID); schoolErr != nil {
@@ -66,20 +66,20 @@ func (s *Store) CreateIncident(ctx context.Context, actor *models.User, in Repor
 				return err
 			}
 		}
-		if err := tx.Insert(ctx, inc); err != nil {
+		if err := tx.db.Insert(ctx, inc); err != nil {
 			return fmt.Errorf("create incident: %w", err)
 		}
 		r.IncidentID = inc.ID
-		if err := tx.Insert(ctx, r); err != nil {
+		if err := tx.db.Insert(ctx, r); err != nil {
 			return fmt.Errorf("create initial report: %w", err)
 		}
 		for i := range deadlines {
 			deadlines[i].SubjectID = map[models.SubjectType]int64{models.SubjectIncident: inc.ID, models.SubjectReport: r.ID}[deadlines[i].SubjectType]
 		}
-		if err := tx.InsertDeadlines(ctx, deadlines); err != nil {
+		if err := tx.db.InsertDeadlines(ctx, deadlines); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, action, models.SubjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
+		return tx.db.Audit(ctx, actor, action, models.SubjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
 	})
 	if err != nil {
 		return nil, err
@@ -94,8 +94,8 @@ func (s *Store) CreateIncident(ctx context.Context, actor *models.User, in Repor
 		}
 		return cmp.Compare(a.ID, b.ID)
 	})
-	d.setDeadlines(deadlines, s.Now())
-	d.Timeline = d.timeline(s.Location())
+	d.setDeadlines(deadlines, s.db.Now())
+	d.Timeline = d.timeline(s.db.Location())
 	return d, nil
 }
 
@@ -113,7 +113,7 @@ func (s *Store) fileableSchool(ctx context.Context, actor *models.User, schoolID
 		return nil, models.Problems{"school_id": "请选择报送学校"}.Err()
 	}
 	var sc directory.School
-	if err := s.Take(ctx, &sc, id); err != nil {
+	if err := s.db.Take(ctx, &sc, id); err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, models.Problems{"school_id": "学校不存在"}.Err()
 		}
@@ -147,12 +147,12 @@ func (s *Store) FileReport(ctx context.Context, actor *models.User, incidentID i
 		before := inc.class()
 		p := in.apply(inc, r)
 		if !in.Draft {
-			checkComplete(inc, r, tx.Now(), p)
+			checkComplete(inc, r, tx.db.Now(), p)
 		}
 		if err := p.Err(); err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Create(r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create report: %w", err)
 		}
 		action := "report.draft"
@@ -165,7 +165,7 @@ func (s *Store) FileReport(ctx context.Context, actor *models.User, incidentID i
 		if err := tx.saveIncident(ctx, inc); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, action, models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
+		return tx.db.Audit(ctx, actor, action, models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
 	})
 	if err != nil {
 		return nil, err
@@ -177,7 +177,7 @@ func (s *Store) FileReport(ctx context.Context, actor *models.User, incidentID i
 func (s *Store) checkFileable(ctx context.Context, inc *Incident, kind ReportKind) error {
 	var reports []Report
 	if inc.Status != IncidentDraft && inc.Status != IncidentClosed {
-		if err := s.Conn(ctx).Where("incident_id = ?", inc.ID).Find(&reports).Error; err != nil {
+		if err := s.db.Conn(ctx).Where("incident_id = ?", inc.ID).Find(&reports).Error; err != nil {
 			return fmt.Errorf("reports of incident %d: %w", inc.ID, err)
 		}
 	}
@@ -193,7 +193,7 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *models.User, incidentID,
 		if err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
 			return models.NotFound("报告", err)
 		}
 		if !canFile(actor, inc.SchoolID, inc.DistrictID) {
@@ -210,7 +210,7 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *models.User, incidentID,
 		before := inc.class()
 		p := in.apply(inc, &r)
 		if submit {
-			checkComplete(inc, &r, tx.Now(), p)
+			checkComplete(inc, &r, tx.db.Now(), p)
 		}
 		if err := p.Err(); err != nil {
 			return err
@@ -222,13 +222,13 @@ func (s *Store) UpdateDraft(ctx context.Context, actor *models.User, incidentID,
 				return err
 			}
 		}
-		if err := tx.Conn(ctx).Save(&r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Save(&r).Error; err != nil {
 			return fmt.Errorf("save report %d: %w", r.ID, err)
 		}
 		if err := tx.saveIncident(ctx, inc); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, action, models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
+		return tx.db.Audit(ctx, actor, action, models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s", inc.ID, r.Title()))
 	})
 	if err != nil {
 		return nil, err
@@ -246,10 +246,10 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if err != nil {
 		return err
 	}
-	if err := s.InsertDeadlines(ctx, created); err != nil {
+	if err := s.db.InsertDeadlines(ctx, created); err != nil {
 		return err
 	}
-	if err := s.Conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
 		return fmt.Errorf("submit report %d: %w", r.ID, err)
 	}
 	return nil
@@ -262,7 +262,7 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 // report of an incident not yet written reads and writes no row, so it may be settled before the
 // incident is written.
 func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, before IncidentClass) (created []models.Deadline, err error) {
-	facts := settlementFacts{Incident: *inc, Before: before, Report: *r, Now: s.Now()}
+	facts := settlementFacts{Incident: *inc, Before: before, Report: *r, Now: s.db.Now()}
 	facts.At = facts.Now
 	if r.ReceivedAt != nil {
 		facts.At = *r.ReceivedAt
@@ -277,7 +277,7 @@ func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, befo
 			return nil, err
 		}
 	}
-	plan, err := planSettlement(s.opts.ReportRules, s.Location(), facts)
+	plan, err := planSettlement(s.opts.ReportRules, s.db.Location(), facts)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +292,7 @@ func (s *Store) settleReport(ctx context.Context, inc *Incident, r *Report, befo
 // first: those a report may close, miss or move.
 func (s *Store) openIncidentDeadlines(ctx context.Context, incidentID int64) ([]models.Deadline, error) {
 	var open []models.Deadline
-	err := s.Conn(ctx).Where("subject_type = ? AND subject_id = ? AND done_at IS NULL", models.SubjectIncident, incidentID).
+	err := s.db.Conn(ctx).Where("subject_type = ? AND subject_id = ? AND done_at IS NULL", models.SubjectIncident, incidentID).
 		Order("due_at, id").Find(&open).Error
 	if err != nil {
 		return nil, fmt.Errorf("open deadlines of incident %d: %w", incidentID, err)
@@ -303,7 +303,7 @@ func (s *Store) openIncidentDeadlines(ctx context.Context, incidentID int64) ([]
 // lastFollowUpNumber returns the highest number among the incident's follow-ups, 0 for none.
 func (s *Store) lastFollowUpNumber(ctx context.Context, incidentID int64) (int, error) {
 	var last int
-	err := s.Conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", incidentID, ReportFollowUp).
+	err := s.db.Conn(ctx).Model(&Report{}).Where("incident_id = ? AND kind = ?", incidentID, ReportFollowUp).
 		Select("COALESCE(MAX(number), 0)").Scan(&last).Error
 	if err != nil {
 		return 0, fmt.Errorf("number follow-up: %w", err)
@@ -317,17 +317,17 @@ func (s *Store) lastFollowUpNumber(ctx context.Context, incidentID int64) (int, 
 // writes them all.
 func (s *Store) writeSettlement(ctx context.Context, plan settlement) error {
 	for _, d := range firstOfEachKind(plan.Closed) {
-		if _, err := s.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
+		if _, err := s.db.CloseDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
 			return err
 		}
 	}
 	for _, d := range firstOfEachKind(plan.Missed) {
-		if _, err := s.MissDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
+		if _, err := s.db.MissDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, *d.DoneAt); err != nil {
 			return err
 		}
 	}
 	for _, d := range firstOfEachKind(plan.Moved) {
-		if err := s.RescheduleDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, d.DueAt); err != nil {
+		if err := s.db.RescheduleDeadlines(ctx, d.Kind, d.SubjectType, d.SubjectID, d.DueAt); err != nil {
 			return err
 		}
 	}
@@ -368,11 +368,11 @@ func incidentDeadline(rules config.ReportRules, loc *time.Location, inc *Inciden
 // openReportDeadline opens a deadline the desk owes on a report (signature, forward), counted from
 // from, and returns it (nil when the rules set none).
 func (s *Store) openReportDeadline(ctx context.Context, inc *Incident, r *Report, kind models.DeadlineKind, from time.Time) (*models.Deadline, error) {
-	d, ok := reportDeadline(s.opts.ReportRules, s.Location(), inc, r, kind, from)
+	d, ok := reportDeadline(s.opts.ReportRules, s.db.Location(), inc, r, kind, from)
 	if !ok {
 		return nil, nil
 	}
-	if err := s.OpenDeadline(ctx, &d); err != nil {
+	if err := s.db.OpenDeadline(ctx, &d); err != nil {
 		return nil, err
 	}
 	return &d, nil

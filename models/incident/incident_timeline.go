@@ -60,7 +60,7 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *models.User, id int64
 		return nil, err
 	}
 	d := newIncidentDetail(*inc)
-	db := s.Conn(ctx)
+	db := s.db.Conn(ctx)
 	if err := db.Where("incident_id = ?", id).Order("id").Find(&d.Reports).Error; err != nil {
 		return nil, fmt.Errorf("reports of incident %d: %w", id, err)
 	}
@@ -78,7 +78,7 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *models.User, id int64
 	if err != nil {
 		return nil, fmt.Errorf("deadlines of incident %d: %w", id, err)
 	}
-	d.setDeadlines(deadlines, s.Now())
+	d.setDeadlines(deadlines, s.db.Now())
 	ids := make([]int64, len(deadlines))
 	for i, dl := range deadlines {
 		ids[i] = dl.ID
@@ -88,7 +88,7 @@ func (s *Store) IncidentDetail(ctx context.Context, actor *models.User, id int64
 			return nil, fmt.Errorf("escalations of incident %d: %w", id, err)
 		}
 	}
-	d.Timeline = d.timeline(s.Location())
+	d.Timeline = d.timeline(s.db.Location())
 	return d, nil
 }
 

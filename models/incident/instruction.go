@@ -61,7 +61,7 @@ func (s *Store) AddInstruction(ctx context.Context, actor *models.User, incident
 		}
 		if in.ReportID != nil {
 			var n int64
-			if err := tx.Conn(ctx).Model(&Report{}).Where("id = ? AND incident_id = ?", *in.ReportID, inc.ID).Count(&n).Error; err != nil {
+			if err := tx.db.Conn(ctx).Model(&Report{}).Where("id = ? AND incident_id = ?", *in.ReportID, inc.ID).Count(&n).Error; err != nil {
 				return fmt.Errorf("instruction report: %w", err)
 			}
 			if n == 0 {
@@ -69,17 +69,17 @@ func (s *Store) AddInstruction(ctx context.Context, actor *models.User, incident
 			}
 		}
 		ins = &Instruction{IncidentID: inc.ID, ReportID: in.ReportID, SchoolID: inc.SchoolID, DistrictID: inc.DistrictID,
-			Text: text, GivenBy: actor.ID, GivenAt: tx.Now()}
-		if err := tx.Conn(ctx).Create(ins).Error; err != nil {
+			Text: text, GivenBy: actor.ID, GivenAt: tx.db.Now()}
+		if err := tx.db.Conn(ctx).Create(ins).Error; err != nil {
 			return fmt.Errorf("create instruction: %w", err)
 		}
-		due, _ := NextDeadline(tx.opts.ReportRules, inc.class(), models.DeadlineInstruction, ins.GivenAt, tx.Location())
-		err = tx.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineInstruction, SubjectType: models.SubjectInstruction, SubjectID: ins.ID,
+		due, _ := NextDeadline(tx.opts.ReportRules, inc.class(), models.DeadlineInstruction, ins.GivenAt, tx.db.Location())
+		err = tx.db.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineInstruction, SubjectType: models.SubjectInstruction, SubjectID: ins.ID,
 			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + models.DeadlineInstruction.Label(), DueAt: due.UTC()})
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "instruction.create", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, text))
+		return tx.db.Audit(ctx, actor, "instruction.create", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, text))
 	})
 	if err != nil {
 		return nil, err
@@ -100,7 +100,7 @@ func (s *Store) ReplyInstruction(ctx context.Context, actor *models.User, incide
 		if err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Where("id = ? AND incident_id = ?", instructionID, inc.ID).Take(&ins).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("id = ? AND incident_id = ?", instructionID, inc.ID).Take(&ins).Error; err != nil {
 			return models.NotFound("批示", err)
 		}
 		if !canFile(actor, inc.SchoolID, inc.DistrictID) {
@@ -109,15 +109,15 @@ func (s *Store) ReplyInstruction(ctx context.Context, actor *models.User, incide
 		if ins.RepliedAt != nil {
 			return models.Errorf(models.ECONFLICT, "该批示已答复")
 		}
-		now := tx.Now()
+		now := tx.db.Now()
 		ins.Reply, ins.RepliedBy, ins.RepliedAt = reply, &actor.ID, &now
-		if err := tx.Conn(ctx).Model(&ins).Select("reply", "replied_by", "replied_at").Updates(&ins).Error; err != nil {
+		if err := tx.db.Conn(ctx).Model(&ins).Select("reply", "replied_by", "replied_at").Updates(&ins).Error; err != nil {
 			return fmt.Errorf("reply instruction %d: %w", ins.ID, err)
 		}
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineInstruction, models.SubjectInstruction, ins.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineInstruction, models.SubjectInstruction, ins.ID, tx.db.Now()); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "instruction.reply", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, reply))
+		return tx.db.Audit(ctx, actor, "instruction.reply", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, reply))
 	})
 	if err != nil {
 		return nil, err

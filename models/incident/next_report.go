@@ -31,7 +31,7 @@ func Fileable(status IncidentStatus, reports []Report, kind ReportKind) error {
 	switch kind {
 	case ReportInitial, ReportFollowUp, ReportFinal:
 	default:
-		return models.Problems{"kind": "报告类型须为首报、续报或终报"}.Err()
+		return models.Problems{"kind": "报告类型须为 initial（首报）、follow_up（续报）或 final（终报）"}.Err()
 	}
 	switch status {
 	case IncidentDraft:

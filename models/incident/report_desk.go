@@ -27,7 +27,7 @@ func (s *Store) SignReport(ctx context.Context, actor *models.User, incidentID, 
 		if err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
 			return models.NotFound("报告", err)
 		}
 		switch r.Status {
@@ -38,8 +38,8 @@ func (s *Store) SignReport(ctx context.Context, actor *models.User, incidentID, 
 		case ReportSigned:
 			return models.Errorf(models.ECONFLICT, "报告已签收")
 		}
-		now := tx.Now()
-		res := tx.Conn(ctx).Model(&Report{}).Where("id = ? AND status = ?", r.ID, ReportSubmitted).
+		now := tx.db.Now()
+		res := tx.db.Conn(ctx).Model(&Report{}).Where("id = ? AND status = ?", r.ID, ReportSubmitted).
 			Updates(map[string]any{"status": ReportSigned, "signed_at": now, "signed_by": actor.ID})
 		if res.Error != nil {
 			return fmt.Errorf("sign report %d: %w", r.ID, res.Error)
@@ -48,11 +48,11 @@ func (s *Store) SignReport(ctx context.Context, actor *models.User, incidentID, 
 			return models.Errorf(models.ECONFLICT, "报告已签收")
 		}
 		r.Status, r.SignedAt, r.SignedBy = ReportSigned, &now, &actor.ID
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineSignature, models.SubjectReport, r.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineSignature, models.SubjectReport, r.ID, tx.db.Now()); err != nil {
 			return err
 		}
 		if inc.Serial == nil {
-			serial, err := tx.nextSerial(ctx, now.In(tx.Location()).Year())
+			serial, err := tx.nextSerial(ctx, now.In(tx.db.Location()).Year())
 			if err != nil {
 				return err
 			}
@@ -67,7 +67,7 @@ func (s *Store) SignReport(ctx context.Context, actor *models.User, incidentID, 
 		if err := tx.saveIncident(ctx, inc); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "report.sign", models.SubjectReport, r.ID, fmt.Sprintf("事件%d（期号%s）%s", inc.ID, *inc.Serial, r.Title()))
+		return tx.db.Audit(ctx, actor, "report.sign", models.SubjectReport, r.ID, fmt.Sprintf("事件%d（期号%s）%s", inc.ID, *inc.Serial, r.Title()))
 	})
 	if err != nil {
 		return nil, nil, err
@@ -153,20 +153,20 @@ func (s *Store) ForwardReport(ctx context.Context, actor *models.User, incidentI
 			return err
 		}
 		var r Report
-		if err := tx.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("id = ? AND incident_id = ?", reportID, inc.ID).Take(&r).Error; err != nil {
 			return models.NotFound("报告", err)
 		}
 		if r.Status != ReportSigned && r.Status != ReportRecorded {
 			return models.Errorf(models.ECONFLICT, "请先签收报告再上报")
 		}
-		f.ReportID, f.IncidentID, f.ForwardedBy, f.ForwardedAt = r.ID, inc.ID, actor.ID, tx.Now()
-		if err := tx.Conn(ctx).Create(f).Error; err != nil {
+		f.ReportID, f.IncidentID, f.ForwardedBy, f.ForwardedAt = r.ID, inc.ID, actor.ID, tx.db.Now()
+		if err := tx.db.Conn(ctx).Create(f).Error; err != nil {
 			return fmt.Errorf("forward report %d: %w", r.ID, err)
 		}
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineForward, models.SubjectReport, r.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineForward, models.SubjectReport, r.ID, tx.db.Now()); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "report.forward", models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s → %s（%s）", inc.ID, r.Title(), f.Recipient, f.Method.Name()))
+		return tx.db.Audit(ctx, actor, "report.forward", models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s → %s（%s）", inc.ID, r.Title(), f.Recipient, f.Method.Name()))
 	})
 	if err != nil {
 		return nil, err
@@ -200,7 +200,7 @@ func (s *Store) RecordPhoneReport(ctx context.Context, actor *models.User, in Ph
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.Now()
+	now := s.db.Now()
 	inc := &Incident{SchoolID: sc.ID, DistrictID: sc.DistrictID, Status: IncidentDraft, CreatedBy: actor.ID}
 	r := &Report{SchoolID: sc.ID, DistrictID: sc.DistrictID, Kind: ReportInitial, Channel: ChannelPhone,
 		Status: ReportDraft, CreatedBy: actor.ID, ReceivedAt: &now}
@@ -238,11 +238,11 @@ func (s *Store) RecordPhoneReport(ctx context.Context, actor *models.User, in Ph
 		return nil, nil, err
 	}
 	err = s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Create(inc).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(inc).Error; err != nil {
 			return fmt.Errorf("create incident: %w", err)
 		}
 		r.IncidentID = inc.ID
-		if err := tx.Conn(ctx).Create(r).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(r).Error; err != nil {
 			return fmt.Errorf("create phone report: %w", err)
 		}
 		if err := tx.submitReport(ctx, inc, r, inc.class()); err != nil {
@@ -251,7 +251,7 @@ func (s *Store) RecordPhoneReport(ctx context.Context, actor *models.User, in Ph
 		if err := tx.saveIncident(ctx, inc); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "incident.phone_intake", models.SubjectIncident, inc.ID,
+		return tx.db.Audit(ctx, actor, "incident.phone_intake", models.SubjectIncident, inc.ID,
 			fmt.Sprintf("%s %s（%s，来电：%s %s）", inc.Title, inc.Severity.Name(), sc.Name, r.CallerUnit, r.CallerName))
 	})
 	if err != nil {

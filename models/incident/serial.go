@@ -11,7 +11,7 @@ import (
 // unique and gap-free across replicas, and a rolled-back signature gives its number back; SQLite
 // has a single writer.
 func (s *Store) nextSerial(ctx context.Context, year int) (string, error) {
-	db := s.Conn(ctx)
+	db := s.db.Conn(ctx)
 	if err := db.Exec("INSERT INTO serial_counters (year, n) VALUES (?, 0) ON CONFLICT (year) DO NOTHING", year).Error; err != nil {
 		return "", fmt.Errorf("serial counter %d: %w", year, err)
 	}

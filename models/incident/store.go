@@ -20,7 +20,7 @@ type Options struct {
 // Store reads and changes incidents. Mutating methods take the acting user, check that they may
 // act, and write an audit entry in the same transaction.
 type Store struct {
-	*store.Store
+	db   *store.Store
 	opts Options
 	dir  *directory.Store
 }
@@ -30,17 +30,17 @@ func New(db *store.Store, dir *directory.Store, opts Options) *Store {
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()
 	}
-	return &Store{Store: db, opts: opts, dir: dir}
+	return &Store{db: db, opts: opts, dir: dir}
 }
 
 // WithTx returns incident reporting bound to tx, a transaction of another domain's Store.
 func (s *Store) WithTx(tx *store.Store) *Store {
 	bound := *s
-	bound.Store, bound.dir = tx, s.dir.WithTx(tx)
+	bound.db, bound.dir = tx, s.dir.WithTx(tx)
 	return &bound
 }
 
 // transact runs fn in one transaction on incident reporting bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+	return s.db.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
 }

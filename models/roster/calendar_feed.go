@@ -33,13 +33,13 @@ func (s *Store) NewCalendarFeed(ctx context.Context, actor *models.User) (string
 	}
 	token := base64.RawURLEncoding.EncodeToString(buf)
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Where("user_id = ?", actor.ID).Delete(&CalendarFeed{}).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("user_id = ?", actor.ID).Delete(&CalendarFeed{}).Error; err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Create(&CalendarFeed{UserID: actor.ID, TokenHash: directory.HashToken(token)}).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(&CalendarFeed{UserID: actor.ID, TokenHash: directory.HashToken(token)}).Error; err != nil {
 			return fmt.Errorf("create calendar feed: %w", err)
 		}
-		return tx.Audit(ctx, actor, "calendar_feed.create", "user", actor.ID, "")
+		return tx.db.Audit(ctx, actor, "calendar_feed.create", "user", actor.ID, "")
 	})
 	if err != nil {
 		return "", err
@@ -50,7 +50,7 @@ func (s *Store) NewCalendarFeed(ctx context.Context, actor *models.User) (string
 // CalendarFeedOwner returns the enabled account a feed token belongs to. Errors: not_found.
 func (s *Store) CalendarFeedOwner(ctx context.Context, token string) (*models.User, error) {
 	var u models.User
-	err := s.Conn(ctx).Joins("JOIN calendar_feeds ON calendar_feeds.user_id = users.id").
+	err := s.db.Conn(ctx).Joins("JOIN calendar_feeds ON calendar_feeds.user_id = users.id").
 		Where("calendar_feeds.token_hash = ? AND users.disabled = ?", directory.HashToken(token), false).Take(&u).Error
 	if err != nil {
 		return nil, models.NotFound("日历订阅", err)

@@ -43,7 +43,7 @@ func (s *Store) AddDutyLogEntry(ctx context.Context, actor *models.User, in Duty
 	if !actor.Can(models.KeepDutyLog) {
 		return nil, models.ErrForbidden
 	}
-	now := s.Now()
+	now := s.db.Now()
 	shift, err := s.shiftOf(ctx, actor.ID, now)
 	if err != nil {
 		return nil, err
@@ -70,7 +70,7 @@ func (s *Store) AddDutyLogEntry(ctx context.Context, actor *models.User, in Duty
 		p.Add("action_taken", "不超过4000字")
 	}
 	if in.CorrectsID != nil {
-		if err := s.Conn(ctx).Select("id").Take(&DutyLogEntry{}, *in.CorrectsID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+		if err := s.db.Conn(ctx).Select("id").Take(&DutyLogEntry{}, *in.CorrectsID).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			p.Add("corrects_id", "要更正的日志不存在")
 		} else if err != nil {
 			return nil, err
@@ -80,14 +80,14 @@ func (s *Store) AddDutyLogEntry(ctx context.Context, actor *models.User, in Duty
 		return nil, err
 	}
 	err = s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Omit("Author").Create(e).Error; err != nil {
+		if err := tx.db.Conn(ctx).Omit("Author").Create(e).Error; err != nil {
 			return fmt.Errorf("add duty log entry: %w", err)
 		}
 		summary := models.Truncate(e.Content, 200)
 		if e.CorrectsID != nil {
 			summary = fmt.Sprintf("更正 #%d：%s", *e.CorrectsID, summary)
 		}
-		return tx.Audit(ctx, actor, "duty_log.add", "duty_log_entry", e.ID, summary)
+		return tx.db.Audit(ctx, actor, "duty_log.add", "duty_log_entry", e.ID, summary)
 	})
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func (s *Store) DutyLog(ctx context.Context, actor *models.User, from, to time.T
 		return nil, err
 	}
 	var es []DutyLogEntry
-	err := s.Conn(ctx).Preload("Author").Where("occurred_at >= ? AND occurred_at < ?", from.UTC(), to.UTC()).
+	err := s.db.Conn(ctx).Preload("Author").Where("occurred_at >= ? AND occurred_at < ?", from.UTC(), to.UTC()).
 		Order("occurred_at, id").Find(&es).Error
 	if err != nil {
 		return nil, fmt.Errorf("list duty log: %w", err)
@@ -116,13 +116,13 @@ func (s *Store) DutyLog(ctx context.Context, actor *models.User, from, to time.T
 // shiftOf returns the shift the person is on at t, or nil.
 func (s *Store) shiftOf(ctx context.Context, userID int64, t time.Time) (*Shift, error) {
 	var a Assignment
-	err := s.Conn(ctx).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, t.UTC(), t.UTC()).
+	err := s.db.Conn(ctx).Where("user_id = ? AND starts_at <= ? AND ends_at > ?", userID, t.UTC(), t.UTC()).
 		Order("starts_at DESC").Limit(1).Find(&a).Error
 	if err != nil || a.ID == 0 {
 		return nil, err
 	}
 	var sh Shift
-	if err := s.Conn(ctx).Take(&sh, a.ShiftID).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&sh, a.ShiftID).Error; err != nil {
 		return nil, err
 	}
 	return &sh, nil

@@ -57,18 +57,18 @@ func (s *Store) SubmitHandover(ctx context.Context, actor *models.User, in Hando
 		return nil, models.ErrForbidden
 	}
 	var shift Shift
-	if err := s.Conn(ctx).Take(&shift, in.ShiftID).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&shift, in.ShiftID).Error; err != nil {
 		return nil, models.NotFound("班次", err)
 	}
 	var mine int64
-	if err := s.Conn(ctx).Model(&Assignment{}).Where("shift_id = ? AND user_id = ? AND role IN ?", shift.ID, actor.ID,
+	if err := s.db.Conn(ctx).Model(&Assignment{}).Where("shift_id = ? AND user_id = ? AND role IN ?", shift.ID, actor.ID,
 		[]DutyRole{DutyOfficer, DutyExtra}).Count(&mine).Error; err != nil {
 		return nil, err
 	}
 	if mine == 0 {
 		return nil, models.Errorf(models.EFORBIDDEN, "只有本班值班员可以提交交接班")
 	}
-	now := s.Now()
+	now := s.db.Now()
 	h := &Handover{ShiftID: shift.ID, OutgoingID: actor.ID, Summary: strings.TrimSpace(in.Summary),
 		Notes: strings.TrimSpace(in.Notes), SubmittedAt: now, DueAt: shift.EndsAt.Add(s.rosterOpts().HandoverGrace)}
 	p := models.Problems{}
@@ -90,22 +90,22 @@ func (s *Store) SubmitHandover(ctx context.Context, actor *models.User, in Hando
 			return err
 		}
 		h.OpenItems = items
-		if err := tx.Conn(ctx).Create(h).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(h).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return models.Errorf(models.ECONFLICT, "本班次已提交交接班")
 			}
 			return fmt.Errorf("create handover: %w", err)
 		}
-		label := fmt.Sprintf("交接班签收：%s %s", shift.StartsAt.In(tx.Location()).Format("01月02日"), shift.Name)
-		if err := tx.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineHandover, SubjectType: models.SubjectHandover, SubjectID: h.ID,
+		label := fmt.Sprintf("交接班签收：%s %s", shift.StartsAt.In(tx.db.Location()).Format("01月02日"), shift.Name)
+		if err := tx.db.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineHandover, SubjectType: models.SubjectHandover, SubjectID: h.ID,
 			Label: label, DueAt: h.DueAt.UTC(), CreatedAt: now}); err != nil {
 			return err
 		}
 		// A handover the watch already found missing is now submitted.
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineHandover, models.SubjectShift, shift.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineHandover, models.SubjectShift, shift.ID, tx.db.Now()); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "handover.submit", "handover", h.ID,
+		return tx.db.Audit(ctx, actor, "handover.submit", models.SubjectHandover, h.ID,
 			fmt.Sprintf("shift %d, %d open items: %s", shift.ID, len(items), models.Truncate(h.Summary, 200)))
 	})
 	if err != nil {
@@ -117,7 +117,7 @@ func (s *Store) SubmitHandover(ctx context.Context, actor *models.User, in Hando
 // openItems lists the open deadlines other than handovers, soonest first.
 func (s *Store) openItems(ctx context.Context) ([]OpenItem, error) {
 	var ds []models.Deadline
-	err := s.Conn(ctx).Where("done_at IS NULL AND kind <> ?", models.DeadlineHandover).Order("due_at, id").Limit(maxOpenItems).Find(&ds).Error
+	err := s.db.Conn(ctx).Where("done_at IS NULL AND kind <> ?", models.DeadlineHandover).Order("due_at, id").Limit(maxOpenItems).Find(&ds).Error
 	if err != nil {
 		return nil, fmt.Errorf("open items: %w", err)
 	}
@@ -138,18 +138,18 @@ func (s *Store) SignHandover(ctx context.Context, actor *models.User, id int64) 
 	}
 	var h Handover
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Take(&h, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&h, id).Error; err != nil {
 			return models.NotFound("交接班记录", err)
 		}
 		if h.SignedAt != nil {
 			return models.Errorf(models.ECONFLICT, "交接班已签收，不能更改")
 		}
 		var shift Shift
-		if err := tx.Conn(ctx).Take(&shift, h.ShiftID).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&shift, h.ShiftID).Error; err != nil {
 			return err
 		}
 		var incoming int64
-		err := tx.Conn(ctx).Model(&Assignment{}).
+		err := tx.db.Conn(ctx).Model(&Assignment{}).
 			Where("user_id = ? AND role IN ? AND shift_id <> ? AND starts_at <= ? AND ends_at > ?",
 				actor.ID, []DutyRole{DutyOfficer, DutyExtra}, shift.ID, shift.EndsAt.UTC(), shift.EndsAt.UTC()).
 			Count(&incoming).Error
@@ -159,8 +159,8 @@ func (s *Store) SignHandover(ctx context.Context, actor *models.User, id int64) 
 		if incoming == 0 || actor.ID == h.OutgoingID {
 			return models.Errorf(models.EFORBIDDEN, "只有接班值班员可以签收交接班")
 		}
-		now := tx.Now()
-		res := tx.Conn(ctx).Model(&Handover{}).Where("id = ? AND signed_at IS NULL", h.ID).
+		now := tx.db.Now()
+		res := tx.db.Conn(ctx).Model(&Handover{}).Where("id = ? AND signed_at IS NULL", h.ID).
 			Updates(map[string]any{"signed_by": actor.ID, "signed_at": now})
 		if res.Error != nil {
 			return fmt.Errorf("sign handover %d: %w", id, res.Error)
@@ -169,10 +169,10 @@ func (s *Store) SignHandover(ctx context.Context, actor *models.User, id int64) 
 			return models.Errorf(models.ECONFLICT, "交接班已签收，不能更改")
 		}
 		h.SignedBy, h.SignedAt = &actor.ID, &now
-		if _, err := tx.CloseDeadlines(ctx, models.DeadlineHandover, models.SubjectHandover, h.ID, tx.Now()); err != nil {
+		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineHandover, models.SubjectHandover, h.ID, tx.db.Now()); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "handover.sign", "handover", h.ID, fmt.Sprintf("shift %d", h.ShiftID))
+		return tx.db.Audit(ctx, actor, "handover.sign", models.SubjectHandover, h.ID, fmt.Sprintf("shift %d", h.ShiftID))
 	})
 	if err != nil {
 		return nil, err
@@ -186,7 +186,7 @@ func (s *Store) Handover(ctx context.Context, actor *models.User, id int64) (*Ha
 		return nil, models.ErrForbidden
 	}
 	var h Handover
-	if err := s.Conn(ctx).Take(&h, id).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&h, id).Error; err != nil {
 		return nil, models.NotFound("交接班记录", err)
 	}
 	return &h, nil
@@ -202,7 +202,7 @@ func (s *Store) Handovers(ctx context.Context, actor *models.User, from, to time
 		return nil, err
 	}
 	var hs []Handover
-	err := s.Conn(ctx).Where("submitted_at >= ? AND submitted_at < ?", from.UTC(), to.UTC()).Order("submitted_at, id").Find(&hs).Error
+	err := s.db.Conn(ctx).Where("submitted_at >= ? AND submitted_at < ?", from.UTC(), to.UTC()).Order("submitted_at, id").Find(&hs).Error
 	if err != nil {
 		return nil, fmt.Errorf("list handovers: %w", err)
 	}

@@ -14,7 +14,7 @@ import (
 // closes that deadline. It returns how many deadlines it opened; running it again opens none.
 func (s *Store) WatchHandovers(ctx context.Context, now time.Time) (int, error) {
 	var shifts []Shift
-	err := s.Conn(ctx).Model(&Shift{}).
+	err := s.db.Conn(ctx).Model(&Shift{}).
 		Where("ends_at <= ? AND ends_at > ?", now.UTC(), now.Add(-24*time.Hour).UTC()).
 		Where("EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = shifts.id AND a.role IN ?)", []DutyRole{DutyOfficer, DutyExtra}).
 		Where("NOT EXISTS (SELECT 1 FROM handovers h WHERE h.shift_id = shifts.id)").
@@ -25,8 +25,8 @@ func (s *Store) WatchHandovers(ctx context.Context, now time.Time) (int, error) 
 	}
 	grace := s.rosterOpts().HandoverGrace
 	for _, sh := range shifts {
-		label := fmt.Sprintf("交接班未提交：%s %s", sh.StartsAt.In(s.Location()).Format("01月02日"), sh.Name)
-		if err := s.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineHandover, SubjectType: models.SubjectShift, SubjectID: sh.ID,
+		label := fmt.Sprintf("交接班未提交：%s %s", sh.StartsAt.In(s.db.Location()).Format("01月02日"), sh.Name)
+		if err := s.db.OpenDeadline(ctx, &models.Deadline{Kind: models.DeadlineHandover, SubjectType: models.SubjectShift, SubjectID: sh.ID,
 			Label: label, DueAt: sh.EndsAt.Add(grace).UTC()}); err != nil {
 			return 0, err
 		}

@@ -137,7 +137,7 @@ func (s *Store) calendar(ctx context.Context, from, to string) (map[string]Calen
 		}
 	}
 	var overrides []HolidayOverride
-	if err := s.Conn(ctx).Where("day >= ? AND day <= ?", from, to).Find(&overrides).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("day >= ? AND day <= ?", from, to).Find(&overrides).Error; err != nil {
 		return nil, fmt.Errorf("holiday overrides: %w", err)
 	}
 	for _, o := range overrides {
@@ -224,14 +224,14 @@ func (s *Store) SetHoliday(ctx context.Context, actor *models.User, date string,
 	o := HolidayOverride{Day: date, Kind: in.Kind, Name: in.Name, Rules: strings.Join(rules, ",")}
 	err := s.transact(ctx, func(tx *Store) error {
 		var existing HolidayOverride
-		if err := tx.Conn(ctx).Where("day = ?", date).Limit(1).Find(&existing).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("day = ?", date).Limit(1).Find(&existing).Error; err != nil {
 			return err
 		}
 		o.ID = existing.ID
-		if err := tx.Conn(ctx).Save(&o).Error; err != nil {
+		if err := tx.db.Conn(ctx).Save(&o).Error; err != nil {
 			return fmt.Errorf("save holiday %s: %w", date, err)
 		}
-		return tx.Audit(ctx, actor, "holiday.set", "holiday", o.ID, fmt.Sprintf("%s %s %s [%s]", date, o.Kind, o.Name, o.Rules))
+		return tx.db.Audit(ctx, actor, "holiday.set", "holiday", o.ID, fmt.Sprintf("%s %s %s [%s]", date, o.Kind, o.Name, o.Rules))
 	})
 	if err != nil {
 		return nil, err
@@ -247,12 +247,12 @@ func (s *Store) ResetHoliday(ctx context.Context, actor *models.User, date strin
 	}
 	return s.transact(ctx, func(tx *Store) error {
 		var o HolidayOverride
-		if err := tx.Conn(ctx).Where("day = ?", date).Take(&o).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("day = ?", date).Take(&o).Error; err != nil {
 			return models.NotFound("节假日调整", err)
 		}
-		if err := tx.Conn(ctx).Delete(&o).Error; err != nil {
+		if err := tx.db.Conn(ctx).Delete(&o).Error; err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "holiday.reset", "holiday", o.ID, date)
+		return tx.db.Audit(ctx, actor, "holiday.reset", "holiday", o.ID, date)
 	})
 }

@@ -210,7 +210,7 @@ func (s *Store) ShiftTemplates(ctx context.Context, actor *models.User) ([]Shift
 		return nil, models.ErrForbidden
 	}
 	var ts []ShiftTemplate
-	if err := s.Conn(ctx).Order("start_time, id").Find(&ts).Error; err != nil {
+	if err := s.db.Conn(ctx).Order("start_time, id").Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("list shift templates: %w", err)
 	}
 	if len(ts) == 0 {
@@ -223,21 +223,21 @@ func (s *Store) ShiftTemplates(ctx context.Context, actor *models.User) ([]Shift
 // start time.
 func (s *Store) ensureTemplates(ctx context.Context, actor *models.User) ([]ShiftTemplate, error) {
 	var count int64
-	if err := s.Conn(ctx).Model(&ShiftTemplate{}).Count(&count).Error; err != nil {
+	if err := s.db.Conn(ctx).Model(&ShiftTemplate{}).Count(&count).Error; err != nil {
 		return nil, err
 	}
 	if count == 0 {
 		for _, t := range s.rosterOpts().defaultTemplates() {
-			if err := s.Conn(ctx).Create(&t).Error; err != nil {
+			if err := s.db.Conn(ctx).Create(&t).Error; err != nil {
 				return nil, fmt.Errorf("save default template: %w", err)
 			}
-			if err := s.Audit(ctx, actor, "shift_template.create", "shift_template", t.ID, t.describe()); err != nil {
+			if err := s.db.Audit(ctx, actor, "shift_template.create", "shift_template", t.ID, t.describe()); err != nil {
 				return nil, err
 			}
 		}
 	}
 	var ts []ShiftTemplate
-	if err := s.Conn(ctx).Where("active = ?", true).Order("start_time, id").Find(&ts).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("active = ?", true).Order("start_time, id").Find(&ts).Error; err != nil {
 		return nil, err
 	}
 	return ts, nil
@@ -262,13 +262,13 @@ func (s *Store) CreateShiftTemplate(ctx context.Context, actor *models.User, in 
 		if _, err := tx.ensureTemplates(ctx, actor); err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Create(t).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(t).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return &models.Error{Code: models.ECONFLICT, Message: "班次名称已存在", Fields: map[string]string{"name": "班次名称已存在"}}
 			}
 			return fmt.Errorf("create template: %w", err)
 		}
-		return tx.Audit(ctx, actor, "shift_template.create", "shift_template", t.ID, t.describe())
+		return tx.db.Audit(ctx, actor, "shift_template.create", "shift_template", t.ID, t.describe())
 	})
 	if err != nil {
 		return nil, err
@@ -285,20 +285,20 @@ func (s *Store) UpdateShiftTemplate(ctx context.Context, actor *models.User, id 
 	}
 	var t ShiftTemplate
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Take(&t, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&t, id).Error; err != nil {
 			return models.NotFound("班次模板", err)
 		}
 		before := t.describe()
 		if err := in.apply(&t).Err(); err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Save(&t).Error; err != nil {
+		if err := tx.db.Conn(ctx).Save(&t).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return &models.Error{Code: models.ECONFLICT, Message: "班次名称已存在", Fields: map[string]string{"name": "班次名称已存在"}}
 			}
 			return fmt.Errorf("update template %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "shift_template.update", "shift_template", t.ID, before+" → "+t.describe())
+		return tx.db.Audit(ctx, actor, "shift_template.update", "shift_template", t.ID, before+" → "+t.describe())
 	})
 	if err != nil {
 		return nil, err
@@ -330,7 +330,7 @@ func checkRange(from, to time.Time) error {
 // shiftsBetween loads the shifts overlapping [from, to) with their assignments and people.
 func (s *Store) shiftsBetween(ctx context.Context, from, to time.Time) ([]Shift, error) {
 	var shifts []Shift
-	err := s.Conn(ctx).
+	err := s.db.Conn(ctx).
 		Preload("Assignments", func(q *gorm.DB) *gorm.DB { return q.Order("role, id") }).
 		Preload("Assignments.User").
 		Where("starts_at < ? AND ends_at > ?", to.UTC(), from.UTC()).
@@ -372,7 +372,7 @@ func (s *Store) CheckRoster(ctx context.Context, actor *models.User, from, to ti
 	}
 	conflicts := append([]Conflict{}, ScheduleConflicts(all, s.rosterOpts().MinRest)...)
 	for i := range conflicts {
-		conflicts[i].Message = conflicts[i].describe(names(all), s.Location())
+		conflicts[i].Message = conflicts[i].describe(names(all), s.db.Location())
 	}
 	return &RosterChecks{Gaps: CoverageGaps(shifts, from, to), Conflicts: conflicts}, nil
 }
@@ -413,7 +413,7 @@ func (s *Store) OnDuty(ctx context.Context, at time.Time) (*OnDuty, error) {
 func (s *Store) onDuty(ctx context.Context, at time.Time, horizon time.Duration) (od *OnDuty, till time.Time, err error) {
 	var as []Assignment
 	// Bounding ends_at on both sides keeps the scan of assignments_ends_at to one shift's length.
-	err = s.Conn(ctx).Joins("User").
+	err = s.db.Conn(ctx).Joins("User").
 		Where("assignments.ends_at > ? AND assignments.ends_at <= ? AND assignments.starts_at <= ?",
 			at.UTC(), at.Add(horizon+maxShiftLength).UTC(), at.Add(horizon).UTC()).
 		Order("assignments.starts_at, assignments.id").Find(&as).Error
@@ -473,13 +473,13 @@ func (s *Store) RosterNow(ctx context.Context, actor *models.User) (*OnDuty, err
 	if !actor.Can(models.ReadOnDuty) {
 		return nil, models.ErrForbidden
 	}
-	now := s.Now()
+	now := s.db.Now()
 	if od, ok := s.onDutyNow.get(now); ok {
 		od.At = now
 		return &od, nil
 	}
-	gen, _ := s.ReadCache().Generation()
-	od, till, err := s.onDuty(ctx, now, s.ReadCache().Horizon())
+	gen, _ := s.db.ReadCache().Generation()
+	od, till, err := s.onDuty(ctx, now, s.db.ReadCache().Horizon())
 	if err != nil {
 		return nil, err
 	}
@@ -498,14 +498,14 @@ func (s *Store) ConfirmShifts(ctx context.Context, actor *models.User, from, to 
 	}
 	var n int64
 	err := s.transact(ctx, func(tx *Store) error {
-		res := tx.Conn(ctx).Model(&Shift{}).Where("starts_at >= ? AND starts_at < ? AND confirmed = ?", from.UTC(), to.UTC(), false).
-			Updates(map[string]any{"confirmed": true, "updated_at": tx.Now()})
+		res := tx.db.Conn(ctx).Model(&Shift{}).Where("starts_at >= ? AND starts_at < ? AND confirmed = ?", from.UTC(), to.UTC(), false).
+			Updates(map[string]any{"confirmed": true, "updated_at": tx.db.Now()})
 		if res.Error != nil {
 			return fmt.Errorf("confirm shifts: %w", res.Error)
 		}
 		n = res.RowsAffected
-		return tx.Audit(ctx, actor, "roster.confirm", "shift", 0,
-			fmt.Sprintf("%d 个班次已确认（%s 至 %s）", n, from.In(tx.Location()).Format("2006-01-02 15:04"), to.In(tx.Location()).Format("2006-01-02 15:04")))
+		return tx.db.Audit(ctx, actor, "roster.confirm", models.SubjectShift, 0,
+			fmt.Sprintf("%d 个班次已确认（%s 至 %s）", n, from.In(tx.db.Location()).Format("2006-01-02 15:04"), to.In(tx.db.Location()).Format("2006-01-02 15:04")))
 	})
 	return n, err
 }
@@ -526,7 +526,7 @@ func (s *Store) AddAssignment(ctx context.Context, actor *models.User, shiftID i
 	var a Assignment
 	err := s.transact(ctx, func(tx *Store) error {
 		var sh Shift
-		if err := tx.Conn(ctx).Take(&sh, shiftID).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&sh, shiftID).Error; err != nil {
 			return models.NotFound("班次", err)
 		}
 		p := models.Problems{}
@@ -554,7 +554,7 @@ func (s *Store) ReplaceAssignment(ctx context.Context, actor *models.User, id, u
 	}
 	var a Assignment
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Take(&a, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&a, id).Error; err != nil {
 			return models.NotFound("排班", err)
 		}
 		before := fmt.Sprintf("user %d", a.UserID)
@@ -575,20 +575,20 @@ func (s *Store) RemoveAssignment(ctx context.Context, actor *models.User, id int
 	}
 	return s.transact(ctx, func(tx *Store) error {
 		var a Assignment
-		if err := tx.Conn(ctx).Take(&a, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&a, id).Error; err != nil {
 			return models.NotFound("排班", err)
 		}
 		before, err := tx.gapTime(ctx, a.StartsAt, a.EndsAt)
 		if err != nil {
 			return err
 		}
-		if err := tx.Conn(ctx).Delete(&a).Error; err != nil {
+		if err := tx.db.Conn(ctx).Delete(&a).Error; err != nil {
 			return fmt.Errorf("remove assignment %d: %w", id, err)
 		}
 		if err := tx.refuseNewGaps(ctx, a.StartsAt, a.EndsAt, before); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "assignment.delete", "shift", a.ShiftID, fmt.Sprintf("user %d (%s) removed", a.UserID, a.Role))
+		return tx.db.Audit(ctx, actor, "assignment.delete", models.SubjectShift, a.ShiftID, fmt.Sprintf("user %d (%s) removed", a.UserID, a.Role))
 	})
 }
 
@@ -596,7 +596,7 @@ func (s *Store) RemoveAssignment(ctx context.Context, actor *models.User, id int
 // roster afterwards; an error rolls the write back.
 func (s *Store) writeAssignment(ctx context.Context, actor *models.User, a *Assignment, action, before string) error {
 	var u models.User
-	if err := s.Conn(ctx).Take(&u, a.UserID).Error; err != nil || u.Disabled {
+	if err := s.db.Conn(ctx).Take(&u, a.UserID).Error; err != nil || u.Disabled {
 		return &models.Error{Code: models.EINVALID, Message: "输入有误，请检查标出的字段", Fields: map[string]string{"user_id": "用户不存在或已停用"}}
 	}
 	if u.Role != a.Role.accountRole() {
@@ -610,7 +610,7 @@ func (s *Store) writeAssignment(ctx context.Context, actor *models.User, a *Assi
 	if err != nil {
 		return err
 	}
-	if err := s.Conn(ctx).Save(a).Error; err != nil {
+	if err := s.db.Conn(ctx).Save(a).Error; err != nil {
 		if store.IsUniqueViolation(err) {
 			return models.Errorf(models.ECONFLICT, "%s 已在此班次中", u.DisplayName)
 		}
@@ -622,13 +622,13 @@ func (s *Store) writeAssignment(ctx context.Context, actor *models.User, a *Assi
 	if err := s.refuseNewGaps(ctx, a.StartsAt, a.EndsAt, gapsBefore); err != nil {
 		return err
 	}
-	return s.Audit(ctx, actor, action, "shift", a.ShiftID, fmt.Sprintf("%s%s (%s, user %d)", before, u.DisplayName, a.Role, u.ID))
+	return s.db.Audit(ctx, actor, action, "shift", a.ShiftID, fmt.Sprintf("%s%s (%s, user %d)", before, u.DisplayName, a.Role, u.ID))
 }
 
 // refuseLeave refuses to put someone on duty during their leave.
 func (s *Store) refuseLeave(ctx context.Context, u *models.User, from, to time.Time) error {
 	var n int64
-	if err := s.Conn(ctx).Model(&Leave{}).Where("user_id = ? AND starts_at < ? AND ends_at > ?", u.ID, to.UTC(), from.UTC()).
+	if err := s.db.Conn(ctx).Model(&Leave{}).Where("user_id = ? AND starts_at < ? AND ends_at > ?", u.ID, to.UTC(), from.UTC()).
 		Count(&n).Error; err != nil {
 		return err
 	}
@@ -658,7 +658,7 @@ func (s *Store) refuseConflicts(ctx context.Context, changed []Assignment) error
 		}
 	}
 	var near []Assignment
-	err := s.Conn(ctx).Preload("User").
+	err := s.db.Conn(ctx).Preload("User").
 		Where("user_id IN ? AND starts_at < ? AND ends_at > ?", users, to.Add(restWindow).UTC(), from.Add(-restWindow).UTC()).
 		Find(&near).Error
 	if err != nil {
@@ -666,7 +666,7 @@ func (s *Store) refuseConflicts(ctx context.Context, changed []Assignment) error
 	}
 	for _, c := range ScheduleConflicts(near, s.rosterOpts().MinRest) {
 		if ids[c.First.ID] || ids[c.Second.ID] {
-			c.Message = c.describe(names(near), s.Location())
+			c.Message = c.describe(names(near), s.db.Location())
 			return &models.Error{Code: models.ECONFLICT, Message: c.Message, Details: c}
 		}
 	}
@@ -701,7 +701,7 @@ func (s *Store) refuseNewGaps(ctx context.Context, from, to time.Time, before ti
 	}
 	if after > before {
 		g := gaps[0]
-		return &models.Error{Code: models.ECONFLICT, Message: "此调整会造成值班空档：" + g.describe(s.Location()), Details: gaps}
+		return &models.Error{Code: models.ECONFLICT, Message: "此调整会造成值班空档：" + g.describe(s.db.Location()), Details: gaps}
 	}
 	return nil
 }

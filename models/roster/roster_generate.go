@@ -43,7 +43,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 	if !actor.Can(models.ManageRoster) {
 		return nil, models.ErrForbidden
 	}
-	loc := s.Location()
+	loc := s.db.Location()
 	p := models.Problems{}
 	first, err := time.ParseInLocation(time.DateOnly, in.From, loc)
 	if err != nil {
@@ -80,7 +80,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 		if err != nil {
 			return err
 		}
-		existing, err := tx.clearDrafts(ctx, first, end, tx.Now())
+		existing, err := tx.clearDrafts(ctx, first, end, tx.db.Now())
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 				if day.Kind == DayHoliday {
 					sh.Holiday = day.Name
 				}
-				if err := tx.Conn(ctx).Omit("Assignments").Save(&sh).Error; err != nil {
+				if err := tx.db.Conn(ctx).Omit("Assignments").Save(&sh).Error; err != nil {
 					return fmt.Errorf("save shift: %w", err)
 				}
 				if found {
@@ -134,7 +134,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 			return err
 		}
 		res.Gaps = CoverageGaps(shifts, spanFrom, spanTo)
-		return tx.Audit(ctx, actor, "roster.generate", "shift", 0, fmt.Sprintf("%s 至 %s：新建%d，重排%d，保留%d，删除%d，空缺%d",
+		return tx.db.Audit(ctx, actor, "roster.generate", models.SubjectShift, 0, fmt.Sprintf("%s 至 %s：新建%d，重排%d，保留%d，删除%d，空缺%d",
 			in.From, in.To, res.Created, res.Refilled, res.Kept, res.Removed, len(res.Unfilled)))
 	})
 	if err != nil {
@@ -153,7 +153,7 @@ type shiftKey struct {
 // generation fills again. Kept shifts come back marked Confirmed.
 func (s *Store) clearDrafts(ctx context.Context, from, to, now time.Time) (map[shiftKey]Shift, error) {
 	var shifts []Shift
-	if err := s.Conn(ctx).Where("template_id IS NOT NULL AND starts_at >= ? AND starts_at < ?", from.UTC(), to.UTC()).
+	if err := s.db.Conn(ctx).Where("template_id IS NOT NULL AND starts_at >= ? AND starts_at < ?", from.UTC(), to.UTC()).
 		Find(&shifts).Error; err != nil {
 		return nil, fmt.Errorf("load shifts: %w", err)
 	}
@@ -169,7 +169,7 @@ func (s *Store) clearDrafts(ctx context.Context, from, to, now time.Time) (map[s
 		}
 	}
 	if len(drafts) > 0 {
-		if err := s.Conn(ctx).Where("shift_id IN ?", drafts).Delete(&Assignment{}).Error; err != nil {
+		if err := s.db.Conn(ctx).Where("shift_id IN ?", drafts).Delete(&Assignment{}).Error; err != nil {
 			return nil, fmt.Errorf("clear draft shifts: %w", err)
 		}
 	}
@@ -188,7 +188,7 @@ func (s *Store) removeDrafts(ctx context.Context, drafts map[shiftKey]Shift) (in
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	res := s.Conn(ctx).Where("id IN ? AND id NOT IN (SELECT shift_id FROM handovers) AND "+
+	res := s.db.Conn(ctx).Where("id IN ? AND id NOT IN (SELECT shift_id FROM handovers) AND "+
 		"id NOT IN (SELECT shift_id FROM duty_log_entries WHERE shift_id IS NOT NULL)", ids).Delete(&Shift{})
 	if res.Error != nil {
 		return 0, fmt.Errorf("remove stale shifts: %w", res.Error)
@@ -213,7 +213,7 @@ type generator struct {
 // of the rotation who held its role.
 func (s *Store) newGenerator(ctx context.Context, from, to time.Time) (*generator, error) {
 	opts := s.rosterOpts()
-	g := &generator{minRest: opts.MinRest, extraOfficers: opts.EnhancedExtraOfficers, loc: s.Location(),
+	g := &generator{minRest: opts.MinRest, extraOfficers: opts.EnhancedExtraOfficers, loc: s.db.Location(),
 		rotations: map[RotationRole][]int64{}, cursor: map[RotationRole]int{}, busy: map[int64][]interval{}}
 	for _, role := range []RotationRole{RotationLeaders, RotationBureauLeaders, RotationOfficers} {
 		ids, err := s.rotation(ctx, role)
@@ -225,7 +225,7 @@ func (s *Store) newGenerator(ctx context.Context, from, to time.Time) (*generato
 			continue
 		}
 		var last []int64
-		err = s.Conn(ctx).Model(&Assignment{}).
+		err = s.db.Conn(ctx).Model(&Assignment{}).
 			Where("starts_at < ? AND role IN ? AND user_id IN ?", from.UTC(), role.dutyRoles(), ids).
 			Order("starts_at DESC, id DESC").Limit(1).Pluck("user_id", &last).Error
 		if err != nil {
@@ -244,14 +244,14 @@ func (s *Store) newGenerator(ctx context.Context, from, to time.Time) (*generato
 func (g *generator) loadBusy(ctx context.Context, s *Store, from, to time.Time) error {
 	lo, hi := from.Add(-restWindow), to.Add(restWindow)
 	var as []Assignment
-	if err := s.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&as).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&as).Error; err != nil {
 		return fmt.Errorf("load assignments: %w", err)
 	}
 	for _, a := range as {
 		g.busy[a.UserID] = append(g.busy[a.UserID], interval{a.StartsAt, a.EndsAt})
 	}
 	var leaves []Leave
-	if err := s.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&leaves).Error; err != nil {
+	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&leaves).Error; err != nil {
 		return fmt.Errorf("load leave: %w", err)
 	}
 	for _, l := range leaves {
@@ -320,7 +320,7 @@ func (g *generator) fill(ctx context.Context, s *Store, sh *Shift, t ShiftTempla
 			continue
 		}
 		a := Assignment{ShiftID: sh.ID, UserID: uid, Role: pl.role, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}
-		if err := s.Conn(ctx).Create(&a).Error; err != nil {
+		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
 			return nil, fmt.Errorf("assign: %w", err)
 		}
 		g.busy[uid] = append(g.busy[uid], interval{a.StartsAt, a.EndsAt})

@@ -51,7 +51,7 @@ func (s *Store) Rotations(ctx context.Context, actor *models.User) (map[Rotation
 		return nil, models.ErrForbidden
 	}
 	var ms []RotationMember
-	if err := s.Conn(ctx).Preload("User").Order("role, position").Find(&ms).Error; err != nil {
+	if err := s.db.Conn(ctx).Preload("User").Order("role, position").Find(&ms).Error; err != nil {
 		return nil, fmt.Errorf("list rotations: %w", err)
 	}
 	out := map[RotationRole][]RotationMember{RotationLeaders: {}, RotationBureauLeaders: {}, RotationOfficers: {}}
@@ -64,7 +64,7 @@ func (s *Store) Rotations(ctx context.Context, actor *models.User) (map[Rotation
 // rotation returns the user ids of a rotation in order, leaving out disabled accounts.
 func (s *Store) rotation(ctx context.Context, role RotationRole) ([]int64, error) {
 	var ids []int64
-	err := s.Conn(ctx).Model(&RotationMember{}).
+	err := s.db.Conn(ctx).Model(&RotationMember{}).
 		Joins("JOIN users ON users.id = rotation_members.user_id AND users.disabled = ?", false).
 		Where("rotation_members.role = ?", role).Order("rotation_members.position").
 		Pluck("rotation_members.user_id", &ids).Error
@@ -86,7 +86,7 @@ func (s *Store) SetRotation(ctx context.Context, actor *models.User, role Rotati
 		for i, id := range userIDs {
 			field := fmt.Sprintf("user_ids[%d]", i)
 			var u models.User
-			if err := tx.Conn(ctx).Take(&u, id).Error; err != nil || u.Disabled {
+			if err := tx.db.Conn(ctx).Take(&u, id).Error; err != nil || u.Disabled {
 				return &models.Error{Code: models.EINVALID, Message: "输入有误，请检查标出的字段", Fields: map[string]string{field: "用户不存在或已停用"}}
 			}
 			if u.Role != role.accountRole() {
@@ -98,17 +98,17 @@ func (s *Store) SetRotation(ctx context.Context, actor *models.User, role Rotati
 			seen[id] = true
 			members = append(members, RotationMember{Role: role, Position: i, UserID: id, User: &u})
 		}
-		if err := tx.Conn(ctx).Where("role = ?", role).Delete(&RotationMember{}).Error; err != nil {
+		if err := tx.db.Conn(ctx).Where("role = ?", role).Delete(&RotationMember{}).Error; err != nil {
 			return err
 		}
 		var names []string
 		for i := range members {
-			if err := tx.Conn(ctx).Omit("User").Create(&members[i]).Error; err != nil {
+			if err := tx.db.Conn(ctx).Omit("User").Create(&members[i]).Error; err != nil {
 				return fmt.Errorf("save rotation: %w", err)
 			}
 			names = append(names, members[i].User.DisplayName)
 		}
-		return tx.Audit(ctx, actor, "rotation.set", "rotation", 0, string(role)+": "+strings.Join(names, "、"))
+		return tx.db.Audit(ctx, actor, "rotation.set", "rotation", 0, string(role)+": "+strings.Join(names, "、"))
 	})
 	if err != nil {
 		return nil, err
@@ -155,7 +155,7 @@ func (s *Store) CreateLeave(ctx context.Context, actor *models.User, in LeaveInp
 		p.Add("reason", "不超过200字")
 	}
 	var u models.User
-	if err := s.Conn(ctx).Take(&u, in.UserID).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&u, in.UserID).Error; err != nil {
 		p.Add("user_id", "用户不存在")
 	}
 	if err := p.Err(); err != nil {
@@ -163,11 +163,11 @@ func (s *Store) CreateLeave(ctx context.Context, actor *models.User, in LeaveInp
 	}
 	l := &Leave{UserID: in.UserID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Reason: in.Reason}
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Create(l).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(l).Error; err != nil {
 			return fmt.Errorf("create leave: %w", err)
 		}
-		return tx.Audit(ctx, actor, "leave.create", "leave", l.ID, fmt.Sprintf("%s %s–%s %s", u.DisplayName,
-			l.StartsAt.In(tx.Location()).Format("2006-01-02 15:04"), l.EndsAt.In(tx.Location()).Format("2006-01-02 15:04"), l.Reason))
+		return tx.db.Audit(ctx, actor, "leave.create", "leave", l.ID, fmt.Sprintf("%s %s–%s %s", u.DisplayName,
+			l.StartsAt.In(tx.db.Location()).Format("2006-01-02 15:04"), l.EndsAt.In(tx.db.Location()).Format("2006-01-02 15:04"), l.Reason))
 	})
 	if err != nil {
 		return nil, err
@@ -184,7 +184,7 @@ func (s *Store) Leaves(ctx context.Context, actor *models.User, from, to time.Ti
 		return nil, err
 	}
 	var ls []Leave
-	err := s.Conn(ctx).Where("starts_at < ? AND ends_at > ?", to.UTC(), from.UTC()).Order("starts_at, id").Find(&ls).Error
+	err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", to.UTC(), from.UTC()).Order("starts_at, id").Find(&ls).Error
 	return ls, err
 }
 
@@ -195,12 +195,12 @@ func (s *Store) DeleteLeave(ctx context.Context, actor *models.User, id int64) e
 	}
 	return s.transact(ctx, func(tx *Store) error {
 		var l Leave
-		if err := tx.Conn(ctx).Take(&l, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&l, id).Error; err != nil {
 			return models.NotFound("请假记录", err)
 		}
-		if err := tx.Conn(ctx).Delete(&l).Error; err != nil {
+		if err := tx.db.Conn(ctx).Delete(&l).Error; err != nil {
 			return err
 		}
-		return tx.Audit(ctx, actor, "leave.delete", "leave", l.ID, fmt.Sprintf("user %d", l.UserID))
+		return tx.db.Audit(ctx, actor, "leave.delete", "leave", l.ID, fmt.Sprintf("user %d", l.UserID))
 	})
 }

@@ -13,7 +13,7 @@ import (
 // Store reads and changes the roster. Mutating methods take the acting user, check that they may
 // act, and write an audit entry in the same transaction.
 type Store struct {
-	*store.Store
+	db        *store.Store
 	opts      Options
 	dir       *directory.Store
 	onDutyNow *onDutyCache
@@ -21,17 +21,17 @@ type Store struct {
 
 // New returns the roster over db; dir is the directory it reads people from.
 func New(db *store.Store, dir *directory.Store, opts Options) *Store {
-	return &Store{Store: db, opts: opts, dir: dir, onDutyNow: newOnDutyCache(db.ReadCache())}
+	return &Store{db: db, opts: opts, dir: dir, onDutyNow: newOnDutyCache(db.ReadCache())}
 }
 
 // WithTx returns the roster bound to tx, a transaction of another domain's Store.
 func (s *Store) WithTx(tx *store.Store) *Store {
 	bound := *s
-	bound.Store, bound.dir = tx, s.dir.WithTx(tx)
+	bound.db, bound.dir = tx, s.dir.WithTx(tx)
 	return &bound
 }
 
 // transact runs fn in one transaction on the roster bound to it.
 func (s *Store) transact(ctx context.Context, fn func(tx *Store) error) error {
-	return s.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
+	return s.db.Transact(ctx, func(tx *store.Store) error { return fn(s.WithTx(tx)) })
 }

@@ -62,12 +62,12 @@ func (s *Store) RequestSwap(ctx context.Context, actor *models.User, in SwapInpu
 	var sw Swap
 	err := s.transact(ctx, func(tx *Store) error {
 		var mine Assignment
-		if err := tx.Conn(ctx).Take(&mine, in.AssignmentID).Error; err != nil || mine.UserID != actor.ID {
+		if err := tx.db.Conn(ctx).Take(&mine, in.AssignmentID).Error; err != nil || mine.UserID != actor.ID {
 			return &models.Error{Code: models.EINVALID, Message: "只能为自己的班次申请调班", Fields: map[string]string{"assignment_id": "不是您的班次"}}
 		}
 		p := models.Problems{}
 		var target models.User
-		if err := tx.Conn(ctx).Take(&target, in.TargetUserID).Error; err != nil || target.Disabled {
+		if err := tx.db.Conn(ctx).Take(&target, in.TargetUserID).Error; err != nil || target.Disabled {
 			p.Add("target_user_id", "用户不存在或已停用")
 		} else if target.ID == actor.ID {
 			p.Add("target_user_id", "不能与自己调班")
@@ -77,7 +77,7 @@ func (s *Store) RequestSwap(ctx context.Context, actor *models.User, in SwapInpu
 		earliest := mine.StartsAt
 		if in.TargetAssignmentID != nil {
 			var theirs Assignment
-			if err := tx.Conn(ctx).Take(&theirs, *in.TargetAssignmentID).Error; err != nil || theirs.UserID != in.TargetUserID {
+			if err := tx.db.Conn(ctx).Take(&theirs, *in.TargetAssignmentID).Error; err != nil || theirs.UserID != in.TargetUserID {
 				p.Add("target_assignment_id", "不是对方的班次")
 			} else if theirs.Role.accountRole() != mine.Role.accountRole() {
 				p.Add("target_assignment_id", "只能与同一岗位的班次互换")
@@ -93,16 +93,16 @@ func (s *Store) RequestSwap(ctx context.Context, actor *models.User, in SwapInpu
 			return err
 		}
 		notice := tx.rosterOpts().SwapNotice
-		if earliest.Sub(tx.Now()) < notice {
+		if earliest.Sub(tx.db.Now()) < notice {
 			return &models.Error{Code: models.EINVALID, Message: fmt.Sprintf("调班须至少提前%s申请", notice),
 				Fields: map[string]string{"assignment_id": "距班次开始不足规定时间"}}
 		}
 		sw = Swap{RequesterID: actor.ID, AssignmentID: mine.ID, TargetID: in.TargetUserID,
 			TargetAssignmentID: in.TargetAssignmentID, Reason: in.Reason, Status: SwapRequested}
-		if err := tx.Conn(ctx).Create(&sw).Error; err != nil {
+		if err := tx.db.Conn(ctx).Create(&sw).Error; err != nil {
 			return fmt.Errorf("create swap: %w", err)
 		}
-		return tx.Audit(ctx, actor, "swap.request", "swap", sw.ID, fmt.Sprintf("assignment %d → user %d %s", mine.ID, in.TargetUserID, in.Reason))
+		return tx.db.Audit(ctx, actor, "swap.request", "swap", sw.ID, fmt.Sprintf("assignment %d → user %d %s", mine.ID, in.TargetUserID, in.Reason))
 	})
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (s *Store) Swaps(ctx context.Context, actor *models.User, status SwapStatus
 	if !actor.Can(models.ReadRoster) {
 		return nil, 0, models.ErrForbidden
 	}
-	q := s.Conn(ctx).Model(&Swap{})
+	q := s.db.Conn(ctx).Model(&Swap{})
 	if status != "" {
 		q = q.Where("status = ?", status)
 	}
@@ -133,7 +133,7 @@ func (s *Store) swapStep(ctx context.Context, actor *models.User, id int64, from
 	check func(tx *Store, sw *Swap) error, apply func(tx *Store, sw *Swap) error) (*Swap, error) {
 	var sw Swap
 	err := s.transact(ctx, func(tx *Store) error {
-		if err := tx.Conn(ctx).Take(&sw, id).Error; err != nil {
+		if err := tx.db.Conn(ctx).Take(&sw, id).Error; err != nil {
 			return models.NotFound("调班申请", err)
 		}
 		if err := check(tx, &sw); err != nil {
@@ -142,7 +142,7 @@ func (s *Store) swapStep(ctx context.Context, actor *models.User, id int64, from
 		if !slices.Contains(from, sw.Status) {
 			return models.Errorf(models.ECONFLICT, "调班申请当前状态为 %s，不能进行此操作", sw.Status)
 		}
-		now := tx.Now()
+		now := tx.db.Now()
 		before := sw.Status
 		sw.Status, sw.UpdatedAt = to, now
 		switch to {
@@ -156,10 +156,10 @@ func (s *Store) swapStep(ctx context.Context, actor *models.User, id int64, from
 				return err
 			}
 		}
-		if err := tx.Conn(ctx).Save(&sw).Error; err != nil {
+		if err := tx.db.Conn(ctx).Save(&sw).Error; err != nil {
 			return fmt.Errorf("update swap %d: %w", id, err)
 		}
-		return tx.Audit(ctx, actor, "swap."+string(to), "swap", sw.ID, fmt.Sprintf("%s → %s", before, to))
+		return tx.db.Audit(ctx, actor, "swap."+string(to), "swap", sw.ID, fmt.Sprintf("%s → %s", before, to))
 	})
 	if err != nil {
 		return nil, err
@@ -228,9 +228,9 @@ func (s *Store) approverProblem(ctx context.Context, actor *models.User, sw *Swa
 	if actor.Role == models.RoleAdmin {
 		return nil
 	}
-	now := s.Now()
+	now := s.db.Now()
 	var n int64
-	err := s.Conn(ctx).Model(&Assignment{}).
+	err := s.db.Conn(ctx).Model(&Assignment{}).
 		Where("user_id = ? AND role = ? AND starts_at <= ? AND ends_at > ?", actor.ID, DutyLeader, now.UTC(), now.UTC()).Count(&n).Error
 	if err != nil {
 		return fmt.Errorf("leader on duty: %w", err)
@@ -255,13 +255,13 @@ func (s *Store) MayDecideSwap(ctx context.Context, actor *models.User, sw *Swap)
 func (s *Store) applySwap(ctx context.Context, sw *Swap) error {
 	var changed []Assignment
 	var mine Assignment
-	if err := s.Conn(ctx).Take(&mine, sw.AssignmentID).Error; err != nil {
+	if err := s.db.Conn(ctx).Take(&mine, sw.AssignmentID).Error; err != nil {
 		return models.NotFound("班次", err)
 	}
 	changed = append(changed, mine)
 	if sw.TargetAssignmentID != nil {
 		var theirs Assignment
-		if err := s.Conn(ctx).Take(&theirs, *sw.TargetAssignmentID).Error; err != nil {
+		if err := s.db.Conn(ctx).Take(&theirs, *sw.TargetAssignmentID).Error; err != nil {
 			return models.NotFound("班次", err)
 		}
 		changed = append(changed, theirs)
@@ -271,7 +271,7 @@ func (s *Store) applySwap(ctx context.Context, sw *Swap) error {
 	}
 	from, to := changed[0].StartsAt, changed[0].EndsAt
 	for _, a := range changed {
-		if !a.StartsAt.After(s.Now()) {
+		if !a.StartsAt.After(s.db.Now()) {
 			return models.Errorf(models.ECONFLICT, "班次已开始，不能再调班")
 		}
 		from, to = minTime(from, a.StartsAt), maxTime(to, a.EndsAt)
@@ -286,13 +286,13 @@ func (s *Store) applySwap(ctx context.Context, sw *Swap) error {
 	}
 	for i := range changed {
 		var u models.User
-		if err := s.Conn(ctx).Take(&u, changed[i].UserID).Error; err != nil {
+		if err := s.db.Conn(ctx).Take(&u, changed[i].UserID).Error; err != nil {
 			return err
 		}
 		if err := s.refuseLeave(ctx, &u, changed[i].StartsAt, changed[i].EndsAt); err != nil {
 			return err
 		}
-		if err := s.Conn(ctx).Model(&changed[i]).Update("user_id", changed[i].UserID).Error; err != nil {
+		if err := s.db.Conn(ctx).Model(&changed[i]).Update("user_id", changed[i].UserID).Error; err != nil {
 			if store.IsUniqueViolation(err) {
 				return models.Errorf(models.ECONFLICT, "%s 已在该班次中，不能调入", u.DisplayName)
 			}

@@ -223,7 +223,7 @@ func (s *Store) Stats(ctx context.Context, actor *models.User, f StatsFilter) (*
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	sc := statsScope{from: f.From.UTC(), to: f.To.UTC(), districtID: f.DistrictID, now: s.Now().UTC()}
+	sc := statsScope{from: f.From.UTC(), to: f.To.UTC(), districtID: f.DistrictID, now: s.db.Now().UTC()}
 	if !actor.Can(models.SeeAll) {
 		if actor.Role != models.RoleDistrictOfficer || actor.DistrictID == nil {
 			return nil, models.ErrForbidden
@@ -233,9 +233,9 @@ func (s *Store) Stats(ctx context.Context, actor *models.User, f StatsFilter) (*
 		}
 		sc.districtID = *actor.DistrictID
 	}
-	st := &Stats{From: f.From.In(s.Location()), To: f.To.In(s.Location()), Zone: s.Location().String(), GeneratedAt: sc.now}
+	st := &Stats{From: f.From.In(s.db.Location()), To: f.To.In(s.db.Location()), Zone: s.db.Location().String(), GeneratedAt: sc.now}
 	var districts []directory.District
-	if err := s.Conn(ctx).Order("code, id").Find(&districts).Error; err != nil {
+	if err := s.db.Conn(ctx).Order("code, id").Find(&districts).Error; err != nil {
 		return nil, fmt.Errorf("stats districts: %w", err)
 	}
 	if sc.districtID != 0 {
@@ -289,7 +289,7 @@ func (s *Store) incidentStats(ctx context.Context, sc statsScope, districts []di
 		Sensitive  int64
 		N          int64
 	}
-	err := s.Conn(ctx).Raw(`SELECT i.category AS category, i.severity AS severity, i.district_id AS district_id,
+	err := s.db.Conn(ctx).Raw(`SELECT i.category AS category, i.severity AS severity, i.district_id AS district_id,
 		SUM(CASE WHEN i.sensitive THEN 1 ELSE 0 END) AS sensitive, COUNT(*) AS n
 		FROM incidents i WHERE `+where+` GROUP BY i.category, i.severity, i.district_id`, args...).Scan(&groups).Error
 	if err != nil {
@@ -318,7 +318,7 @@ func (s *Store) incidentStats(ctx context.Context, sc statsScope, districts []di
 		K string
 		N int64
 	}
-	err = s.Conn(ctx).Raw("SELECT "+mg.expr+" AS k, COUNT(*) AS n FROM incidents i WHERE "+where+" GROUP BY 1",
+	err = s.db.Conn(ctx).Raw("SELECT "+mg.expr+" AS k, COUNT(*) AS n FROM incidents i WHERE "+where+" GROUP BY 1",
 		append(append([]any{}, mg.args...), args...)...).Scan(&months).Error
 	if err != nil {
 		return fmt.Errorf("incidents by month: %w", err)
@@ -331,7 +331,7 @@ func (s *Store) incidentStats(ctx context.Context, sc statsScope, districts []di
 		}
 		byMonth[key] += m.N
 	}
-	out.ByMonth = monthRows(sc.from.In(s.Location()), sc.to.In(s.Location()), byMonth)
+	out.ByMonth = monthRows(sc.from.In(s.db.Location()), sc.to.In(s.db.Location()), byMonth)
 	return nil
 }
 
@@ -383,7 +383,7 @@ func (s *Store) reportStats(ctx context.Context, sc statsScope, out *ReportStats
 	) u GROUP BY k`
 	qargs := append(append(append([]any{sc.now}, args...), sc.now), args...)
 	var rows []DeadlineCounts
-	if err := s.Conn(ctx).Raw(q, qargs...).Scan(&rows).Error; err != nil {
+	if err := s.db.Conn(ctx).Raw(q, qargs...).Scan(&rows).Error; err != nil {
 		return fmt.Errorf("reports by kind: %w", err)
 	}
 	byKind := map[string]DeadlineCounts{}
@@ -439,7 +439,7 @@ func (s *Store) serialStats(ctx context.Context, sc statsScope, out *SerialStats
 		q += " AND i.district_id = ?"
 		args = append(args, sc.districtID)
 	}
-	if err := s.Conn(ctx).Raw(q, args...).Scan(out).Error; err != nil {
+	if err := s.db.Conn(ctx).Raw(q, args...).Scan(out).Error; err != nil {
 		return fmt.Errorf("serials: %w", err)
 	}
 	return nil
@@ -472,7 +472,7 @@ func (s *Store) alertStats(ctx context.Context, sc statsScope, out *AlertStats) 
 		N    int64
 	}
 	// The highest level an alert reached is the highest of its timeline (issued, updated).
-	err := s.Conn(ctx).Raw(`SELECT t AS type, r AS lvl, COUNT(*) AS n FROM (
+	err := s.db.Conn(ctx).Raw(`SELECT t AS type, r AS lvl, COUNT(*) AS n FROM (
 			SELECT a.type AS t, COALESCE((SELECT MAX(`+levelRank("e.level")+`) FROM alert_events e WHERE e.alert_id = a.id), `+levelRank("a.level")+`) AS r
 			FROM alerts a WHERE `+where+`) x GROUP BY t, r`, args...).Scan(&groups).Error
 	if err != nil {
@@ -512,7 +512,7 @@ func (s *Store) alertStats(ctx context.Context, sc statsScope, out *AlertStats) 
 		schoolArgs = append(append([]any{}, args...), sc.districtID)
 	}
 	var ack struct{ Notified, Acknowledged int64 }
-	err = s.Conn(ctx).Raw(`SELECT COUNT(*) AS notified, COALESCE(SUM(CASE WHEN s.acknowledged_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS acknowledged
+	err = s.db.Conn(ctx).Raw(`SELECT COUNT(*) AS notified, COALESCE(SUM(CASE WHEN s.acknowledged_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS acknowledged
 		FROM alerts a JOIN alert_schools s ON s.alert_id = a.id WHERE `+schoolWhere, schoolArgs...).Scan(&ack).Error
 	if err != nil {
 		return fmt.Errorf("alert acknowledgements: %w", err)
@@ -537,7 +537,7 @@ func (s *Store) alertStats(ctx context.Context, sc statsScope, out *AlertStats) 
 		JOIN alert_schools s ON s.alert_id = a.id AND s.notified_at <= sr.opened_at
 		LEFT JOIN safety_reports rep ON rep.round_id = sr.id AND rep.school_id = s.school_id
 		WHERE ` + schoolWhere
-	if err := s.Conn(ctx).Raw(safety, append([]any{sc.now, sc.now}, schoolArgs...)...).Scan(&out.Safety).Error; err != nil {
+	if err := s.db.Conn(ctx).Raw(safety, append([]any{sc.now, sc.now}, schoolArgs...)...).Scan(&out.Safety).Error; err != nil {
 		return fmt.Errorf("safety reports: %w", err)
 	}
 	out.Safety.OnTime = out.Safety.Filed - out.Safety.Late
@@ -574,7 +574,7 @@ func (s *Store) escalationStats(ctx context.Context, sc statsScope, out *Escalat
 		q += " AND d.district_id = ?"
 		args = append(args, sc.districtID)
 	}
-	if err := s.Conn(ctx).Raw(q+" GROUP BY d.kind, e.step ORDER BY d.kind, e.step", args...).Scan(&out.ByKindStep).Error; err != nil {
+	if err := s.db.Conn(ctx).Raw(q+" GROUP BY d.kind, e.step ORDER BY d.kind, e.step", args...).Scan(&out.ByKindStep).Error; err != nil {
 		return fmt.Errorf("escalations: %w", err)
 	}
 	if out.ByKindStep == nil {
@@ -601,7 +601,7 @@ func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) er
 		Shifts, HolidayShifts, EnhancedShifts int64
 		Hours                                 float64
 	}
-	err := s.Conn(ctx).Raw(`SELECT COUNT(*) AS shifts,
+	err := s.db.Conn(ctx).Raw(`SELECT COUNT(*) AS shifts,
 		COALESCE(SUM(CASE WHEN sh.holiday <> '' THEN 1 ELSE 0 END), 0) AS holiday_shifts,
 		COALESCE(SUM(CASE WHEN sh.enhanced THEN 1 ELSE 0 END), 0) AS enhanced_shifts,
 		COALESCE(SUM(`+s.secondsBetween("sh.ends_at", "sh.starts_at")+`), 0) / 3600.0 AS hours
@@ -610,7 +610,7 @@ func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) er
 		return fmt.Errorf("shifts: %w", err)
 	}
 	out.Shifts, out.HolidayShifts, out.EnhancedShifts, out.Hours = shifts.Shifts, shifts.HolidayShifts, shifts.EnhancedShifts, shifts.Hours
-	err = s.Conn(ctx).Raw(`SELECT a.user_id AS user_id, u.display_name AS name, a.role AS role, COUNT(*) AS shifts,
+	err = s.db.Conn(ctx).Raw(`SELECT a.user_id AS user_id, u.display_name AS name, a.role AS role, COUNT(*) AS shifts,
 		COALESCE(SUM(CASE WHEN sh.holiday <> '' THEN 1 ELSE 0 END), 0) AS holiday_shifts,
 		COALESCE(SUM(`+s.secondsBetween("a.ends_at", "a.starts_at")+`), 0) / 3600.0 AS hours
 		FROM assignments a JOIN shifts sh ON sh.id = a.shift_id JOIN users u ON u.id = a.user_id
@@ -626,7 +626,7 @@ func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) er
 		out.People[i].RoleName = out.People[i].Role.Name()
 	}
 	var handovers []DeadlineCounts
-	err = s.Conn(ctx).Raw(`SELECT `+deadlineTally+` FROM (SELECT `+deadlineStateColumns+`
+	err = s.db.Conn(ctx).Raw(`SELECT `+deadlineTally+` FROM (SELECT `+deadlineStateColumns+`
 		FROM deadlines d WHERE d.kind = ? AND d.due_at >= ? AND d.due_at < ?) x`, sc.now, models.DeadlineHandover, sc.from, sc.to).Scan(&handovers).Error
 	if err != nil {
 		return fmt.Errorf("handovers: %w", err)

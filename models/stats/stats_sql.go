@@ -9,9 +9,12 @@ import (
 	"dutydesk/models/store"
 )
 
+// The dialect branches of the statistics. Stored times are UTC on both databases: timestamptz on
+// PostgreSQL, text ("2026-10-08 02:00:00+00:00", which compares in time order) on SQLite.
+
 // secondsBetween is an SQL expression for the whole seconds from earlier to later.
 func (s *Store) secondsBetween(later, earlier string) string {
-	if s.Dialect() == store.Postgres {
+	if s.db.Dialect() == store.Postgres {
 		return fmt.Sprintf("ROUND(CAST(EXTRACT(EPOCH FROM (%s - %s)) AS double precision))", later, earlier)
 	}
 	// julianday keeps milliseconds; rounding makes both dialects agree to the second.
@@ -40,16 +43,16 @@ const bucketSeconds = 900
 // IANA name, the database counts per quarter-hour UTC bucket and Go assigns each bucket to its
 // local month — aggregated counts, never rows.
 func (s *Store) monthOf(col string, from, to time.Time) monthGrouping {
-	loc := s.Location()
+	loc := s.db.Location()
 	name := loc.String()
-	if s.Dialect() == store.Postgres && name != "Local" {
+	if s.db.Dialect() == store.Postgres && name != "Local" {
 		return monthGrouping{expr: "to_char(" + col + " AT TIME ZONE ?, 'YYYY-MM')", args: []any{name}}
 	}
-	if offset, ok := fixedOffset(loc, from, to); ok && s.Dialect() == store.SQLite {
+	if offset, ok := fixedOffset(loc, from, to); ok && s.db.Dialect() == store.SQLite {
 		return monthGrouping{expr: "strftime('%Y-%m', " + col + ", ?)", args: []any{fmt.Sprintf("%+d seconds", offset)}}
 	}
 	bucket := fmt.Sprintf("CAST(strftime('%%s', %s) AS INTEGER) / %d", col, bucketSeconds)
-	if s.Dialect() == store.Postgres {
+	if s.db.Dialect() == store.Postgres {
 		bucket = fmt.Sprintf("CAST(FLOOR(EXTRACT(EPOCH FROM %s) / %d) AS BIGINT)", col, bucketSeconds)
 	}
 	return monthGrouping{expr: bucket, month: func(key string) string {
@@ -78,12 +81,12 @@ func fixedOffset(loc *time.Location, from, to time.Time) (int, bool) {
 // with ORDER BY … LIMIT 2 OFFSET.
 func (s *Store) percentiles(ctx context.Context, sub string, args []any, ps ...float64) (int64, []*float64, error) {
 	out := make([]*float64, len(ps))
-	if s.Dialect() == store.Postgres {
+	if s.db.Dialect() == store.Postgres {
 		sel := "SELECT COUNT(v)"
 		for _, p := range ps {
 			sel += fmt.Sprintf(", percentile_cont(%g) WITHIN GROUP (ORDER BY v)", p)
 		}
-		row := s.Conn(ctx).Raw(sel+" FROM ("+sub+") pv", args...).Row()
+		row := s.db.Conn(ctx).Raw(sel+" FROM ("+sub+") pv", args...).Row()
 		var n int64
 		dest := []any{&n}
 		vals := make([]*float64, len(ps))
@@ -96,7 +99,7 @@ func (s *Store) percentiles(ctx context.Context, sub string, args []any, ps ...f
 		return n, vals, nil
 	}
 	var n int64
-	if err := s.Conn(ctx).Raw("SELECT COUNT(v) FROM ("+sub+") pv", args...).Row().Scan(&n); err != nil {
+	if err := s.db.Conn(ctx).Raw("SELECT COUNT(v) FROM ("+sub+") pv", args...).Row().Scan(&n); err != nil {
 		return 0, nil, fmt.Errorf("count for percentiles: %w", err)
 	}
 	if n == 0 {
@@ -106,7 +109,7 @@ func (s *Store) percentiles(ctx context.Context, sub string, args []any, ps ...f
 		pos := p * float64(n-1)
 		lo := math.Floor(pos)
 		var near []float64
-		err := s.Conn(ctx).Raw("SELECT v FROM ("+sub+") pv WHERE v IS NOT NULL ORDER BY v LIMIT 2 OFFSET ?",
+		err := s.db.Conn(ctx).Raw("SELECT v FROM ("+sub+") pv WHERE v IS NOT NULL ORDER BY v LIMIT 2 OFFSET ?",
 			append(append([]any{}, args...), int64(lo))...).Scan(&near).Error
 		if err != nil || len(near) == 0 {
 			return 0, nil, fmt.Errorf("percentile %g: %v", p, err)

@@ -7,8 +7,8 @@ import "dutydesk/models/store"
 
 // Store reads the statistics.
 type Store struct {
-	*store.Store
+	db *store.Store
 }
 
 // New returns the statistics over db.
-func New(db *store.Store) *Store { return &Store{Store: db} }
+func New(db *store.Store) *Store { return &Store{db: db} }

@@ -19,15 +19,17 @@ import (
 // or a broken reference conflict, an unreachable database unavailable. Everything else stays as
 // it is, an internal error for the HTTP layer to log.
 
-// translate gives err its DutyDesk code, if it has one.
-func translate(err error) error {
+// Translate gives err its DutyDesk code, if it has one. The store translates what its statements
+// return; a few errors surface later (a scan's rows.Err after GORM's callbacks), so the HTTP layer
+// translates once more before it answers.
+func Translate(err error) error {
 	var e *models.Error
 	switch {
 	case err == nil || errors.As(err, &e):
 		return err
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		return &models.Error{Code: models.ENOTFOUND, Message: "记录不存在", Err: err}
-	case errors.Is(err, gorm.ErrDuplicatedKey), errors.Is(err, gorm.ErrForeignKeyViolated):
+	case IsUniqueViolation(err), errors.Is(err, gorm.ErrForeignKeyViolated):
 		return &models.Error{Code: models.ECONFLICT, Message: "与现有数据冲突", Err: err}
 	case unavailable(err):
 		return &models.Error{Code: models.EUNAVAILABLE, Message: "服务暂时不可用，请稍后重试", Err: err}
@@ -62,7 +64,7 @@ func registerTranslation(db *gorm.DB) error {
 		if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok {
 			err = t.Translate(err)
 		}
-		tx.Error = translate(err)
+		tx.Error = Translate(err)
 	}
 	cb, name := db.Callback(), "dutydesk:translate_error"
 	return errors.Join(

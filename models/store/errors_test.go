@@ -3,8 +3,11 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"dutydesk/internal/testenv"
@@ -46,4 +49,35 @@ func TestDatabaseErrorsCarryTheirCodes(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestTranslate: the codes of errors as they come from the drivers, wherever they surface.
+func TestTranslate(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		err  error
+		want models.ErrorCode
+	}{
+		{"AdminShutdown", fmt.Errorf("scan: %w", &pgconn.PgError{Code: "57P01"}), models.EUNAVAILABLE},
+		{"ConnectionDropped", fmt.Errorf("authenticate: %w", io.ErrUnexpectedEOF), models.EUNAVAILABLE},
+		{"RequestTimedOut", context.DeadlineExceeded, models.EUNAVAILABLE},
+		{"UniqueViolationPastGORM", &pgconn.PgError{Code: "23505"}, models.ECONFLICT}, // a COPY's
+		{"NotFound", fmt.Errorf("take: %w", gorm.ErrRecordNotFound), models.ENOTFOUND},
+		{"Duplicate", gorm.ErrDuplicatedKey, models.ECONFLICT},
+		{"DomainErrorKept", models.Errorf(models.EFORBIDDEN, "无权"), models.EFORBIDDEN},
+		{"Other", errors.New("boom"), models.EINTERNAL},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := store.Translate(c.err)
+			if models.ErrCode(got) != c.want {
+				t.Fatalf("Translate(%v) = %v (code %q), want %q", c.err, got, models.ErrCode(got), c.want)
+			}
+			if !errors.Is(got, c.err) {
+				t.Fatalf("Translate(%v) lost the cause: %v", c.err, got)
+			}
+		})
+	}
+	if store.Translate(nil) != nil {
+		t.Fatal("Translate(nil) is not nil")
+	}
 }

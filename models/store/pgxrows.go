@@ -16,6 +16,19 @@ import (
 	"gorm.io/gorm/schema"
 )
 
+// Report filing reads its school and writes its rows through pgx directly when it runs in a
+// PostgreSQL transaction: profiled under load, GORM and database/sql took about a fifth of the
+// server's CPU per filing (BENCHMARKS.md). take and insert do what GORM's Take and Create do,
+// with statements built once per model from GORM's parsed schema, so that a plain column added to
+// a model is read and written without anything here changing, and errors translated as GORM
+// translates them. Everything else is GORM's Take and Create: outside a PostgreSQL transaction,
+// the tables the read cache watches (whose GORM callbacks must see every write), and models with
+// anything pgx would not do as GORM does (hooks, defaults, associations, serializers, soft
+// deletion, read-only or write-only fields, an id other than an auto-increment int64).
+//
+// take scans as pgx does: a NULL read into a field that is not a pointer is an error, where GORM
+// would leave the zero value; the models it reads keep nullable columns in pointers.
+
 // Take reads the row with the given id into dest, a pointer to a model. Errors:
 // gorm.ErrRecordNotFound.
 func (s *Store) Take(ctx context.Context, dest any, id int64) error {
@@ -120,7 +133,7 @@ func (s *Store) withPGX(fn func(conn *pgx.Conn) error) error {
 	if t, ok := s.db.Dialector.(gorm.ErrorTranslator); ok && err != nil && s.db.TranslateError {
 		err = t.Translate(err)
 	}
-	return translate(err)
+	return Translate(err)
 }
 
 // pgxModel is what take and insert need of one model.
@@ -138,7 +151,7 @@ type pgxModel struct {
 // pgxModels holds the pgxModel of each model type, nil for one that always goes through GORM. It
 // is keyed by type alone: every database is opened with gormConfig, so a type names the same
 // table everywhere (unqualified: each connection's search_path decides the schema).
-var pgxModels sync.Map
+var pgxModels sync.Map // reflect.Type → *pgxModel
 
 // viaPGX returns the pgxModel of the model v holds (a pointer to a model, or to a slice of models
 // or of pointers to them), or nil when v is to go through GORM anyway: outside a PostgreSQL

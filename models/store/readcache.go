@@ -15,6 +15,33 @@ import (
 	"dutydesk/models"
 )
 
+// The read cache keeps, for a few seconds, the two answers read on nearly every request: whom a
+// session token belongs to, and who is on duty now. Without it each request is two round trips
+// to PostgreSQL before any work; with it, none. The answers are kept beside their concept
+// (models/directory's session cache, models/roster's on-duty cache); this file is what decides
+// when they may be used: the generation and whether the cache is on.
+//
+// Staleness is what matters here — a revoked session must be refused at once, on every replica —
+// so the cache is emptied whenever the rows behind it change, and it is only on while that can be
+// known:
+//   - Triggers (migration 00013) NOTIFY cacheChannel in the transaction of every write to users,
+//     sessions (other than a new login) and assignments, whoever writes — any replica, a CLI
+//     command, psql. PostgreSQL delivers the notification at commit, and every replica's listener
+//     (WatchChanges) empties its cache.
+//   - Writes through this process's GORM empty it at once, before commit (a callback), and again
+//     after commit (Store.Transact), so that this replica refuses a logout on the very next
+//     request without waiting for its own notification.
+//   - Emptying starts a new generation. Each fill carries the generation it read under and holds
+//     only while that generation is current; a fill that raced an emptying is dropped.
+//   - While the listener is not connected (starting, PostgreSQL restarting) the cache is off and
+//     every request reads the database; on reconnecting it starts empty. A connection can also
+//     die without a word (a failover behind a virtual IP, a cut cable): every replica sends a
+//     heartbeat notification each second through its pool, and a listener that has heard
+//     nothing — its own heartbeats included — for maxSilence counts as disconnected.
+//   - Answers handed out are copies: callers may not change what the next request gets.
+//
+// On SQLite there is no listener (and other processes may write the file), so the cache stays off.
+
 // cacheChannel is the PostgreSQL notification channel of migration 00013's triggers.
 const cacheChannel = "dutydesk_cache"
 
@@ -99,7 +126,10 @@ func (c *ReadCache) notified(payload string) {
 	c.heard = time.Now()
 }
 
-// Fresh tells whether an answer stored at storedAt (by the Store's clock) is still young enough.
+// Now is the time by the cache's clock, to stamp an answer with before keeping it.
+func (c *ReadCache) Now() time.Time { return c.clock.Now() }
+
+// Fresh tells whether an answer stamped at storedAt (Now) is still young enough.
 func (c *ReadCache) Fresh(storedAt time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()

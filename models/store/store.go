@@ -77,7 +77,7 @@ func (s *Store) Transact(ctx context.Context, fn func(tx *Store) error) error {
 	if now, _ := s.cache.Generation(); now != gen {
 		s.cache.empty()
 	}
-	return translate(err) // a connection that failed before GORM could translate it
+	return Translate(err) // a connection that failed before GORM could translate it
 }
 
 // inTransaction runs fn in a transaction. On PostgreSQL a transaction that is not nested runs on

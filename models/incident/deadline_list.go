@@ -1,4 +1,4 @@
-package escalation
+package incident
 
 import (
 	"context"
@@ -35,7 +35,7 @@ const incidentOfDeadline = `CASE deadlines.subject_type
 // for the desk, every one; for a district or a school, its own. It reads the partial index of
 // open rows.
 func (s *Store) OpenDeadlines(ctx context.Context, actor *models.User, f OpenDeadlineFilter) ([]OpenDeadlineItem, error) {
-	q := s.Conn(ctx).Table("deadlines").Select("deadlines.*, " + incidentOfDeadline + " AS incident_id").
+	q := s.db.Conn(ctx).Table("deadlines").Select("deadlines.*, " + incidentOfDeadline + " AS incident_id").
 		Where("deadlines.done_at IS NULL")
 	q = store.ScopeSchools(actor, q, "deadlines.school_id", "deadlines.district_id")
 	if len(f.Kinds) > 0 {
