@@ -2,6 +2,7 @@ package models
 
 import (
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -71,4 +72,33 @@ type SchoolRef struct {
 func (a Audience) Valid() bool {
 	_, ok := audienceNames[a]
 	return ok
+}
+
+// ParseAudiences reads audiences as a step stores them: comma-separated.
+func ParseAudiences(s string) []Audience {
+	var out []Audience
+	for _, a := range strings.Split(s, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			out = append(out, Audience(a))
+		}
+	}
+	return out
+}
+
+// JoinAudiences writes audiences as a step stores them: comma-separated.
+func JoinAudiences(as []Audience) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = string(a)
+	}
+	return strings.Join(parts, ",")
+}
+
+// AudienceNames writes audiences in Chinese, as people read them: "值班员、带班领导".
+func AudienceNames(as []Audience) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = a.Name()
+	}
+	return strings.Join(parts, "、")
 }

@@ -78,10 +78,10 @@ func TestRenderEscalation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "【逾期升级·第2级】突发事件首报（电话）已逾期30分钟：东湖区第一小学"; r.Subject != want {
+	if want := "【逾期升级·第3级】突发事件首报（电话）已逾期30分钟：东湖区第一小学"; r.Subject != want {
 		t.Errorf("subject %q, want %q", r.Subject, want)
 	}
-	for _, want := range []string{"带班领导：", "应于 2026年10月8日 10:00 前完成", "此为第 3 次通知（共 4 级）", "食堂疑似食物中毒 <script>"} {
+	for _, want := range []string{"带班领导：", "应于 2026年10月8日 10:00 前完成", "此为第 3 级通知（共 4 级）", "食堂疑似食物中毒 <script>"} {
 		if !strings.Contains(r.Text, want) {
 			t.Errorf("text lacks %q:\n%s", want, r.Text)
 		}

@@ -152,7 +152,7 @@ func TestLadderDeliveredOverSMTP(t *testing.T) {
 				t.Fatal(err)
 			}
 			subject, _ := new(mimeDecoder).DecodeHeader(msg.Header.Get("Subject"))
-			if subject != "【逾期升级·第2级】突发事件首报（电话）已逾期30分钟：东湖区第一小学" {
+			if subject != "【逾期升级·第3级】突发事件首报（电话）已逾期30分钟：东湖区第一小学" {
 				t.Fatalf("leader's subject %q", subject)
 			}
 		}

@@ -400,6 +400,7 @@ func (con *Console) funcs() template.FuncMap {
 			}
 			return *id
 		},
+		"inc": func(i int) int { return i + 1 }, // steps are 0-based in data, 第1级 on screens
 		"percent": func(n, total int) int {
 			if total == 0 {
 				return 0

@@ -186,7 +186,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			for j, r := range to {
 				lines[j] = r.String()
 			}
-			esc := Escalation{DeadlineID: d.ID, Step: g.step, Target: joinAudiences(st.Targets), Recipients: strings.Join(lines, "\n"), FiredAt: now}
+			esc := Escalation{DeadlineID: d.ID, Step: g.step, Target: models.JoinAudiences(st.Targets), Recipients: strings.Join(lines, "\n"), FiredAt: now}
 			res := tx.db.DB().Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "deadline_id"}, {Name: "step"}}, DoNothing: true}).Create(&esc)
 			if res.Error != nil {
 				return fmt.Errorf("record escalation of deadline %d: %w", d.ID, res.Error)
@@ -211,7 +211,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 		fired = len(firedDeadlines)
 		if reached == 0 {
 			slog.WarnContext(ctx, "escalation step reached nobody", "kind", first.Kind, "subject", first.SubjectType, "subject_id", first.SubjectID,
-				"step", g.step, "targets", joinAudiences(st.Targets))
+				"step", g.step, "targets", models.JoinAudiences(st.Targets))
 		}
 		idParts := func(ds []models.Deadline) []string {
 			parts := []string{"escalation", string(first.Kind), string(first.SubjectType) + "/" + models.FormatID(first.SubjectID), fmt.Sprintf("step/%d", g.step)}
@@ -241,7 +241,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 		}
 		queued += added
 		return tx.db.Audit(ctx, models.System, "escalation.fire", first.SubjectType, first.SubjectID,
-			fmt.Sprintf("%s 第%d级 → %s：%d项时限，%d人次", first.Kind.Name(), g.step, joinAudiences(st.Targets), fired, reached))
+			fmt.Sprintf("%s 第%d级 → %s：%d项时限，%d人次", first.Kind.Name(), g.step+1, models.AudienceNames(st.Targets), fired, reached))
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("escalate %s %s/%d step %d: %w", first.Kind, first.SubjectType, first.SubjectID, g.step, err)
@@ -461,7 +461,7 @@ func (s *Store) Escalations(ctx context.Context, actor *models.User, f Escalatio
 		out[i] = EscalationRecord{
 			ID: r.ID, DeadlineID: r.DeadlineID, Kind: r.Kind, KindName: r.Kind.Name(), Label: r.Label,
 			SubjectType: r.SubjectType, SubjectID: r.SubjectID, SchoolID: r.SchoolID, DistrictID: r.DistrictID,
-			DueAt: r.DueAt, Step: r.Step, Targets: parseAudiences(r.Target), Recipients: []string{}, FiredAt: r.FiredAt,
+			DueAt: r.DueAt, Step: r.Step, Targets: models.ParseAudiences(r.Target), Recipients: []string{}, FiredAt: r.FiredAt,
 		}
 		if r.Recipients != "" {
 			out[i].Recipients = strings.Split(r.Recipients, "\n")

@@ -92,30 +92,12 @@ func (s *Store) escalationPolicies(ctx context.Context) (map[models.DeadlineKind
 	}
 	custom := map[models.DeadlineKind][]EscalationStep{}
 	for _, r := range rows {
-		custom[r.Kind] = append(custom[r.Kind], EscalationStep{DelaySeconds: r.DelaySeconds, Targets: parseAudiences(r.Targets)})
+		custom[r.Kind] = append(custom[r.Kind], EscalationStep{DelaySeconds: r.DelaySeconds, Targets: models.ParseAudiences(r.Targets)})
 	}
 	for kind, st := range custom {
 		policies[kind] = EscalationPolicy{Kind: kind, Name: kind.Name(), Steps: st, Custom: true}
 	}
 	return policies, nil
-}
-
-func parseAudiences(s string) []models.Audience {
-	var out []models.Audience
-	for _, a := range strings.Split(s, ",") {
-		if a = strings.TrimSpace(a); a != "" {
-			out = append(out, models.Audience(a))
-		}
-	}
-	return out
-}
-
-func joinAudiences(as []models.Audience) string {
-	parts := make([]string, len(as))
-	for i, a := range as {
-		parts[i] = string(a)
-	}
-	return strings.Join(parts, ",")
 }
 
 // EscalationPolicies lists the ladder of every deadline kind, by kind. Anyone who sees all
@@ -195,7 +177,7 @@ func (s *Store) SetEscalationPolicy(ctx context.Context, actor *models.User, kin
 		}
 		var summary []string
 		for i, st := range steps {
-			row := policyRow{Kind: kind, Step: i, DelaySeconds: st.DelaySeconds, Targets: joinAudiences(st.Targets), UpdatedAt: tx.db.Now()}
+			row := policyRow{Kind: kind, Step: i, DelaySeconds: st.DelaySeconds, Targets: models.JoinAudiences(st.Targets), UpdatedAt: tx.db.Now()}
 			if err := tx.db.DB().Create(&row).Error; err != nil {
 				return fmt.Errorf("replace policy %s: %w", kind, err)
 			}

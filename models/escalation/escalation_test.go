@@ -160,7 +160,7 @@ func TestEscalationLadder(t *testing.T) {
 				leaderMsg = &msgs[i]
 			}
 		}
-		if leaderMsg == nil || leaderMsg.Subject != "【逾期升级·第2级】突发事件首报（电话）已逾期30分钟：东湖区第一小学" ||
+		if leaderMsg == nil || leaderMsg.Subject != "【逾期升级·第3级】突发事件首报（电话）已逾期30分钟：东湖区第一小学" ||
 			!strings.Contains(leaderMsg.BodyText, "带班领导：") || leaderMsg.RecipientName != "带班领导" || leaderMsg.Kind != notify.KindEscalation {
 			t.Fatalf("leader's message %+v", leaderMsg)
 		}
@@ -369,7 +369,7 @@ func TestUnacknowledgedAlertIsOneMessagePerPerson(t *testing.T) {
 			t.Fatalf("%d messages, want 8: %v", len(msgs), byRecipient)
 		}
 		leader := byRecipient["leader1@bureau.example.org"]
-		if len(leader) != 1 || leader[0].Subject != "【逾期升级·第1级】预警确认已逾期30分钟：东湖区第一小学等2所学校" ||
+		if len(leader) != 1 || leader[0].Subject != "【逾期升级·第2级】预警确认已逾期30分钟：东湖区第一小学等2所学校" ||
 			!strings.Contains(leader[0].BodyText, "尚未完成的学校（2所）：\n  1. 东湖区第一小学\n  2. 西江区第一中学") {
 			t.Fatalf("leader's message %+v", leader)
 		}

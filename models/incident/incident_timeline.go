@@ -149,7 +149,7 @@ func (d *IncidentDetail) timeline(loc *time.Location) []TimelineEntry {
 	for i := range d.Escalations {
 		e := &d.Escalations[i]
 		add(TimelineEntry{At: e.FiredAt, Type: "escalation", DeadlineID: &e.DeadlineID,
-			Text: fmt.Sprintf("催办第%d级：%s", e.Step, e.Target)})
+			Text: fmt.Sprintf("第%d级催办：通知%s", e.Step+1, models.AudienceNames(models.ParseAudiences(e.Target)))})
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
