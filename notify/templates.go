@@ -77,7 +77,20 @@ type EscalationData struct {
 	Schools   []string // the responsible schools, none for the desk's own deadlines
 	DueAt     time.Time
 	Overdue   time.Duration
-	Reference string // what it is about, e.g. "incident/12"
+	Reference string // what it is about, e.g. "incident/12": for the log, not for readers
+	// About is what the deadline's subject is, as the domain that owns it tells (nil when it
+	// tells nothing): an incident's school, severity, casualties and summary, whom to call.
+	About *SubjectFacts
+	// Link is where to act on it in the console, absolute ("" when there is no page).
+	Link string
+}
+
+// SubjectFacts is what a chasing message says of the thing it chases.
+type SubjectFacts struct {
+	Title string   // e.g. the incident's title
+	Facts []string // one line each, e.g. "等级：Ⅲ级（较大）", "伤亡：死亡0人、受伤2人、失踪0人", "联系人：张老师"
+	Phone string   // the number to call about it (the school's contact or the reporter)
+	Path  string   // its page in the console, e.g. "/console/incidents/5"
 }
 
 // DutyReminderData fills the duty reminder: tomorrow's shift for one person.

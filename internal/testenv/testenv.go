@@ -21,6 +21,7 @@ import (
 	"dutydesk/models/alert"
 	"dutydesk/models/app"
 	"dutydesk/models/directory"
+	"dutydesk/models/escalation"
 	"dutydesk/models/store"
 )
 
@@ -186,9 +187,10 @@ const BaseURL = "http://dutydesk.test"
 // Options are the Store options tests use: a cheap password hash, the Shanghai zone, test links.
 func Options() app.Options {
 	return app.Options{
-		Location:  Shanghai,
-		Directory: directory.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Links: directory.NewLinkSigner(Secret)},
-		Alerts:    alert.Options{BaseURL: BaseURL, CAP: alert.CAPOptions{CityCode: "330100", CityName: "本市"}},
+		Location:   Shanghai,
+		Directory:  directory.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Links: directory.NewLinkSigner(Secret)},
+		Alerts:     alert.Options{BaseURL: BaseURL, CAP: alert.CAPOptions{CityCode: "330100", CityName: "本市"}},
+		Escalation: escalation.Options{BaseURL: BaseURL},
 	}
 }
 

@@ -222,14 +222,15 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 	return rep, nil
 }
 
-// Pending tells which schools still owe what a warning's deadlines await (escalation.Subjects):
-// the acknowledgement of a warning, the 平安报 of a round. It holds no state: it reads in the
-// transaction it is given.
-type Pending struct{}
+// Deadlines answers the escalation engine about the deadlines of warnings — which schools still
+// owe the acknowledgement of a warning or the 平安报 of a round (escalation.Subjects), and what
+// the warning is (escalation.Describer). It holds no state: it reads in the transaction it is
+// given.
+type Deadlines struct{}
 
 // PendingSchools returns the ids of the schools that have not yet acted on d, by district; none
 // for a deadline that awaits no schools of a warning.
-func (Pending) PendingSchools(ctx context.Context, tx *store.Store, d models.Deadline) ([]int64, error) {
+func (Deadlines) PendingSchools(ctx context.Context, tx *store.Store, d models.Deadline) ([]int64, error) {
 	var q string
 	switch d.SubjectType {
 	case models.SubjectAlert:

@@ -71,7 +71,8 @@ func New(db *store.DB, clock models.Clock, opts Options) *Stores {
 	s.Roster = roster.New(core, s.Directory, opts.Roster)
 	s.Incidents = incident.New(core, s.Directory, opts.Incidents)
 	s.Escalation = escalation.New(core, escalation.Deps{
-		Directory: s.Directory, Duty: s.Roster, Subjects: alert.Pending{}, Brief: s.Incidents,
+		Directory: s.Directory, Duty: s.Roster, Subjects: alert.Deadlines{}, Brief: s.Incidents,
+		Describers: []escalation.Describer{s.Incidents, alert.Deadlines{}, s.Roster},
 	}, opts.Escalation)
 	s.Alerts = alert.New(core, s.Directory, s.Escalation, opts.Alerts)
 	s.Stats = stats.New(core)

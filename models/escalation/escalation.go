@@ -213,6 +213,11 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			slog.WarnContext(ctx, "escalation step reached nobody", "kind", first.Kind, "subject", first.SubjectType, "subject_id", first.SubjectID,
 				"step", g.step, "targets", models.JoinAudiences(st.Targets))
 		}
+		// One subject per group: what it is is asked once, for every recipient's message.
+		about, err := tx.describeSubject(ctx, first)
+		if err != nil {
+			return err
+		}
 		idParts := func(ds []models.Deadline) []string {
 			parts := []string{"escalation", string(first.Kind), string(first.SubjectType) + "/" + models.FormatID(first.SubjectID), fmt.Sprintf("step/%d", g.step)}
 			for _, d := range ds {
@@ -221,7 +226,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			return parts
 		}
 		for _, n := range notices {
-			content, err := tx.renderEscalation(ctx, n.deadlines, g, now)
+			content, err := tx.renderEscalation(ctx, n.deadlines, g, about, now)
 			if err != nil {
 				return err
 			}
@@ -231,7 +236,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			}
 			queued += added
 		}
-		content, err := tx.renderEscalation(ctx, firedDeadlines, g, now)
+		content, err := tx.renderEscalation(ctx, firedDeadlines, g, about, now)
 		if err != nil {
 			return err
 		}
@@ -249,8 +254,9 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 	return fired, queued, nil
 }
 
-// renderEscalation renders the group's step for the deadlines ds (all of one kind and subject).
-func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *stepGroup, now time.Time) (notify.Rendered, error) {
+// renderEscalation renders the group's step for the deadlines ds (all of one kind and subject),
+// saying of the subject what about tells.
+func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *stepGroup, about *notify.SubjectFacts, now time.Time) (notify.Rendered, error) {
 	names := make([]string, len(g.ladder[g.step].Targets))
 	for j, a := range g.ladder[g.step].Targets {
 		names[j] = a.Name()
@@ -287,7 +293,25 @@ func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *s
 			data.Schools = append(data.Schools, sc.Name)
 		}
 	}
+	if data.About = about; about != nil && about.Path != "" {
+		data.Link = strings.TrimRight(s.opts.BaseURL, "/") + about.Path
+	}
 	return notify.Render(notify.KindEscalation, data)
+}
+
+// describeSubject asks the domains what d's subject is; nil when none knows it, or its row is
+// gone (a message without the facts is better than no message).
+func (s *Store) describeSubject(ctx context.Context, d models.Deadline) (*notify.SubjectFacts, error) {
+	for _, describer := range s.describe {
+		facts, err := describer.Describe(ctx, s.db, d)
+		if models.ErrCode(err) == models.ENOTFOUND {
+			return nil, nil
+		}
+		if err != nil || facts != nil {
+			return facts, err
+		}
+	}
+	return nil, nil
 }
 
 // Recipients resolves the audiences of a step for deadline d at now, each address once, reading

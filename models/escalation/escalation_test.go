@@ -34,7 +34,7 @@ func newEscalationEnv(t *testing.T, dialect store.Dialect) *escalationEnv {
 	_, db := testenv.Store(t, dialect, clock)
 	stores := app.New(db, clock, app.Options{Location: testenv.Shanghai, Directory: directory.Options{PasswordCost: 4},
 		Outbox:     store.OutboxOptions{MaxAttempts: 3, RetryBase: 30 * time.Second, RetryMax: 10 * time.Minute, Lease: 5 * time.Minute},
-		Escalation: escalation.Options{Leadership: []string{"局长 <chief@bureau.example.org>"}},
+		Escalation: escalation.Options{Leadership: []string{"局长 <chief@bureau.example.org>"}, BaseURL: testenv.BaseURL},
 	})
 	return &escalationEnv{store: stores, db: db, clock: clock, dir: testenv.SeedDirectory(t, stores)}
 }
@@ -196,7 +196,7 @@ func TestEscalationUsesRosterAndCustomPolicy(t *testing.T) {
 			t.Fatal(err)
 		}
 		var askedAt time.Time
-		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
+		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Deadlines{},
 			Duty: fakeDuty{onDuty: func(at time.Time) ([]models.User, []models.User, error) {
 				askedAt = at
 				return []models.User{*e.dir.Leader}, []models.User{*e.dir.Officer}, nil

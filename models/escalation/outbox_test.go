@@ -258,7 +258,7 @@ func TestDailyBriefAndDutyReminders(t *testing.T) {
 			t.Fatalf("without a roster: %v", err)
 		}
 		var asked [2]time.Time
-		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Pending{},
+		e.store.Escalation = escalation.New(e.core(), escalation.Deps{Directory: e.store.Directory, Subjects: alert.Deadlines{},
 			Duty: fakeDuty{starting: func(from, to time.Time) ([]models.DutyAssignment, error) {
 				asked = [2]time.Time{from, to}
 				start := time.Date(2026, 10, 9, 8, 30, 0, 0, testenv.Shanghai)

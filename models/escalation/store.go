@@ -11,6 +11,7 @@ import (
 
 	"dutydesk/models"
 	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // Each interface method reads in tx, the transaction (or the plain core Store) of the caller, so
@@ -48,11 +49,20 @@ type Brief interface {
 	BriefLines(ctx context.Context, tx *store.Store, from, to time.Time) ([]string, error)
 }
 
+// Describer tells what a deadline's subject is, for the message that chases it: an incident's
+// school, severity, casualties and summary, whom to call, where to act. It answers nil for a
+// subject that is not its domain's.
+type Describer interface {
+	Describe(ctx context.Context, tx *store.Store, d models.Deadline) (*notify.SubjectFacts, error)
+}
+
 // Options say whom escalations, duty reminders and the daily brief reach beyond the directory.
 type Options struct {
 	// Leadership is the bureau leadership list (e-mail addresses, optionally "Name <address>").
 	// Empty means every active leader account.
 	Leadership []string
+	// BaseURL is where users reach the service, for the links in messages.
+	BaseURL string
 }
 
 // Deps are the other domains escalation reaches; Brief may be nil.
@@ -61,6 +71,8 @@ type Deps struct {
 	Duty      Duty
 	Subjects  Subjects
 	Brief     Brief
+	// Describers tell what the subjects of deadlines are (incidents, warnings, shifts).
+	Describers []Describer
 }
 
 // Store fires escalations and keeps their policies.
@@ -71,11 +83,16 @@ type Store struct {
 	duty     Duty
 	subjects Subjects
 	brief    Brief
+	describe []Describer
 }
 
 // New returns the escalation engine over db.
 func New(db *store.Store, deps Deps, opts Options) *Store {
-	return &Store{db: db, opts: opts, dir: deps.Directory, duty: deps.Duty, subjects: deps.Subjects, brief: deps.Brief}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "http://localhost:8080"
+	}
+	return &Store{db: db, opts: opts, dir: deps.Directory, duty: deps.Duty, subjects: deps.Subjects, brief: deps.Brief,
+		describe: deps.Describers}
 }
 
 // WithTx returns the engine bound to tx.

@@ -1,0 +1,72 @@
+package incident
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"dutydesk/models"
+	"dutydesk/models/store"
+	"dutydesk/notify"
+)
+
+// Describe tells what the incident behind d is (escalation.Describer), for the message that
+// chases d: its school, class, the latest casualties and summary, whom to call and its page. It
+// reads in tx and checks no permissions (the caller is the system); nil for a deadline that is
+// not an incident's, its report's or its instruction's.
+func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline) (*notify.SubjectFacts, error) {
+	s = s.WithTx(tx)
+	id := d.SubjectID
+	switch d.SubjectType {
+	case models.SubjectIncident:
+	case models.SubjectReport:
+		if err := s.db.Conn(ctx).Model(&Report{}).Where("id = ?", d.SubjectID).Pluck("incident_id", &id).Error; err != nil {
+			return nil, fmt.Errorf("incident of report %d: %w", d.SubjectID, err)
+		}
+	case models.SubjectInstruction:
+		if err := s.db.Conn(ctx).Model(&Instruction{}).Where("id = ?", d.SubjectID).Pluck("incident_id", &id).Error; err != nil {
+			return nil, fmt.Errorf("incident of instruction %d: %w", d.SubjectID, err)
+		}
+	default:
+		return nil, nil
+	}
+	var inc Incident
+	if err := s.db.Conn(ctx).Take(&inc, id).Error; err != nil {
+		return nil, fmt.Errorf("describe incident %d: %w", id, err)
+	}
+	schools, err := s.dir.SchoolRefs(ctx, tx, []int64{inc.SchoolID})
+	if err != nil {
+		return nil, err
+	}
+	school := ""
+	if len(schools) == 1 {
+		school = schools[0].Name
+	}
+	facts := &notify.SubjectFacts{Title: inc.Title, Path: "/console/incidents/" + models.FormatID(inc.ID)}
+	occurred := "发生：" + inc.OccurredAt.In(s.db.Location()).Format("1月2日 15:04")
+	if inc.Place != "" {
+		occurred += "，" + inc.Place
+	}
+	facts.Facts = append(facts.Facts, "事件："+inc.Title, "学校："+school,
+		"类别与等级："+inc.Category.Name()+"，"+inc.Severity.Name(), occurred)
+	// The latest report that came in says how things stand now, and who can be called about it.
+	var latest Report
+	err = s.db.Conn(ctx).Where("incident_id = ? AND status <> ?", inc.ID, ReportDraft).Order("id DESC").Take(&latest).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return facts, nil
+	case err != nil:
+		return nil, fmt.Errorf("latest report of incident %d: %w", inc.ID, err)
+	}
+	facts.Facts = append(facts.Facts, fmt.Sprintf("伤亡：死亡%d人、受伤%d人、失踪%d人", latest.Dead, latest.Injured, latest.Missing))
+	if latest.Summary != "" {
+		facts.Facts = append(facts.Facts, "最新情况（"+latest.Title()+"）："+models.Truncate(latest.Summary, 200))
+	}
+	if latest.ReporterName != "" {
+		facts.Facts = append(facts.Facts, "报送人："+latest.ReporterName)
+	}
+	facts.Phone = latest.ReporterPhone
+	return facts, nil
+}
