@@ -32,10 +32,11 @@ const (
 	KindAlertIssued   Kind = "alert_issued"   // a weather warning to a school contact (预警通知)
 	KindSafetyRequest Kind = "safety_request" // a school is asked for its 平安报
 	KindSafetySummary Kind = "safety_summary" // leaders get the round's 平安报 summary
+	KindInstruction   Kind = "instruction"    // a leader's 批示 to the school that must answer it
 )
 
 // Kinds lists every kind; each has both templates.
-var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest, KindSafetySummary}
+var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest, KindSafetySummary, KindInstruction}
 
 // Message is one rendered message to one recipient on one channel.
 type Message struct {

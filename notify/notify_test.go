@@ -50,6 +50,9 @@ var sampleData = map[notify.Kind]any{
 	notify.KindSafetySummary: notify.SafetySummaryData{Alert: "台风橙色预警", Round: "2026-10-08 20:00",
 		DueAt: time.Date(2026, 10, 8, 22, 0, 0, 0, shanghai), Summary: "应报986所，已报985所，其中平安984所、停课0所、有损失1所；未报1所。",
 		Missing: []string{"西江区第七中学"}},
+	notify.KindInstruction: notify.InstructionData{School: "东湖区第一小学", Incident: "学生校外溺水", Leader: "王局长",
+		Text: "全力救治，做好家属安抚，12小时内报告处置情况。", GivenAt: time.Date(2026, 10, 8, 11, 0, 0, 0, shanghai),
+		DueAt: time.Date(2026, 10, 8, 23, 0, 0, 0, shanghai), Link: "https://duty.example.cn/console/incidents/5"},
 }
 
 func TestRenderEveryKind(t *testing.T) {

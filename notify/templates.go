@@ -93,6 +93,17 @@ type SubjectFacts struct {
 	Path  string   // its page in the console, e.g. "/console/incidents/5"
 }
 
+// InstructionData fills the notice of a leader's 批示 to the school that must answer it.
+type InstructionData struct {
+	School   string // the school that answers
+	Incident string // the incident's title
+	Leader   string // who gave it, e.g. "王局长"
+	Text     string
+	GivenAt  time.Time
+	DueAt    time.Time // the answer is due
+	Link     string    // the incident's page, where the school answers
+}
+
 // DutyReminderData fills the duty reminder: tomorrow's shift for one person.
 type DutyReminderData struct {
 	Name  string

@@ -171,7 +171,7 @@ func openStore(ctx context.Context, cfg config.Config) (*store.DB, *app.Stores, 
 		Escalation: escalation.Options{Leadership: cfg.LeadershipEmails, BaseURL: cfg.BaseURL},
 		Alerts: alert.Options{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue,
 			BaseURL: cfg.BaseURL, CAP: alert.CAPOptions{CityCode: cfg.CAPCityCode, CityName: cfg.CAPCityName}},
-		Incidents: incident.Options{ReportRules: cfg.Reports},
+		Incidents: incident.Options{ReportRules: cfg.Reports, BaseURL: cfg.BaseURL},
 		Roster: roster.Options{DayStart: cfg.DayShiftStart, NightStart: cfg.NightShiftStart, MinRest: cfg.MinRest,
 			SwapNotice: cfg.SwapNotice, HandoverGrace: cfg.HandoverGrace, EnhancedExtraOfficers: cfg.EnhancedExtraOfficers},
 	})

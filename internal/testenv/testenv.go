@@ -22,6 +22,7 @@ import (
 	"dutydesk/models/app"
 	"dutydesk/models/directory"
 	"dutydesk/models/escalation"
+	"dutydesk/models/incident"
 	"dutydesk/models/store"
 )
 
@@ -191,6 +192,7 @@ func Options() app.Options {
 		Directory:  directory.Options{PasswordCost: 4, SessionTTL: 12 * time.Hour, Links: directory.NewLinkSigner(Secret)},
 		Alerts:     alert.Options{BaseURL: BaseURL, CAP: alert.CAPOptions{CityCode: "330100", CityName: "本市"}},
 		Escalation: escalation.Options{BaseURL: BaseURL},
+		Incidents:  incident.Options{BaseURL: BaseURL},
 	}
 }
 

@@ -3,6 +3,7 @@ package incident_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"dutydesk/models/directory"
 	"dutydesk/models/incident"
 	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // incidentEnv is a Store over a fresh database with the fixture directory and a moved clock.
@@ -560,6 +562,28 @@ func TestSignForwardAndInstructions(t *testing.T) {
 		due := e.deadlines(inc.ID, models.DeadlineInstruction)
 		if len(due) != 1 || due[0].State != "open" {
 			t.Fatalf("instruction deadline %+v", due)
+		}
+		// The 批示 reaches the school that must answer it: each of its contacts, with the text,
+		// when the answer is due and where to give it.
+		school, err := e.store.Directory.School(e.ctx, e.dir.Admin, e.dir.School1A.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var contacts []string
+		for _, c := range school.Contacts {
+			if c.Email != "" {
+				contacts = append(contacts, c.Email)
+			}
+		}
+		notices, _, err := e.store.OutboxMessages(e.ctx, e.dir.Admin, store.OutboxFilter{Kind: notify.KindInstruction})
+		if err != nil || len(notices) == 0 || len(notices) != len(contacts) {
+			t.Fatalf("instruction notices: %d for %d contacts, %v", len(notices), len(contacts), err)
+		}
+		for _, n := range notices {
+			if !strings.HasPrefix(n.Subject, "【领导批示】学生校外溺水：请于") || !strings.Contains(n.BodyText, "全力救治，做好家属安抚，续报进展。") ||
+				!strings.Contains(n.BodyText, "/console/incidents/"+models.FormatID(inc.ID)) || !strings.Contains(n.BodyText, e.dir.School1A.Name) {
+				t.Fatalf("instruction notice %q:\n%s", n.Subject, n.BodyText)
+			}
 		}
 		_, err = e.store.Incidents.ReplyInstruction(e.ctx, e.dir.Leader, inc.ID, ins.ID, incident.ReplyInput{Reply: "收到"})
 		expectCode(t, err, models.EFORBIDDEN, "")

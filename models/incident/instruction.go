@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"dutydesk/models"
+	"dutydesk/notify"
 )
 
 // Instruction is a leader's instruction (批示) on an incident, which the school must answer.
@@ -79,6 +80,9 @@ func (s *Store) AddInstruction(ctx context.Context, actor *models.User, incident
 		if err != nil {
 			return err
 		}
+		if err := tx.noticeInstruction(ctx, actor, inc, ins, due); err != nil {
+			return err
+		}
 		return tx.db.Audit(ctx, actor, "instruction.create", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, text))
 	})
 	if err != nil {
@@ -123,4 +127,30 @@ func (s *Store) ReplyInstruction(ctx context.Context, actor *models.User, incide
 		return nil, err
 	}
 	return &ins, nil
+}
+
+// noticeInstruction sends the 批示 to the contacts of the school that must answer it, with the
+// time the answer is due and the incident's page, where it is answered.
+func (s *Store) noticeInstruction(ctx context.Context, leader *models.User, inc *Incident, ins *Instruction, due time.Time) error {
+	contacts, err := s.dir.ContactRecipients(ctx, s.db, []int64{inc.SchoolID})
+	if err != nil {
+		return err
+	}
+	var to []models.Recipient
+	for _, c := range contacts {
+		if c.Email != "" {
+			to = append(to, c)
+		}
+	}
+	schools, err := s.dir.SchoolRefs(ctx, s.db, []int64{inc.SchoolID})
+	if err != nil || len(schools) == 0 {
+		return err
+	}
+	loc := s.db.Location()
+	_, err = s.db.QueueNotice(ctx, notify.KindInstruction, notify.InstructionData{
+		School: schools[0].Name, Incident: inc.Title, Leader: leader.DisplayName, Text: ins.Text,
+		GivenAt: ins.GivenAt.In(loc), DueAt: due.In(loc),
+		Link: strings.TrimRight(s.opts.BaseURL, "/") + "/console/incidents/" + models.FormatID(inc.ID),
+	}, to, models.SubjectInstruction, ins.ID, "instruction", models.FormatID(ins.ID))
+	return err
 }

@@ -15,6 +15,8 @@ import (
 type Options struct {
 	// ReportRules are the report deadlines; zero means config.DefaultReportRules.
 	ReportRules config.ReportRules
+	// BaseURL is where users reach the service, for the links in messages.
+	BaseURL string
 }
 
 // Store reads and changes incidents. Mutating methods take the acting user, check that they may
@@ -29,6 +31,9 @@ type Store struct {
 func New(db *store.Store, dir *directory.Store, opts Options) *Store {
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()
+	}
+	if opts.BaseURL == "" {
+		opts.BaseURL = "http://localhost:8080"
 	}
 	return &Store{db: db, opts: opts, dir: dir}
 }
