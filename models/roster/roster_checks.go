@@ -187,11 +187,11 @@ func (c Conflict) describe(names map[int64]string, loc *time.Location) string {
 		return a.StartsAt.In(loc).Format("01月02日 15:04") + "–" + a.EndsAt.In(loc).Format("01月02日 15:04")
 	}
 	if c.Kind == OnLeave && c.Leave != nil {
-		leave := c.Leave.StartsAt.In(loc).Format("01月02日 15:04") + "–" + c.Leave.EndsAt.In(loc).Format("01月02日 15:04")
+		leave := c.Leave.StartsAt.In(loc).Format("01月02日 15:04") + "–" + c.Leave.EndsAt.In(loc).Format("01月02日 15:04") + " 请假"
 		if c.Leave.Reason != "" {
 			leave += "（" + c.Leave.Reason + "）"
 		}
-		return fmt.Sprintf("请假期间排班：%s %s 请假，但已安排在 %s 担任%s，请调整排班（顶岗）", name, leave, span(c.First), c.First.Role.Name())
+		return fmt.Sprintf("请假期间排班：%s %s，但已安排在 %s 担任%s，请调整排班（顶岗）", name, leave, span(c.First), c.First.Role.Name())
 	}
 	if c.Kind == DoubleBooking {
 		return fmt.Sprintf("重复排班：%s 已安排在 %s 值班，不能同时安排 %s 的班次", name, span(c.First), span(c.Second))
