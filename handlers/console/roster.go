@@ -28,7 +28,10 @@ type rosterMonth struct {
 	Mine              []option // my assignments this month, for a swap request
 	People            []option // people on this month's roster, to swap with
 	Empty             bool
-	Admin             *rosterAdmin // for those who manage the roster
+	// OnLeave holds the assignments that fall within their person's leave: flagged in the
+	// calendar and offered first for an override.
+	OnLeave map[int64]bool
+	Admin   *rosterAdmin // for those who manage the roster
 }
 
 // rosterAdmin is what those who manage the roster get on its page besides: generating and
@@ -86,6 +89,12 @@ func (con *Console) Roster(c *gin.Context) {
 	m := &rosterMonth{Month: first.Format("2006-01"), Prev: first.AddDate(0, -1, 0).Format("2006-01"), Next: next.Format("2006-01"),
 		From: first.Format(time.DateOnly), To: next.AddDate(0, 0, -1).Format(time.DateOnly), Checks: checks, Empty: len(shifts) == 0}
 	m.Weeks = calendarWeeks(first, now, shifts, holidays)
+	m.OnLeave = map[int64]bool{}
+	for _, c := range checks.Conflicts {
+		if c.Kind == roster.OnLeave {
+			m.OnLeave[c.First.ID] = true
+		}
+	}
 	names := map[int64]string{}
 	seen := map[int64]bool{}
 	for _, sh := range shifts {
@@ -108,7 +117,7 @@ func (con *Console) Roster(c *gin.Context) {
 		return
 	}
 	if user.Can(models.ManageRoster) {
-		if m.Admin, err = con.rosterAdmin(ctx, user, shifts, now); err != nil {
+		if m.Admin, err = con.rosterAdmin(ctx, user, shifts, now, m.OnLeave); err != nil {
 			con.errorPage(c, err)
 			return
 		}
@@ -116,17 +125,26 @@ func (con *Console) Roster(c *gin.Context) {
 	con.render(c, http.StatusOK, "roster", &view{Title: "值班表 " + m.Month, Nav: "roster", Data: m})
 }
 
-func (con *Console) rosterAdmin(ctx context.Context, user *models.User, shifts []roster.Shift, now time.Time) (*rosterAdmin, error) {
+// rosterAdmin lists the assignments not yet begun for an override, those during their person's
+// leave first (so the form starts on one), and the staff who could take them.
+func (con *Console) rosterAdmin(ctx context.Context, user *models.User, shifts []roster.Shift, now time.Time, onLeave map[int64]bool) (*rosterAdmin, error) {
 	admin := &rosterAdmin{}
 	loc := con.Store.Location()
+	var flagged, others []option
 	for _, sh := range shifts {
 		for _, a := range sh.Assignments {
-			if a.User != nil && a.StartsAt.After(now) {
-				admin.Assignments = append(admin.Assignments, option{models.FormatID(a.ID),
-					sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + a.Role.Name() + " " + a.User.DisplayName})
+			if a.User == nil || !a.StartsAt.After(now) {
+				continue
+			}
+			label := sh.StartsAt.In(loc).Format("01-02 15:04") + " " + sh.Name + " " + a.Role.Name() + " " + a.User.DisplayName
+			if onLeave[a.ID] {
+				flagged = append(flagged, option{models.FormatID(a.ID), label + "（请假，需顶岗）"})
+			} else {
+				others = append(others, option{models.FormatID(a.ID), label})
 			}
 		}
 	}
+	admin.Assignments = append(flagged, others...)
 	for _, staff := range []struct {
 		role  models.Role
 		title string

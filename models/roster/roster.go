@@ -359,8 +359,9 @@ type RosterChecks struct {
 	Conflicts []Conflict `json:"conflicts"`
 }
 
-// CheckRoster reports the coverage gaps in [from, to) and the double bookings and short rests of
-// the shifts overlapping it. Staff only. Errors: forbidden, invalid.
+// CheckRoster reports the coverage gaps in [from, to) and the conflicts of the shifts overlapping
+// it: double bookings, short rests, and people rostered during their leave (each naming the
+// assignment to override). Staff only. Errors: forbidden, invalid.
 func (s *Store) CheckRoster(ctx context.Context, actor *models.User, from, to time.Time) (*RosterChecks, error) {
 	shifts, err := s.Roster(ctx, actor, from, to)
 	if err != nil {
@@ -370,11 +371,38 @@ func (s *Store) CheckRoster(ctx context.Context, actor *models.User, from, to ti
 	for _, sh := range shifts {
 		all = append(all, sh.Assignments...)
 	}
-	conflicts := append([]Conflict{}, ScheduleConflicts(all, s.rosterOpts().MinRest)...)
-	for i := range conflicts {
-		conflicts[i].Message = conflicts[i].describe(names(all), s.db.Location())
+	conflicts := ScheduleConflicts(all, s.rosterOpts().MinRest)
+	if len(shifts) > 0 {
+		// The shifts may reach beyond [from, to); their leave is looked up over their whole span.
+		first, last := shifts[0].StartsAt, shifts[0].EndsAt
+		for _, sh := range shifts {
+			if sh.EndsAt.After(last) {
+				last = sh.EndsAt
+			}
+		}
+		leaves, err := s.leavesBetween(ctx, first, last)
+		if err != nil {
+			return nil, err
+		}
+		conflicts = append(conflicts, LeaveConflicts(shifts, leaves)...)
 	}
-	return &RosterChecks{Gaps: CoverageGaps(shifts, from, to), Conflicts: conflicts}, nil
+	return &RosterChecks{Gaps: CoverageGaps(shifts, from, to), Conflicts: s.describeConflicts(conflicts, shifts)}, nil
+}
+
+// describeConflicts fills in each conflict's message, naming people from the shifts' assignments.
+// It never returns nil, so that an empty list reads [] in JSON.
+func (s *Store) describeConflicts(conflicts []Conflict, shifts []Shift) []Conflict {
+	var all []Assignment
+	for _, sh := range shifts {
+		all = append(all, sh.Assignments...)
+	}
+	people := names(all)
+	out := make([]Conflict, len(conflicts))
+	for i, c := range conflicts {
+		c.Message = c.describe(people, s.db.Location())
+		out[i] = c
+	}
+	return out
 }
 
 // names maps user ids to display names from loaded assignments.

@@ -85,17 +85,34 @@ type ConflictKind string
 
 // The conflicts.
 const (
-	DoubleBooking ConflictKind = "double_booking" // two shifts at once
-	ShortRest     ConflictKind = "short_rest"     // less rest than the minimum between two shifts
+	DoubleBooking ConflictKind = "double_booking" // 重复排班: two shifts at once
+	ShortRest     ConflictKind = "short_rest"     // 休息不足: less rest than the minimum between two shifts
+	OnLeave       ConflictKind = "on_leave"       // 请假期间排班: a shift during the person's leave
 )
 
-// Conflict is a pair of one person's assignments that break a rule.
+// Name is the conflict kind in Chinese: 重复排班, 休息不足, 请假期间排班.
+func (k ConflictKind) Name() string {
+	switch k {
+	case DoubleBooking:
+		return "重复排班"
+	case ShortRest:
+		return "休息不足"
+	case OnLeave:
+		return "请假期间排班"
+	}
+	return string(k)
+}
+
+// Conflict is a pair of one person's assignments that break a rule, or (OnLeave) one assignment
+// during the person's leave: then First is that assignment, the one to override, Second is
+// empty and Leave is the leave.
 type Conflict struct {
 	Kind    ConflictKind  `json:"kind"`
 	UserID  int64         `json:"user_id"`
 	First   Assignment    `json:"first"`
-	Second  Assignment    `json:"second"`
+	Second  Assignment    `json:"second,omitzero"`
 	Rest    time.Duration `json:"rest_ns"`
+	Leave   *Leave        `json:"leave,omitempty"`
 	Message string        `json:"message"`
 }
 
@@ -133,7 +150,34 @@ func ScheduleConflicts(as []Assignment, minRest time.Duration) []Conflict {
 	return out
 }
 
-// describe explains the conflict in zh-CN, naming the person and the two shifts.
+// LeaveConflicts returns, in the shifts' order, every assignment of the shifts that falls (even in
+// part) within a leave of its person: one OnLeave conflict per assignment, with the earliest such
+// leave. Leave and assignments are half-open intervals, so a leave ending as the shift begins, or
+// beginning as it ends, does not conflict.
+func LeaveConflicts(shifts []Shift, leaves []Leave) []Conflict {
+	byUser := map[int64][]Leave{}
+	for _, l := range leaves {
+		byUser[l.UserID] = append(byUser[l.UserID], l)
+	}
+	for _, ls := range byUser {
+		sort.SliceStable(ls, func(i, j int) bool { return ls[i].StartsAt.Before(ls[j].StartsAt) })
+	}
+	var out []Conflict
+	for _, sh := range shifts {
+		for _, a := range sh.Assignments {
+			for _, l := range byUser[a.UserID] {
+				if a.StartsAt.Before(l.EndsAt) && l.StartsAt.Before(a.EndsAt) {
+					a.User = nil
+					out = append(out, Conflict{Kind: OnLeave, UserID: a.UserID, First: a, Leave: &l})
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// describe explains the conflict in zh-CN, naming the person and the shifts (and the leave).
 func (c Conflict) describe(names map[int64]string, loc *time.Location) string {
 	name := names[c.UserID]
 	if name == "" {
@@ -141,6 +185,13 @@ func (c Conflict) describe(names map[int64]string, loc *time.Location) string {
 	}
 	span := func(a Assignment) string {
 		return a.StartsAt.In(loc).Format("01月02日 15:04") + "–" + a.EndsAt.In(loc).Format("01月02日 15:04")
+	}
+	if c.Kind == OnLeave && c.Leave != nil {
+		leave := c.Leave.StartsAt.In(loc).Format("01月02日 15:04") + "–" + c.Leave.EndsAt.In(loc).Format("01月02日 15:04") + " 请假"
+		if c.Leave.Reason != "" {
+			leave += "（" + c.Leave.Reason + "）"
+		}
+		return fmt.Sprintf("请假期间排班：%s %s，但已安排在 %s 担任%s，请调整排班（顶岗）", name, leave, span(c.First), c.First.Role.Name())
 	}
 	if c.Kind == DoubleBooking {
 		return fmt.Sprintf("重复排班：%s 已安排在 %s 值班，不能同时安排 %s 的班次", name, span(c.First), span(c.Second))

@@ -102,6 +102,64 @@ func TestScheduleConflicts(t *testing.T) {
 	}
 }
 
+func TestLeaveConflicts(t *testing.T) {
+	day := shift(at(2, 8, 30), at(2, 17, 30), full)
+	night := shift(at(2, 17, 30), at(3, 8, 30), map[int64]roster.DutyRole{4: roster.DutyLeader, 5: roster.DutyOfficer, 6: roster.DutyOfficer})
+	leader24 := shift(at(2, 8, 30), at(3, 8, 30), map[int64]roster.DutyRole{7: roster.DutyLeader})
+	leave := func(user int64, from, to time.Time) roster.Leave {
+		return roster.Leave{ID: user * 10, UserID: user, StartsAt: from, EndsAt: to, Reason: "病假"}
+	}
+	type hit struct{ user, assignment, leave int64 }
+	tests := []struct {
+		name   string
+		shifts []roster.Shift
+		leaves []roster.Leave
+		want   []hit
+	}{
+		{"NoLeave", []roster.Shift{day, night}, nil, nil},
+		{"LeaveEndsAsTheShiftBegins", []roster.Shift{day}, []roster.Leave{leave(2, at(1, 8, 30), at(2, 8, 30))}, nil},
+		{"LeaveEndsOneMinuteIntoTheShift", []roster.Shift{day}, []roster.Leave{leave(2, at(1, 8, 30), at(2, 8, 31))},
+			[]hit{{2, 200, 20}}},
+		{"LeaveBeginsAsTheShiftEnds", []roster.Shift{day}, []roster.Leave{leave(3, at(2, 17, 30), at(4, 0, 0))}, nil},
+		{"LeaveBeginsOneMinuteBeforeTheShiftEnds", []roster.Shift{day, night}, []roster.Leave{leave(3, at(2, 17, 29), at(4, 0, 0))},
+			[]hit{{3, 300, 30}}},
+		{"LeaveInsideTheShift", []roster.Shift{day}, []roster.Leave{leave(1, at(2, 12, 0), at(2, 13, 0))}, []hit{{1, 100, 10}}},
+		{"SomeoneElsesLeave", []roster.Shift{day}, []roster.Leave{leave(9, at(1, 0, 0), at(5, 0, 0))}, nil},
+		{"LongLeaveOverDayAndNight", []roster.Shift{day, night}, []roster.Leave{leave(2, at(1, 0, 0), at(5, 0, 0)), leave(5, at(1, 0, 0), at(5, 0, 0))},
+			[]hit{{2, 200, 20}, {5, 500, 50}}},
+		{"NightLeaderAfterMidnight", []roster.Shift{leader24}, []roster.Leave{leave(7, at(3, 0, 0), at(3, 8, 0))}, []hit{{7, 700, 70}}},
+		{"TwoLeavesOneConflict", []roster.Shift{day}, []roster.Leave{
+			{ID: 22, UserID: 2, StartsAt: at(2, 16, 0), EndsAt: at(3, 0, 0)}, leave(2, at(2, 9, 0), at(2, 10, 0))},
+			[]hit{{2, 200, 20}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := roster.LeaveConflicts(tt.shifts, tt.leaves)
+			if len(got) != len(tt.want) {
+				t.Fatalf("conflicts %+v, want %+v", got, tt.want)
+			}
+			for i, c := range got {
+				w := tt.want[i]
+				if c.Kind != roster.OnLeave || c.UserID != w.user || c.First.ID != w.assignment || c.Leave == nil || c.Leave.ID != w.leave {
+					t.Errorf("conflict %d = %s user %d assignment %d leave %+v, want on_leave user %d assignment %d leave %d",
+						i, c.Kind, c.UserID, c.First.ID, c.Leave, w.user, w.assignment, w.leave)
+				}
+				if c.Second != (roster.Assignment{}) {
+					t.Errorf("conflict %d has a second assignment %+v", i, c.Second)
+				}
+			}
+		})
+	}
+}
+
+func TestConflictKindNames(t *testing.T) {
+	for kind, want := range map[roster.ConflictKind]string{roster.DoubleBooking: "重复排班", roster.ShortRest: "休息不足", roster.OnLeave: "请假期间排班"} {
+		if got := kind.Name(); got != want {
+			t.Errorf("%s.Name() = %q, want %q", kind, got, want)
+		}
+	}
+}
+
 func TestTemplateIntervalAcrossDST(t *testing.T) {
 	berlin, err := time.LoadLocation("Europe/Berlin")
 	if err != nil {

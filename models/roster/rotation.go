@@ -137,9 +137,18 @@ type LeaveInput struct {
 	Reason   string    `json:"reason"`
 }
 
+// RecordedLeave is a leave just recorded, with the conflicts it makes with the roster as it stands:
+// one OnLeave conflict for each of the person's assignments during the leave, each naming the
+// assignment (and its shift) to override.
+type RecordedLeave struct {
+	Leave
+	Conflicts []Conflict `json:"conflicts"`
+}
+
 // CreateLeave records a leave; generation then skips the person. Shifts already assigned are
-// not changed (the checks report them). Only admins may. Errors: forbidden, invalid.
-func (s *Store) CreateLeave(ctx context.Context, actor *models.User, in LeaveInput) (*Leave, error) {
+// not changed: the answer lists them as conflicts, and so do the checks until they are
+// overridden. Only admins may. Errors: forbidden, invalid.
+func (s *Store) CreateLeave(ctx context.Context, actor *models.User, in LeaveInput) (*RecordedLeave, error) {
 	if !actor.Can(models.ManageRoster) {
 		return nil, models.ErrForbidden
 	}
@@ -161,18 +170,37 @@ func (s *Store) CreateLeave(ctx context.Context, actor *models.User, in LeaveInp
 	if err := p.Err(); err != nil {
 		return nil, err
 	}
-	l := &Leave{UserID: in.UserID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Reason: in.Reason}
+	out := &RecordedLeave{Leave: Leave{UserID: in.UserID, StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), Reason: in.Reason}}
+	l := &out.Leave
 	err := s.transact(ctx, func(tx *Store) error {
 		if err := tx.db.Conn(ctx).Create(l).Error; err != nil {
 			return fmt.Errorf("create leave: %w", err)
 		}
-		return tx.db.Audit(ctx, actor, "leave.create", "leave", l.ID, fmt.Sprintf("%s %s–%s %s", u.DisplayName,
-			l.StartsAt.In(tx.db.Location()).Format("2006-01-02 15:04"), l.EndsAt.In(tx.db.Location()).Format("2006-01-02 15:04"), l.Reason))
+		shifts, err := tx.shiftsBetween(ctx, l.StartsAt, l.EndsAt)
+		if err != nil {
+			return err
+		}
+		out.Conflicts = tx.describeConflicts(LeaveConflicts(shifts, []Leave{*l}), shifts)
+		loc := tx.db.Location()
+		detail := fmt.Sprintf("%s %s–%s %s", u.DisplayName, l.StartsAt.In(loc).Format("2006-01-02 15:04"), l.EndsAt.In(loc).Format("2006-01-02 15:04"), l.Reason)
+		if n := len(out.Conflicts); n > 0 {
+			detail += fmt.Sprintf("；与%d个已排班次冲突，待调整", n)
+		}
+		return tx.db.Audit(ctx, actor, "leave.create", "leave", l.ID, detail)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return l, nil
+	return out, nil
+}
+
+// leavesBetween loads the leaves overlapping [from, to), by start.
+func (s *Store) leavesBetween(ctx context.Context, from, to time.Time) ([]Leave, error) {
+	var ls []Leave
+	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", to.UTC(), from.UTC()).Order("starts_at, id").Find(&ls).Error; err != nil {
+		return nil, fmt.Errorf("load leave: %w", err)
+	}
+	return ls, nil
 }
 
 // Leaves lists the leaves overlapping [from, to). Staff only. Errors: forbidden, invalid.
@@ -183,9 +211,7 @@ func (s *Store) Leaves(ctx context.Context, actor *models.User, from, to time.Ti
 	if err := checkRange(from, to); err != nil {
 		return nil, err
 	}
-	var ls []Leave
-	err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", to.UTC(), from.UTC()).Order("starts_at, id").Find(&ls).Error
-	return ls, err
+	return s.leavesBetween(ctx, from, to)
 }
 
 // DeleteLeave removes a leave. Only admins may. Errors: forbidden, not_found.
