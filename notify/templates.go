@@ -21,22 +21,26 @@ type Rendered struct {
 	HTML    string
 }
 
+// Duration writes d to the minute the way people read it: "45分钟", "2小时", "1小时30分钟"
+// (never Go's "1h30m0s").
+func Duration(d time.Duration) string {
+	m := int(d.Round(time.Minute) / time.Minute)
+	if m < 60 {
+		return fmt.Sprintf("%d分钟", m)
+	}
+	if m%60 == 0 {
+		return fmt.Sprintf("%d小时", m/60)
+	}
+	return fmt.Sprintf("%d小时%d分钟", m/60, m%60)
+}
+
 // templateFuncs format times and durations the way the bureau writes them. Callers pass times
 // already in the bureau's zone.
 var templateFuncs = map[string]any{
 	"clock": func(t time.Time) string { return t.Format("2006年1月2日 15:04") },
 	"hm":    func(t time.Time) string { return t.Format("15:04") },
 	"date":  func(t time.Time) string { return t.Format("2006年1月2日") },
-	"minutes": func(d time.Duration) string {
-		m := int(d.Round(time.Minute) / time.Minute)
-		if m < 60 {
-			return fmt.Sprintf("%d分钟", m)
-		}
-		if m%60 == 0 {
-			return fmt.Sprintf("%d小时", m/60)
-		}
-		return fmt.Sprintf("%d小时%d分钟", m/60, m%60)
-	},
+	"minutes": Duration,
 	"inc": func(i int) int { return i + 1 },
 }
 

@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"dutydesk/notify"
 )
 
 // Gap is a stretch of time without a full desk: fewer than one leader or two officers.
@@ -197,5 +199,5 @@ func (c Conflict) describe(names map[int64]string, loc *time.Location) string {
 		return fmt.Sprintf("重复排班：%s 已安排在 %s 值班，不能同时安排 %s 的班次", name, span(c.First), span(c.Second))
 	}
 	return fmt.Sprintf("休息不足：%s 在 %s 与 %s 两个班次之间仅休息 %s，少于规定的最短休息时间",
-		name, span(c.First), span(c.Second), c.Rest.Round(time.Minute))
+		name, span(c.First), span(c.Second), notify.Duration(c.Rest))
 }
