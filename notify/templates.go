@@ -37,11 +37,11 @@ func Duration(d time.Duration) string {
 // templateFuncs format times and durations the way the bureau writes them. Callers pass times
 // already in the bureau's zone.
 var templateFuncs = map[string]any{
-	"clock": func(t time.Time) string { return t.Format("2006年1月2日 15:04") },
-	"hm":    func(t time.Time) string { return t.Format("15:04") },
-	"date":  func(t time.Time) string { return t.Format("2006年1月2日") },
+	"clock":   func(t time.Time) string { return t.Format("2006年1月2日 15:04") },
+	"hm":      func(t time.Time) string { return t.Format("15:04") },
+	"date":    func(t time.Time) string { return t.Format("2006年1月2日") },
 	"minutes": Duration,
-	"inc": func(i int) int { return i + 1 },
+	"inc":     func(i int) int { return i + 1 },
 }
 
 type kindTemplates struct {
