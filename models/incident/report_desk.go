@@ -139,7 +139,7 @@ func (s *Store) ForwardReport(ctx context.Context, actor *models.User, incidentI
 		p.Add("recipient", "请填写上报对象（不超过100字）")
 	}
 	if !f.Method.Valid() {
-		p.Add("method", "上报方式须为 phone、fax、email、document 或 platform")
+		p.Add("method", "上报方式须为 phone（电话）、fax（传真）、email（电子邮件）、document（公文）或 platform（信息报送系统）")
 	}
 	if utf8.RuneCountInString(f.Note) > 2000 {
 		p.Add("note", "不超过2000字")
@@ -165,6 +165,18 @@ func (s *Store) ForwardReport(ctx context.Context, actor *models.User, incidentI
 		}
 		if _, err := tx.db.CloseDeadlines(ctx, models.DeadlineForward, models.SubjectReport, r.ID, tx.db.Now()); err != nil {
 			return err
+		}
+		// What goes upward is one 期 of information, signed for or not (a phone report is only
+		// recorded): it has its serial from the first forward if no signature gave it one.
+		if inc.Serial == nil {
+			serial, err := tx.nextSerial(ctx, f.ForwardedAt.In(tx.db.Location()).Year())
+			if err != nil {
+				return err
+			}
+			inc.Serial = &serial
+			if err := tx.saveIncident(ctx, inc); err != nil {
+				return err
+			}
 		}
 		return tx.db.Audit(ctx, actor, "report.forward", models.SubjectReport, r.ID, fmt.Sprintf("事件%d %s → %s（%s）", inc.ID, r.Title(), f.Recipient, f.Method.Name()))
 	})

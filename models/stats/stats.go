@@ -358,6 +358,13 @@ var reportKinds = []struct {
 const deadlineStateColumns = `CASE WHEN d.missed THEN 1 ELSE 0 END AS m, CASE WHEN d.late THEN 1 ELSE 0 END AS l,
 	CASE WHEN d.done_at IS NULL THEN 1 ELSE 0 END AS o, CASE WHEN d.done_at IS NULL AND d.due_at <= ? THEN 1 ELSE 0 END AS od`
 
+// schoolReportStateColumns classify a deadline of the school's own reports: one still unfiled
+// past its due time is already 漏报 (missed), not merely overdue — it becomes 迟报 if the report
+// comes after all (its row is then done, late). Two parameters: now, now.
+const schoolReportStateColumns = `CASE WHEN d.missed OR (d.done_at IS NULL AND d.due_at <= ?) THEN 1 ELSE 0 END AS m,
+	CASE WHEN d.late THEN 1 ELSE 0 END AS l,
+	CASE WHEN d.done_at IS NULL THEN 1 ELSE 0 END AS o, CASE WHEN d.done_at IS NULL AND d.due_at <= ? THEN 1 ELSE 0 END AS od`
+
 // deadlineTally sums classified units (columns m, l, o, od) into the DeadlineCounts columns.
 const deadlineTally = `COUNT(*) AS due, COALESCE(SUM(CASE WHEN m = 1 THEN 1 ELSE 0 END), 0) AS missed,
 	COALESCE(SUM(CASE WHEN m = 0 AND l = 1 THEN 1 ELSE 0 END), 0) AS late,
@@ -370,7 +377,7 @@ func (s *Store) reportStats(ctx context.Context, sc statsScope, out *ReportStats
 	// Each unit is one awaited report: the two initial deadlines (phone, written) of an incident
 	// make one unit, in the worse of their states; every other deadline is a unit of its own.
 	units := `SELECT CASE WHEN d.kind IN ('initial_report', 'written_report') THEN 'initial' ELSE d.kind END AS k,
-			CASE WHEN d.kind IN ('initial_report', 'written_report') THEN i.id ELSE d.id END AS unit, ` + deadlineStateColumns + `
+			CASE WHEN d.kind IN ('initial_report', 'written_report') THEN i.id ELSE d.id END AS unit, ` + schoolReportStateColumns + `
 		FROM incidents i JOIN deadlines d ON d.subject_type = 'incident' AND d.subject_id = i.id
 		WHERE ` + where + ` AND d.kind IN ('initial_report', 'written_report', 'follow_up', 'final_report')
 		UNION ALL
@@ -381,7 +388,7 @@ func (s *Store) reportStats(ctx context.Context, sc statsScope, out *ReportStats
 	q := `SELECT k AS kind, ` + deadlineTally + ` FROM (
 		SELECT k, unit, MAX(m) AS m, MAX(l) AS l, MAX(o) AS o, MAX(od) AS od FROM (` + units + `) x GROUP BY k, unit
 	) u GROUP BY k`
-	qargs := append(append(append([]any{sc.now}, args...), sc.now), args...)
+	qargs := append(append(append([]any{sc.now, sc.now}, args...), sc.now), args...)
 	var rows []DeadlineCounts
 	if err := s.db.Conn(ctx).Raw(q, qargs...).Scan(&rows).Error; err != nil {
 		return fmt.Errorf("reports by kind: %w", err)
@@ -423,18 +430,20 @@ func (s *Store) durations(ctx context.Context, sub string, args []any) (Duration
 const schoolReportKinds = "('initial_report', 'written_report', 'follow_up', 'final_report')"
 
 func (s *Store) serialStats(ctx context.Context, sc statsScope, out *SerialStats) error {
-	// A 期号 is given at an incident's first signature: it was issued in the period when a report
-	// of the incident was signed in the period and none before.
+	// A 期号 is given at an incident's first signature or first forward, whichever came first: it
+	// was issued in the period when one of them was in the period and none before.
 	q := `SELECT COUNT(*) AS issued, COALESCE(MIN(i.serial), '') AS first_serial, COALESCE(MAX(i.serial), '') AS last_serial,
 		COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.subject_type = 'incident' AND d.subject_id = i.id
 			AND d.kind IN ` + schoolReportKinds + ` AND d.late) THEN 1 ELSE 0 END), 0) AS late_issues,
 		COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM deadlines d WHERE d.subject_type = 'incident' AND d.subject_id = i.id
-			AND d.kind IN ` + schoolReportKinds + ` AND d.missed) THEN 1 ELSE 0 END), 0) AS missed_issues
+			AND d.kind IN ` + schoolReportKinds + ` AND (d.missed OR (d.done_at IS NULL AND d.due_at <= ?))) THEN 1 ELSE 0 END), 0) AS missed_issues
 		FROM incidents i
 		WHERE i.serial IS NOT NULL
-		AND i.id IN (SELECT r.incident_id FROM incident_reports r WHERE r.signed_at >= ? AND r.signed_at < ?)
-		AND NOT EXISTS (SELECT 1 FROM incident_reports r0 WHERE r0.incident_id = i.id AND r0.signed_at < ?)`
-	args := []any{sc.from, sc.to, sc.from}
+		AND (i.id IN (SELECT r.incident_id FROM incident_reports r WHERE r.signed_at >= ? AND r.signed_at < ?)
+			OR i.id IN (SELECT f.incident_id FROM report_forwards f WHERE f.forwarded_at >= ? AND f.forwarded_at < ?))
+		AND NOT EXISTS (SELECT 1 FROM incident_reports r0 WHERE r0.incident_id = i.id AND r0.signed_at < ?)
+		AND NOT EXISTS (SELECT 1 FROM report_forwards f0 WHERE f0.incident_id = i.id AND f0.forwarded_at < ?)`
+	args := []any{sc.now, sc.from, sc.to, sc.from, sc.to, sc.from, sc.from}
 	if sc.districtID != 0 {
 		q += " AND i.district_id = ?"
 		args = append(args, sc.districtID)
