@@ -727,5 +727,87 @@ func TestSkippedFollowUpsAreMissed(t *testing.T) {
 	})
 }
 
+// TestFollowUpSlotFallsDueOnce: a follow-up filed before its slot meets it, and the slot does not
+// fall due again; the next is the following slot, and a report filed before that one's time
+// opens is an extra one that leaves it due. Nothing is overdue just after the slot met.
+func TestFollowUpSlotFallsDueOnce(t *testing.T) {
+	every2h := config.DefaultReportRules()
+	for i := range every2h.Rules {
+		every2h.Rules[i].FollowUp = config.FollowUpRule{Every: 2 * time.Hour}
+	}
+	type step struct {
+		filed time.Time
+		// open is the follow-up due after the report; follow-ups, the incident's follow-up
+		// deadlines by state.
+		open      time.Time
+		followUps map[string]int
+		// checkSlot looks, 5 s after the first slot, for overdue deadlines of the incident.
+		checkSlot bool
+	}
+	tests := []struct {
+		name  string
+		rules *config.ReportRules
+		// The drowning (severity II) occurred at 09:00 on 8 October and was reported at 09:20.
+		firstDue time.Time
+		steps    []step
+	}{
+		{"FixedTimes", nil, cst(10, 8, 17, 0, 0), []step{
+			{cst(10, 8, 16, 55, 0), cst(10, 9, 8, 0, 0), map[string]int{"met": 1, "open": 1}, false},
+			{cst(10, 8, 17, 0, 0), cst(10, 9, 8, 0, 0), map[string]int{"met": 1, "open": 1}, true}, // extra: 17:00 already met
+			{cst(10, 9, 7, 59, 59), cst(10, 9, 17, 0, 0), map[string]int{"met": 2, "open": 1}, false},
+		}},
+		{"Interval", &every2h, cst(10, 8, 11, 20, 0), []step{
+			{cst(10, 8, 11, 15, 0), cst(10, 8, 13, 15, 0), map[string]int{"met": 1, "open": 1}, true},
+			{cst(10, 8, 13, 15, 0), cst(10, 8, 15, 15, 0), map[string]int{"met": 2, "open": 1}, false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+				e := newIncidentEnv(t, dialect, tt.rules)
+				occurred := cst(10, 8, 9, 0, 0)
+				e.clock.Set(occurred.Add(20 * time.Minute))
+				inc, _ := e.create(e.dir.Reporter, drowningReport(e.dir.School1A.ID, incident.SeverityII, occurred))
+				if got := e.openDeadline(inc.ID, models.DeadlineFollowUp).DueAt; !got.Equal(tt.firstDue) {
+					t.Fatalf("first follow-up due %v, want %v", got.In(testenv.Shanghai), tt.firstDue)
+				}
+				for _, s := range tt.steps {
+					e.clock.Set(s.filed)
+					if r := e.file(e.dir.Reporter, inc.ID, incident.ReportFollowUp, followUp("事件进展")); r.Late {
+						t.Fatalf("follow-up filed at %v late", s.filed)
+					}
+					if got := e.openDeadline(inc.ID, models.DeadlineFollowUp).DueAt; !got.Equal(s.open) {
+						t.Fatalf("after the report at %v: follow-up due %v, want %v", s.filed, got.In(testenv.Shanghai), s.open)
+					}
+					states := map[string]int{}
+					for _, dl := range e.deadlines(inc.ID, models.DeadlineFollowUp) {
+						states[dl.State]++
+					}
+					if fmt.Sprint(states) != fmt.Sprint(s.followUps) {
+						t.Fatalf("after the report at %v: follow-ups by state %v, want %v", s.filed, states, s.followUps)
+					}
+					if !s.checkSlot {
+						continue
+					}
+					// Just after the slot met, nothing the school owes is overdue: no 催办 falls due.
+					e.clock.Set(tt.firstDue.Add(5 * time.Second))
+					overdue, err := e.core().OverdueDeadlines(e.ctx, e.clock.Now(), 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, d := range overdue {
+						if d.SubjectType == models.SubjectIncident && d.SubjectID == inc.ID {
+							t.Fatalf("deadline %+v overdue just after its slot was met", d)
+						}
+					}
+				}
+				if d := e.detail(inc.ID); d.LateReports != 0 || d.MissedReports != 0 {
+					t.Fatalf("late %d missed %d, want none", d.LateReports, d.MissedReports)
+				}
+			})
+		})
+	}
+}
+
 // core is the core store over the env's database, for fixtures only the domains write.
 func (e *incidentEnv) core() *store.Store { return testenv.Core(e.db, e.clock) }

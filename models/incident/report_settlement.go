@@ -104,10 +104,15 @@ func planSettlement(rules config.ReportRules, loc *time.Location, f settlementFa
 	if p.IncidentStatus == IncidentDraft {
 		p.IncidentStatus = IncidentOpen
 	}
-	// Follow-ups are due while the incident is open, each counted from the report before it; a
-	// written initial report after a phone one leaves the follow-up the phone report opened.
-	if p.IncidentStatus == IncidentOpen && (pl.first() || r.Kind == ReportFollowUp) {
-		pl.create(incidentDeadline(rules, loc, inc, models.DeadlineFollowUp, f.At))
+	// Follow-ups are due while the incident is open, each counted from the report before it or
+	// the slot that report met (followUp); a written initial report after a phone one leaves the
+	// follow-up the phone report opened, and so does a follow-up that met no slot.
+	if p.IncidentStatus == IncidentOpen && (pl.first() || (r.Kind == ReportFollowUp && !pl.keepsFollowUp)) {
+		from := f.At
+		if !pl.nextFollowUpFrom.IsZero() {
+			from = pl.nextFollowUpFrom
+		}
+		pl.create(incidentDeadline(rules, loc, inc, models.DeadlineFollowUp, from))
 	}
 	if r.Channel == ChannelWritten {
 		numbered := *r
@@ -132,7 +137,12 @@ type settlementPlanner struct {
 	facts settlementFacts
 	// open are the incident's deadlines still open as the plan stands so far.
 	open []models.Deadline
-	plan settlement
+	// nextFollowUpFrom is what the next follow-up counts from when not the report's arrival: the
+	// slot a follow-up met early. keepsFollowUp says the report met no slot: the pending
+	// follow-up stays open as it is.
+	nextFollowUpFrom time.Time
+	keepsFollowUp    bool
+	plan             settlement
 }
 
 // first tells whether the report is the incident's first: nothing has been reported on it yet.
@@ -166,10 +176,32 @@ func (pl *settlementPlanner) initialReport() {
 // followUp plans a follow-up (续报): it closes the pending follow-up, records as missed those that
 // fell due since it unfiled, takes the next number, and, if it says the incident is handled
 // (处置完毕), resolves the incident and opens the final report's deadline.
+//
+// Each slot falls due once. By fixed times of day, a follow-up filed by its slot (before it or on
+// the dot) meets it, and the next is due at the slot after that one: counted from the report it
+// would be the slot just met, again. One filed no later than the slot before the pending one
+// (FollowUpSlotBefore, which an earlier report already met) meets nothing: it is an extra report
+// (on a change, say), and the pending follow-up stays as it is. A late one counts the next from
+// its arrival. An interval rule counts each follow-up from the report before it ("every 2 h":
+// never more than 2 h without news); its next slot is then always after the one the report met,
+// since the report came after the slot before it, an interval earlier. A follow-up saying the
+// incident is handled always closes the pending one: none is due after it.
 func (pl *settlementPlanner) followUp() {
 	inc, r, at := &pl.facts.Incident, &pl.facts.Report, pl.facts.At
-	for _, d := range pl.close(models.DeadlineFollowUp) {
-		pl.skip(d.DueAt)
+	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
+	if pending, _ := splitKind(pl.open, models.DeadlineFollowUp); len(pending) > 0 {
+		due := pending[0].DueAt
+		switch {
+		case !r.Resolved && !at.After(FollowUpSlotBefore(rule, due, pl.loc)):
+			pl.keepsFollowUp = true
+		case !at.After(due) && RuleFor(pl.rules, inc.class()).FollowUp.Every == 0:
+			pl.nextFollowUpFrom = due
+		}
+	}
+	if !pl.keepsFollowUp {
+		for _, d := range pl.close(models.DeadlineFollowUp) {
+			pl.skip(d.DueAt)
+		}
 	}
 	pl.plan.Number = pl.facts.LastFollowUp + 1
 	if r.Resolved && pl.plan.IncidentStatus == IncidentOpen {
@@ -258,20 +290,28 @@ func (pl *settlementPlanner) fulfilsLate() bool {
 }
 
 // moved returns the deadlines still open whose due time the incident's new class changes, each
-// counted again from its starting point: occurrence for the initial reports, the previous report
-// for the follow-up, resolution for the final report. Deadlines the report creates are already
-// counted by the new class.
+// counted again from its starting point: occurrence for the initial reports, resolution for the
+// final report, and for the follow-up the previous report or the slot before it by the class
+// before, whichever is later (a follow-up that met its slot early counts the next from that
+// slot, which must not fall due again). Deadlines the report creates are already counted by the
+// new class.
 func (pl *settlementPlanner) moved() []models.Deadline {
 	inc := &pl.facts.Incident
 	from := map[models.DeadlineKind]*time.Time{
 		models.DeadlineInitialReport: &inc.OccurredAt, models.DeadlineWrittenReport: &inc.OccurredAt,
 		models.DeadlineFollowUp: inc.LastReportAt, models.DeadlineFinalReport: pl.plan.ResolvedAt,
 	}
+	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
 	var moved []models.Deadline
 	for _, d := range pl.open {
 		start := from[d.Kind]
 		if start == nil {
 			continue
+		}
+		if d.Kind == models.DeadlineFollowUp {
+			if slot := FollowUpSlotBefore(rule, d.DueAt, pl.loc); slot.After(*start) {
+				start = &slot
+			}
 		}
 		due, ok := NextDeadline(pl.rules, inc.class(), d.Kind, *start, pl.loc)
 		if !ok || due.Equal(d.DueAt) {
