@@ -214,6 +214,15 @@ func (pl *settlementPlanner) followUp() {
 // overdue was never filed (漏报), nor was any later one that fell due before the final report;
 // one not yet due is done by it. An incident not yet resolved is resolved by the final report,
 // whose deadline then opens and is met at once.
+//
+// The final report's deadline runs from the resolution (domain.md: "final after resolution"),
+// whoever records it: a follow-up saying the incident is handled, or the desk (ResolveIncident,
+// with the time handling ended, which may be earlier than when it is recorded). A final report
+// filed past that deadline is late (迟报) and must say why. When no one recorded a resolution, the
+// first the desk learns of it is the final report itself, so the incident counts as resolved when
+// that report arrives; this is not a way around the rules, because until then follow-ups kept
+// falling due, and those left unfiled are missed (漏报) here. The report states no resolution time
+// of its own: a time the school could set would let it move its own deadline.
 func (pl *settlementPlanner) finalReport() {
 	inc, at := &pl.facts.Incident, pl.facts.At
 	var followUps []models.Deadline
@@ -254,14 +263,21 @@ func (pl *settlementPlanner) close(kind models.DeadlineKind) []models.Deadline {
 // report made due after due and before the report arrived: the school reported late for due,
 // and not at all for those.
 func (pl *settlementPlanner) skip(due time.Time) {
-	inc, at := &pl.facts.Incident, pl.facts.At
-	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
-	for slot := FollowUpDue(rule, due, pl.loc); slot.Before(at); slot = FollowUpDue(rule, slot, pl.loc) {
+	skipped := skippedFollowUps(RuleFor(pl.rules, pl.facts.Before).FollowUp, pl.loc, &pl.facts.Incident, due, pl.facts.At, pl.facts.At)
+	pl.plan.Created = append(pl.plan.Created, skipped...)
+	pl.plan.MissedReports += len(skipped)
+}
+
+// skippedFollowUps returns, missed at missedAt (漏报), the follow-ups of inc the rule made due
+// after due and before until: none was filed for them.
+func skippedFollowUps(rule config.FollowUpRule, loc *time.Location, inc *Incident, due, until, at time.Time) []models.Deadline {
+	var skipped []models.Deadline
+	for slot := FollowUpDue(rule, due, loc); slot.Before(until); slot = FollowUpDue(rule, slot, loc) {
 		d := models.Deadline{Kind: models.DeadlineFollowUp, SubjectType: models.SubjectIncident, SubjectID: inc.ID,
 			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + models.DeadlineFollowUp.Label(), DueAt: slot.UTC()}
-		pl.plan.Created = append(pl.plan.Created, missedAt(d, at))
-		pl.plan.MissedReports++
+		skipped = append(skipped, missedAt(d, at))
 	}
+	return skipped
 }
 
 // create adds a new open deadline, if the rules set one (ok).
