@@ -107,6 +107,8 @@ var accessRules = map[string][]string{
 	"POST /api/v1/incidents/:id/reports/:report_id/submit":          {admin, district, reporter},
 	"POST /api/v1/incidents/:id/reports/:report_id/sign":            deskRoles,
 	"POST /api/v1/incidents/:id/reports/:report_id/forward":         deskRoles,
+	"POST /api/v1/incidents/:id/resolve":                            deskRoles,
+	"POST /api/v1/incidents/:id/reopen":                             deskRoles,
 	"POST /api/v1/incidents/:id/instructions":                       {admin, leader},
 	"POST /api/v1/incidents/:id/instructions/:instruction_id/reply": loggedIn, // no such instruction: 404 to all
 

@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"dutydesk/internal/testenv"
 	"dutydesk/models"
@@ -329,4 +331,78 @@ func TestFilingAnswersTheIncidentAsStored(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestResolveAndReopenThroughTheAPI: the desk marks an incident handled and reopens it; bad input
+// is refused with a Chinese message naming the field and changes nothing.
+func TestResolveAndReopenThroughTheAPI(t *testing.T) {
+	h := newHarness(t, store.SQLite)
+	occurred := h.clock.Now().Add(-10 * time.Minute)
+	r := h.do("POST", "/api/v1/incidents", h.dir.Reporter, incidentBody(h.dir.School1A.ID, 2, occurred))
+	expect(t, r, http.StatusCreated)
+	var inc incidentJSON
+	r.JSON(t, &inc)
+	resolve := fmt.Sprintf("/api/v1/incidents/%d/resolve", inc.ID)
+	reopen := fmt.Sprintf("/api/v1/incidents/%d/reopen", inc.ID)
+
+	for _, tt := range []struct {
+		name   string
+		path   string
+		user   *models.User
+		body   any
+		status int
+		field  string
+	}{
+		{"ReporterMayNotResolve", resolve, h.dir.Reporter, map[string]any{}, http.StatusForbidden, ""},
+		{"MalformedTime", resolve, h.dir.Officer, `{"resolved_at":"昨天"}`, http.StatusBadRequest, "resolved_at"},
+		{"BeforeOccurrence", resolve, h.dir.Officer, map[string]any{"resolved_at": occurred.Add(-time.Hour).Format(time.RFC3339)}, http.StatusUnprocessableEntity, "resolved_at"},
+		{"InTheFuture", resolve, h.dir.Officer, map[string]any{"resolved_at": h.clock.Now().Add(time.Hour).Format(time.RFC3339)}, http.StatusUnprocessableEntity, "resolved_at"},
+		{"ReopenWithoutReason", reopen, h.dir.Officer, map[string]any{}, http.StatusUnprocessableEntity, "reason"},
+		{"ReopenAnOpenIncident", reopen, h.dir.Officer, map[string]any{"reason": "继续处置"}, http.StatusConflict, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			res := h.do("POST", tt.path, tt.user, tt.body)
+			expect(t, res, tt.status)
+			e := res.Err(t)
+			if tt.field != "" && !hasHan(e.Error.Fields[tt.field]) {
+				t.Fatalf("error %+v, want a Chinese message for %s", e.Error, tt.field)
+			}
+			if !hasHan(e.Error.Message) {
+				t.Fatalf("error message %q is not Chinese", e.Error.Message)
+			}
+			if got := h.incident(inc.ID, h.dir.Officer); got.Status != "open" {
+				t.Fatalf("refused call left the incident %s", got.Status)
+			}
+		})
+	}
+
+	r = h.do("POST", resolve, h.dir.Officer, map[string]any{})
+	expect(t, r, http.StatusOK)
+	var got incidentJSON
+	r.JSON(t, &got)
+	finalDue := false
+	for _, d := range got.Deadlines {
+		finalDue = finalDue || d.Kind == "final_report" && d.State == "open" && d.DueAt.Equal(h.clock.Now().Add(24*time.Hour))
+	}
+	if got.Status != "resolved" || !finalDue {
+		t.Fatalf("resolved incident %+v, want the final report due in 24 h", got)
+	}
+	expect(t, h.do("POST", resolve, h.dir.Officer, map[string]any{}), http.StatusConflict)
+
+	r = h.do("POST", reopen, h.dir.Officer, map[string]any{"reason": "家属提出异议，继续处置"})
+	expect(t, r, http.StatusOK)
+	r.JSON(t, &got)
+	if got.Status != "open" {
+		t.Fatalf("reopened incident %+v", got)
+	}
+	for _, d := range got.Deadlines {
+		if d.Kind == "final_report" {
+			t.Fatalf("final report still due after reopening: %+v", got.Deadlines)
+		}
+	}
+}
+
+// hasHan tells whether s has a Chinese character.
+func hasHan(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
 }

@@ -116,6 +116,8 @@ func NewRouter(d Deps) *gin.Engine {
 	creating.POST("/incidents/:id/reports/:report_id/submit", a.SubmitDraft)
 	creating.POST("/incidents/:id/reports/:report_id/sign", a.SignReport)
 	creating.POST("/incidents/:id/reports/:report_id/forward", a.ForwardReport)
+	creating.POST("/incidents/:id/resolve", a.ResolveIncident)
+	creating.POST("/incidents/:id/reopen", a.ReopenIncident)
 	creating.POST("/incidents/:id/instructions", a.AddInstruction)
 	creating.POST("/incidents/:id/instructions/:instruction_id/reply", a.ReplyInstruction)
 	authed.GET("/roster", a.GetRoster)

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -228,6 +229,63 @@ func (a *API) ForwardReport(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, f)
+}
+
+// ResolveIncident marks an open incident handled (处置完毕) for the desk, at the body's
+// resolved_at or now: the final report falls due from then.
+func (a *API) ResolveIncident(c *gin.Context) {
+	id, err := PathID(c, "id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	// resolved_at is read as text so that a malformed time is refused naming the field.
+	var in struct {
+		ResolvedAt *string `json:"resolved_at"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		RespondError(c, err)
+		return
+	}
+	var at *time.Time
+	if in.ResolvedAt != nil {
+		t, err := time.Parse(time.RFC3339, *in.ResolvedAt)
+		if err != nil {
+			RespondError(c, &models.Error{Code: models.EMALFORMED, Message: "处置完毕时间格式有误",
+				Fields: map[string]string{"resolved_at": "应为 RFC 3339 时间，如 2026-10-01T08:30:00+08:00"}})
+			return
+		}
+		at = &t
+	}
+	d, err := a.Store.Incidents.ResolveIncident(c.Request.Context(), CurrentUser(c), id, at)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+// ReopenIncident reopens a resolved incident for the desk, giving the body's reason: follow-ups
+// fall due again and the final report no longer does.
+func (a *API) ReopenIncident(c *gin.Context) {
+	id, err := PathID(c, "id")
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		RespondError(c, err)
+		return
+	}
+	d, err := a.Store.Incidents.ReopenIncident(c.Request.Context(), CurrentUser(c), id, in.Reason)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
 }
 
 func (a *API) AddInstruction(c *gin.Context) {

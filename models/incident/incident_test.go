@@ -751,5 +751,184 @@ func TestSkippedFollowUpsAreMissed(t *testing.T) {
 	})
 }
 
+// TestFollowUpSlotFallsDueOnce: a follow-up filed before its slot meets it, and the slot does not
+// fall due again; the next is the following slot, and a report filed before that one's time
+// opens is an extra one that leaves it due. Nothing is overdue just after the slot met.
+func TestFollowUpSlotFallsDueOnce(t *testing.T) {
+	every2h := config.DefaultReportRules()
+	for i := range every2h.Rules {
+		every2h.Rules[i].FollowUp = config.FollowUpRule{Every: 2 * time.Hour}
+	}
+	type step struct {
+		filed time.Time
+		// open is the follow-up due after the report; follow-ups, the incident's follow-up
+		// deadlines by state.
+		open      time.Time
+		followUps map[string]int
+		// checkSlot looks, 5 s after the first slot, for overdue deadlines of the incident.
+		checkSlot bool
+	}
+	tests := []struct {
+		name  string
+		rules *config.ReportRules
+		// The drowning (severity II) occurred at 09:00 on 8 October and was reported at 09:20.
+		firstDue time.Time
+		steps    []step
+	}{
+		{"FixedTimes", nil, cst(10, 8, 17, 0, 0), []step{
+			{cst(10, 8, 16, 55, 0), cst(10, 9, 8, 0, 0), map[string]int{"met": 1, "open": 1}, false},
+			{cst(10, 8, 17, 0, 0), cst(10, 9, 8, 0, 0), map[string]int{"met": 1, "open": 1}, true}, // extra: 17:00 already met
+			{cst(10, 9, 7, 59, 59), cst(10, 9, 17, 0, 0), map[string]int{"met": 2, "open": 1}, false},
+		}},
+		{"Interval", &every2h, cst(10, 8, 11, 20, 0), []step{
+			{cst(10, 8, 11, 15, 0), cst(10, 8, 13, 15, 0), map[string]int{"met": 1, "open": 1}, true},
+			{cst(10, 8, 13, 15, 0), cst(10, 8, 15, 15, 0), map[string]int{"met": 2, "open": 1}, false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+				e := newIncidentEnv(t, dialect, tt.rules)
+				occurred := cst(10, 8, 9, 0, 0)
+				e.clock.Set(occurred.Add(20 * time.Minute))
+				inc, _ := e.create(e.dir.Reporter, drowningReport(e.dir.School1A.ID, incident.SeverityII, occurred))
+				if got := e.openDeadline(inc.ID, models.DeadlineFollowUp).DueAt; !got.Equal(tt.firstDue) {
+					t.Fatalf("first follow-up due %v, want %v", got.In(testenv.Shanghai), tt.firstDue)
+				}
+				for _, s := range tt.steps {
+					e.clock.Set(s.filed)
+					if r := e.file(e.dir.Reporter, inc.ID, incident.ReportFollowUp, followUp("事件进展")); r.Late {
+						t.Fatalf("follow-up filed at %v late", s.filed)
+					}
+					if got := e.openDeadline(inc.ID, models.DeadlineFollowUp).DueAt; !got.Equal(s.open) {
+						t.Fatalf("after the report at %v: follow-up due %v, want %v", s.filed, got.In(testenv.Shanghai), s.open)
+					}
+					states := map[string]int{}
+					for _, dl := range e.deadlines(inc.ID, models.DeadlineFollowUp) {
+						states[dl.State]++
+					}
+					if fmt.Sprint(states) != fmt.Sprint(s.followUps) {
+						t.Fatalf("after the report at %v: follow-ups by state %v, want %v", s.filed, states, s.followUps)
+					}
+					if !s.checkSlot {
+						continue
+					}
+					// Just after the slot met, nothing the school owes is overdue: no 催办 falls due.
+					e.clock.Set(tt.firstDue.Add(5 * time.Second))
+					overdue, err := e.core().OverdueDeadlines(e.ctx, e.clock.Now(), 100)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, d := range overdue {
+						if d.SubjectType == models.SubjectIncident && d.SubjectID == inc.ID {
+							t.Fatalf("deadline %+v overdue just after its slot was met", d)
+						}
+					}
+				}
+				if d := e.detail(inc.ID); d.LateReports != 0 || d.MissedReports != 0 {
+					t.Fatalf("late %d missed %d, want none", d.LateReports, d.MissedReports)
+				}
+			})
+		})
+	}
+}
+
 // core is the core store over the env's database, for fixtures only the domains write.
 func (e *incidentEnv) core() *store.Store { return testenv.Core(e.db, e.clock) }
+
+// TestDeskResolvesAndReopens: the desk marks an incident handled at the time handling ended, late
+// if need be; follow-ups unfiled before then are missed, and the final report's deadline runs
+// from the resolution, so a final report past it is late. Reopening withdraws the final report's
+// deadline and makes follow-ups due again.
+func TestDeskResolvesAndReopens(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+		e := newIncidentEnv(t, dialect, nil)
+		occurred := cst(10, 8, 9, 0, 0)
+		e.clock.Set(occurred.Add(20 * time.Minute))
+		// Severity II: follow-ups at 08:00 and 17:00, the final report within 24 h of resolution.
+		inc, _ := e.create(e.dir.Reporter, drowningReport(e.dir.School1A.ID, incident.SeverityII, occurred))
+		incidents := e.store.Incidents
+
+		e.clock.Set(cst(10, 8, 20, 0, 0))
+		t.Run("Refused", func(t *testing.T) {
+			_, err := incidents.ResolveIncident(e.ctx, e.dir.Reporter, inc.ID, nil)
+			expectCode(t, err, models.EFORBIDDEN, "")
+			_, err = incidents.ResolveIncident(e.ctx, e.dir.Officer, inc.ID, ptr(cst(10, 8, 9, 10, 0)))
+			expectCode(t, err, models.EINVALID, "resolved_at") // before the initial report
+			_, err = incidents.ResolveIncident(e.ctx, e.dir.Officer, inc.ID, ptr(cst(10, 8, 21, 0, 0)))
+			expectCode(t, err, models.EINVALID, "resolved_at") // in the future
+			_, err = incidents.ReopenIncident(e.ctx, e.dir.Officer, inc.ID, "家属提出异议")
+			expectCode(t, err, models.ECONFLICT, "") // not resolved
+			if d := e.detail(inc.ID); d.Status != incident.IncidentOpen || d.ResolvedAt != nil {
+				t.Fatalf("refused calls changed the incident: %+v", d.Incident)
+			}
+		})
+
+		// Recorded at 20:00, handled at 18:00: the 17:00 follow-up was owed and never came.
+		d, err := incidents.ResolveIncident(e.ctx, e.dir.Officer, inc.ID, ptr(cst(10, 8, 18, 0, 0)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != incident.IncidentResolved || !d.ResolvedAt.Equal(cst(10, 8, 18, 0, 0)) || d.MissedReports != 1 {
+			t.Fatalf("resolved incident %+v, want resolved at 18:00 with one missed report", d.Incident)
+		}
+		if fu := e.deadlines(inc.ID, models.DeadlineFollowUp); len(fu) != 1 || fu[0].State != "missed" {
+			t.Fatalf("follow-ups %+v, want the 17:00 one missed", fu)
+		}
+		if fin := e.openDeadline(inc.ID, models.DeadlineFinalReport); !fin.DueAt.Equal(cst(10, 9, 18, 0, 0)) {
+			t.Fatalf("final due %v, want 24 h after 18:00", fin.DueAt.In(testenv.Shanghai))
+		}
+		_, err = incidents.ResolveIncident(e.ctx, e.dir.Officer, inc.ID, nil)
+		expectCode(t, err, models.ECONFLICT, "")
+
+		// Reopened: no final report is due, the next follow-up is.
+		e.clock.Set(cst(10, 8, 21, 0, 0))
+		_, err = incidents.ReopenIncident(e.ctx, e.dir.Officer, inc.ID, "  ")
+		expectCode(t, err, models.EINVALID, "reason")
+		if d, err = incidents.ReopenIncident(e.ctx, e.dir.Officer, inc.ID, "家属对善后处理提出异议，继续处置"); err != nil {
+			t.Fatal(err)
+		}
+		if d.Status != incident.IncidentOpen || d.ResolvedAt != nil || d.MissedReports != 1 {
+			t.Fatalf("reopened incident %+v", d.Incident)
+		}
+		if fin := e.deadlines(inc.ID, models.DeadlineFinalReport); len(fin) != 0 {
+			t.Fatalf("final deadlines after reopening %+v, want none", fin)
+		}
+		if fu := e.openDeadline(inc.ID, models.DeadlineFollowUp); !fu.DueAt.Equal(cst(10, 9, 8, 0, 0)) {
+			t.Fatalf("follow-up due %v, want 08:00", fu.DueAt.In(testenv.Shanghai))
+		}
+
+		// Resolved again, now, before the 08:00 follow-up: it is no longer owed.
+		e.clock.Set(cst(10, 9, 7, 0, 0))
+		if _, err := incidents.ResolveIncident(e.ctx, e.dir.Officer, inc.ID, nil); err != nil {
+			t.Fatal(err)
+		}
+		if fu := e.deadlines(inc.ID, models.DeadlineFollowUp); fu[len(fu)-1].State != "met" {
+			t.Fatalf("follow-ups %+v, want the 08:00 one closed by the resolution", fu)
+		}
+
+		// The final report a second past 24 h is late, and must say why.
+		e.clock.Set(cst(10, 10, 7, 0, 1))
+		final := followUp("事件经过、处置、责任认定与整改情况。")
+		final.Cause = ptr("学生私自下河游泳，安全教育落实不到位。")
+		_, err = incidents.FileReport(e.ctx, e.dir.Reporter, inc.ID, incident.ReportFinal, final)
+		expectCode(t, err, models.EINVALID, "late_reason")
+		final.LateReason = ptr("责任认定会议推迟")
+		if r := e.file(e.dir.Reporter, inc.ID, incident.ReportFinal, final); !r.Late {
+			t.Fatalf("final report 24 h after the desk's resolution not late")
+		}
+		if d := e.detail(inc.ID); d.LateReports != 1 || d.MissedReports != 1 {
+			t.Fatalf("late %d missed %d, want 1 and 1", d.LateReports, d.MissedReports)
+		}
+		_, err = incidents.ReopenIncident(e.ctx, e.dir.Officer, inc.ID, "补充调查")
+		expectCode(t, err, models.ECONFLICT, "") // the final report is in
+
+		var audited int64
+		if err := e.db.Table("audit_entries").Where("action IN ?", []string{"incident.resolve", "incident.reopen"}).Count(&audited).Error; err != nil {
+			t.Fatal(err)
+		}
+		if audited != 3 {
+			t.Fatalf("%d resolve/reopen audit entries, want 3", audited)
+		}
+	})
+}

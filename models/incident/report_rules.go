@@ -57,10 +57,40 @@ func FollowUpDue(rule config.FollowUpRule, from time.Time, loc *time.Location) t
 	return next
 }
 
+// FollowUpSlotBefore returns the follow-up slot before slot: an interval earlier, or the last of
+// the rule's times of day (in loc) strictly before slot. A follow-up due at slot answers for the
+// time since that one: a report filed after it and by slot meets slot, one filed at it or before
+// is not yet the report slot asks for.
+func FollowUpSlotBefore(rule config.FollowUpRule, slot time.Time, loc *time.Location) time.Time {
+	if rule.Every > 0 {
+		return slot.Add(-rule.Every)
+	}
+	local := slot.In(loc)
+	var prev time.Time
+	// Yesterday's slots are enough: any time of day recurs within 24 h.
+	for day := 0; day >= -1; day-- {
+		for _, t := range rule.Times {
+			h, m, err := config.ParseTimeOfDay(t)
+			if err != nil {
+				continue
+			}
+			s := time.Date(local.Year(), local.Month(), local.Day()+day, h, m, 0, 0, loc)
+			if s.Before(slot) && s.After(prev) {
+				prev = s
+			}
+		}
+	}
+	if prev.IsZero() { // no usable times: FollowUpDue falls back to a daily report
+		return slot.Add(-24 * time.Hour)
+	}
+	return prev
+}
+
 // NextDeadline returns when the awaited action of kind falls due for an incident of the class,
-// counted from its starting point: occurrence for the initial reports, the previous report for a
-// follow-up, resolution for the final report, submission for a signature and signature for a
-// forward. ok is false when the rules require no such action (a forward for a severity IV
+// counted from its starting point: occurrence for the initial reports; for a follow-up the
+// previous report or, when that report met its slot early, the slot it met (so that each slot
+// falls due once: FollowUpDue is strictly after it); resolution for the final report; submission
+// for a signature and signature for a forward. ok is false when the rules require no such action (a forward for a severity IV
 // incident that is not sensitive).
 func NextDeadline(rules config.ReportRules, class IncidentClass, kind models.DeadlineKind, from time.Time, loc *time.Location) (due time.Time, ok bool) {
 	rule := RuleFor(rules, class)

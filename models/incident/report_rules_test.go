@@ -49,6 +49,39 @@ func TestFollowUpDue(t *testing.T) {
 	}
 }
 
+func TestFollowUpSlotBefore(t *testing.T) {
+	twice := config.FollowUpRule{Times: []string{"08:00", "17:00"}}
+	evening := config.FollowUpRule{Times: []string{"17:00"}}
+	every2h := config.FollowUpRule{Every: 2 * time.Hour}
+	tests := []struct {
+		name string
+		rule config.FollowUpRule
+		slot time.Time
+		want time.Time
+	}{
+		{"EveningFollowsMorning", twice, cst(10, 8, 17, 0, 0), cst(10, 8, 8, 0, 0)},
+		{"MorningFollowsYesterdayEvening", twice, cst(10, 8, 8, 0, 0), cst(10, 7, 17, 0, 0)},
+		{"JustAfterEveningSlot", twice, cst(10, 8, 17, 0, 1), cst(10, 8, 17, 0, 0)},
+		{"AcrossMonthStart", twice, cst(11, 1, 8, 0, 0), cst(10, 31, 17, 0, 0)},
+		{"DailyFollowsYesterday", evening, cst(10, 8, 17, 0, 0), cst(10, 7, 17, 0, 0)},
+		{"IntervalEarlier", every2h, cst(10, 8, 1, 0, 0), cst(10, 7, 23, 0, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := incident.FollowUpSlotBefore(tt.rule, tt.slot, testenv.Shanghai)
+			if !got.Equal(tt.want) {
+				t.Fatalf("FollowUpSlotBefore(%v) = %v, want %v", tt.slot, got.In(testenv.Shanghai), tt.want)
+			}
+			// The slot before is the one FollowUpDue leads from to slot, for slots of the rule.
+			if tt.name != "JustAfterEveningSlot" {
+				if next := incident.FollowUpDue(tt.rule, got, testenv.Shanghai); !next.Equal(tt.slot) {
+					t.Fatalf("FollowUpDue(%v) = %v, want %v", got, next.In(testenv.Shanghai), tt.slot)
+				}
+			}
+		})
+	}
+}
+
 func TestNextDeadlineDefaults(t *testing.T) {
 	rules := config.DefaultReportRules()
 	occurred := cst(10, 8, 9, 0, 0)

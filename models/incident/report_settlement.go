@@ -104,10 +104,15 @@ func planSettlement(rules config.ReportRules, loc *time.Location, f settlementFa
 	if p.IncidentStatus == IncidentDraft {
 		p.IncidentStatus = IncidentOpen
 	}
-	// Follow-ups are due while the incident is open, each counted from the report before it; a
-	// written initial report after a phone one leaves the follow-up the phone report opened.
-	if p.IncidentStatus == IncidentOpen && (pl.first() || r.Kind == ReportFollowUp) {
-		pl.create(incidentDeadline(rules, loc, inc, models.DeadlineFollowUp, f.At))
+	// Follow-ups are due while the incident is open, each counted from the report before it or
+	// the slot that report met (followUp); a written initial report after a phone one leaves the
+	// follow-up the phone report opened, and so does a follow-up that met no slot.
+	if p.IncidentStatus == IncidentOpen && (pl.first() || (r.Kind == ReportFollowUp && !pl.keepsFollowUp)) {
+		from := f.At
+		if !pl.nextFollowUpFrom.IsZero() {
+			from = pl.nextFollowUpFrom
+		}
+		pl.create(incidentDeadline(rules, loc, inc, models.DeadlineFollowUp, from))
 	}
 	if r.Channel == ChannelWritten {
 		numbered := *r
@@ -132,7 +137,12 @@ type settlementPlanner struct {
 	facts settlementFacts
 	// open are the incident's deadlines still open as the plan stands so far.
 	open []models.Deadline
-	plan settlement
+	// nextFollowUpFrom is what the next follow-up counts from when not the report's arrival: the
+	// slot a follow-up met early. keepsFollowUp says the report met no slot: the pending
+	// follow-up stays open as it is.
+	nextFollowUpFrom time.Time
+	keepsFollowUp    bool
+	plan             settlement
 }
 
 // first tells whether the report is the incident's first: nothing has been reported on it yet.
@@ -166,10 +176,32 @@ func (pl *settlementPlanner) initialReport() {
 // followUp plans a follow-up (续报): it closes the pending follow-up, records as missed those that
 // fell due since it unfiled, takes the next number, and, if it says the incident is handled
 // (处置完毕), resolves the incident and opens the final report's deadline.
+//
+// Each slot falls due once. By fixed times of day, a follow-up filed by its slot (before it or on
+// the dot) meets it, and the next is due at the slot after that one: counted from the report it
+// would be the slot just met, again. One filed no later than the slot before the pending one
+// (FollowUpSlotBefore, which an earlier report already met) meets nothing: it is an extra report
+// (on a change, say), and the pending follow-up stays as it is. A late one counts the next from
+// its arrival. An interval rule counts each follow-up from the report before it ("every 2 h":
+// never more than 2 h without news); its next slot is then always after the one the report met,
+// since the report came after the slot before it, an interval earlier. A follow-up saying the
+// incident is handled always closes the pending one: none is due after it.
 func (pl *settlementPlanner) followUp() {
 	inc, r, at := &pl.facts.Incident, &pl.facts.Report, pl.facts.At
-	for _, d := range pl.close(models.DeadlineFollowUp) {
-		pl.skip(d.DueAt)
+	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
+	if pending, _ := splitKind(pl.open, models.DeadlineFollowUp); len(pending) > 0 {
+		due := pending[0].DueAt
+		switch {
+		case !r.Resolved && !at.After(FollowUpSlotBefore(rule, due, pl.loc)):
+			pl.keepsFollowUp = true
+		case !at.After(due) && RuleFor(pl.rules, inc.class()).FollowUp.Every == 0:
+			pl.nextFollowUpFrom = due
+		}
+	}
+	if !pl.keepsFollowUp {
+		for _, d := range pl.close(models.DeadlineFollowUp) {
+			pl.skip(d.DueAt)
+		}
 	}
 	pl.plan.Number = pl.facts.LastFollowUp + 1
 	if r.Resolved && pl.plan.IncidentStatus == IncidentOpen {
@@ -182,6 +214,15 @@ func (pl *settlementPlanner) followUp() {
 // overdue was never filed (漏报), nor was any later one that fell due before the final report;
 // one not yet due is done by it. An incident not yet resolved is resolved by the final report,
 // whose deadline then opens and is met at once.
+//
+// The final report's deadline runs from the resolution (domain.md: "final after resolution"),
+// whoever records it: a follow-up saying the incident is handled, or the desk (ResolveIncident,
+// with the time handling ended, which may be earlier than when it is recorded). A final report
+// filed past that deadline is late (迟报) and must say why. When no one recorded a resolution, the
+// first the desk learns of it is the final report itself, so the incident counts as resolved when
+// that report arrives; this is not a way around the rules, because until then follow-ups kept
+// falling due, and those left unfiled are missed (漏报) here. The report states no resolution time
+// of its own: a time the school could set would let it move its own deadline.
 func (pl *settlementPlanner) finalReport() {
 	inc, at := &pl.facts.Incident, pl.facts.At
 	var followUps []models.Deadline
@@ -222,14 +263,21 @@ func (pl *settlementPlanner) close(kind models.DeadlineKind) []models.Deadline {
 // report made due after due and before the report arrived: the school reported late for due,
 // and not at all for those.
 func (pl *settlementPlanner) skip(due time.Time) {
-	inc, at := &pl.facts.Incident, pl.facts.At
-	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
-	for slot := FollowUpDue(rule, due, pl.loc); slot.Before(at); slot = FollowUpDue(rule, slot, pl.loc) {
+	skipped := skippedFollowUps(RuleFor(pl.rules, pl.facts.Before).FollowUp, pl.loc, &pl.facts.Incident, due, pl.facts.At, pl.facts.At)
+	pl.plan.Created = append(pl.plan.Created, skipped...)
+	pl.plan.MissedReports += len(skipped)
+}
+
+// skippedFollowUps returns, missed at missedAt (漏报), the follow-ups of inc the rule made due
+// after due and before until: none was filed for them.
+func skippedFollowUps(rule config.FollowUpRule, loc *time.Location, inc *Incident, due, until, at time.Time) []models.Deadline {
+	var skipped []models.Deadline
+	for slot := FollowUpDue(rule, due, loc); slot.Before(until); slot = FollowUpDue(rule, slot, loc) {
 		d := models.Deadline{Kind: models.DeadlineFollowUp, SubjectType: models.SubjectIncident, SubjectID: inc.ID,
 			SchoolID: &inc.SchoolID, DistrictID: &inc.DistrictID, Label: inc.Title + "：" + models.DeadlineFollowUp.Label(), DueAt: slot.UTC()}
-		pl.plan.Created = append(pl.plan.Created, missedAt(d, at))
-		pl.plan.MissedReports++
+		skipped = append(skipped, missedAt(d, at))
 	}
+	return skipped
 }
 
 // create adds a new open deadline, if the rules set one (ok).
@@ -258,20 +306,28 @@ func (pl *settlementPlanner) fulfilsLate() bool {
 }
 
 // moved returns the deadlines still open whose due time the incident's new class changes, each
-// counted again from its starting point: occurrence for the initial reports, the previous report
-// for the follow-up, resolution for the final report. Deadlines the report creates are already
-// counted by the new class.
+// counted again from its starting point: occurrence for the initial reports, resolution for the
+// final report, and for the follow-up the previous report or the slot before it by the class
+// before, whichever is later (a follow-up that met its slot early counts the next from that
+// slot, which must not fall due again). Deadlines the report creates are already counted by the
+// new class.
 func (pl *settlementPlanner) moved() []models.Deadline {
 	inc := &pl.facts.Incident
 	from := map[models.DeadlineKind]*time.Time{
 		models.DeadlineInitialReport: &inc.OccurredAt, models.DeadlineWrittenReport: &inc.OccurredAt,
 		models.DeadlineFollowUp: inc.LastReportAt, models.DeadlineFinalReport: pl.plan.ResolvedAt,
 	}
+	rule := RuleFor(pl.rules, pl.facts.Before).FollowUp
 	var moved []models.Deadline
 	for _, d := range pl.open {
 		start := from[d.Kind]
 		if start == nil {
 			continue
+		}
+		if d.Kind == models.DeadlineFollowUp {
+			if slot := FollowUpSlotBefore(rule, d.DueAt, pl.loc); slot.After(*start) {
+				start = &slot
+			}
 		}
 		due, ok := NextDeadline(pl.rules, inc.class(), d.Kind, *start, pl.loc)
 		if !ok || due.Equal(d.DueAt) {

@@ -182,8 +182,18 @@ func TestPlanSettlement(t *testing.T) {
 	evening.OccurredAt = oct(1, 17, 20, 0).UTC()
 	eveningWrittenDue := written(104, owed(models.DeadlineWrittenReport, oct(1, 19, 20, 0)))
 	eveningFollowUpDue := written(105, owed(models.DeadlineFollowUp, oct(2, 17, 0, 0)))
+	// The 08:00 follow-up a report at 16:55 opened when it met the 17:00 slot early.
+	morningDue := written(106, owed(models.DeadlineFollowUp, oct(2, 8, 0, 0)))
+	// Follow-ups every 2 h: a report at 10:00 made the next due at noon.
+	every2h := config.DefaultReportRules()
+	for i := range every2h.Rules {
+		every2h.Rules[i].FollowUp = config.FollowUpRule{Every: 2 * time.Hour}
+	}
+	noonDue := written(107, owed(models.DeadlineFollowUp, oct(1, 12, 0, 0)))
 	tests := []struct {
-		name  string
+		name string
+		// rules are the case's report rules when not the defaults.
+		rules *config.ReportRules
 		facts settlementFacts
 		want  settlement
 		// wantProblem names the field an invalid report is refused for; the plan is then empty.
@@ -285,15 +295,129 @@ func TestPlanSettlement(t *testing.T) {
 		},
 		{
 			name: "FollowUpJustBeforeDue",
-			// The next follow-up is the next slot strictly after this one: 17:00, a second later.
+			// It meets the 17:00 slot, so the next is the slot after it, 08:00 — not 17:00 again.
 			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 8, 20, 0)), Before: drowningClass(SeverityII),
 				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(followUpDue), Now: oct(1, 16, 59, 59), At: oct(1, 16, 59, 59)},
 			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 16, 59, 59), Number: 1, IncidentStatus: IncidentOpen,
 				LastReportAt: oct(1, 16, 59, 59),
 				Closed:       list(met(followUpDue, oct(1, 16, 59, 59))),
 				Created: list(
-					owed(models.DeadlineFollowUp, oct(1, 17, 0, 0)),
+					owed(models.DeadlineFollowUp, oct(2, 8, 0, 0)),
 					signing("续报一", oct(1, 17, 14, 59)))},
+		},
+		{
+			name: "FollowUpOnTheDot",
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 8, 20, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(followUpDue), Now: oct(1, 17, 0, 0), At: oct(1, 17, 0, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 17, 0, 0), Number: 1, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 17, 0, 0),
+				Closed:       list(met(followUpDue, oct(1, 17, 0, 0))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(2, 8, 0, 0)),
+					signing("续报一", oct(1, 17, 15, 0)))},
+		},
+		{
+			name: "FollowUpHoursBeforeSlotMeetsIt",
+			// Filed after the slot before (08:00): it is the 17:00 report, early.
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 8, 20, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(followUpDue), Now: oct(1, 9, 0, 0), At: oct(1, 9, 0, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 9, 0, 0), Number: 1, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 9, 0, 0),
+				Closed:       list(met(followUpDue, oct(1, 9, 0, 0))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(2, 8, 0, 0)),
+					signing("续报一", oct(1, 9, 15, 0)))},
+		},
+		{
+			name: "ExtraFollowUpJustBeforeMetSlotMeetsNothing",
+			// 17:00 was met at 16:55; the 08:00 slot counts from 17:00, so a report at 16:58
+			// belongs to the slot already met: an extra report, and 08:00 stays due.
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 16, 55, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(morningDue), LastFollowUp: 1, Now: oct(1, 16, 58, 0), At: oct(1, 16, 58, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 16, 58, 0), Number: 2, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 16, 58, 0),
+				Created:      list(signing("续报二", oct(1, 17, 13, 0)))},
+		},
+		{
+			name: "ExtraFollowUpAtMetSlotMeetsNothing",
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 16, 55, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(morningDue), LastFollowUp: 1, Now: oct(1, 17, 0, 0), At: oct(1, 17, 0, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 17, 0, 0), Number: 2, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 17, 0, 0),
+				Created:      list(signing("续报二", oct(1, 17, 15, 0)))},
+		},
+		{
+			name: "FollowUpJustAfterMetSlotMeetsTheNext",
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 16, 55, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(morningDue), LastFollowUp: 1, Now: oct(1, 17, 0, 1), At: oct(1, 17, 0, 1)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 17, 0, 1), Number: 2, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 17, 0, 1),
+				Closed:       list(met(morningDue, oct(1, 17, 0, 1))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(2, 17, 0, 0)),
+					signing("续报二", oct(1, 17, 15, 1)))},
+		},
+		{
+			name: "ExtraFollowUpRaisingSeverityMovesFromTheMetSlot",
+			// Severity IV (daily 17:00) met 17:00 at 16:55; raised to II at 16:58, the pending
+			// follow-up counts from the 17:00 slot already met: II's next slot after it, 08:00.
+			facts: settlementFacts{Incident: withSeverity(reportedDrowning(SeverityIV, oct(1, 16, 55, 0)), SeverityII),
+				Before: drowningClass(SeverityIV), Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(eveningFollowUpDue),
+				LastFollowUp: 1, Now: oct(1, 16, 58, 0), At: oct(1, 16, 58, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 16, 58, 0), Number: 2, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 16, 58, 0),
+				Moved:        list(written(105, owed(models.DeadlineFollowUp, oct(2, 8, 0, 0)))),
+				Created:      list(signing("续报二", oct(1, 17, 13, 0)))},
+		},
+		{
+			name:  "IntervalFollowUpJustBeforeDue",
+			rules: &every2h,
+			// Every 2 h counts from the report: 11:59:59 meets 12:00, the next is 13:59:59.
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 10, 0, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(noonDue), Now: oct(1, 11, 59, 59), At: oct(1, 11, 59, 59)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 11, 59, 59), Number: 1, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 11, 59, 59),
+				Closed:       list(met(noonDue, oct(1, 11, 59, 59))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(1, 13, 59, 59)),
+					signing("续报一", oct(1, 12, 14, 59)))},
+		},
+		{
+			name:  "IntervalFollowUpOnTheDot",
+			rules: &every2h,
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 10, 0, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, ""), Open: list(noonDue), Now: oct(1, 12, 0, 0), At: oct(1, 12, 0, 0)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 12, 0, 0), Number: 1, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 12, 0, 0),
+				Closed:       list(met(noonDue, oct(1, 12, 0, 0))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(1, 14, 0, 0)),
+					signing("续报一", oct(1, 12, 15, 0)))},
+		},
+		{
+			name:  "IntervalFollowUpOneSecondLate",
+			rules: &every2h,
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 10, 0, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, "网络中断"), Open: list(noonDue), Now: oct(1, 12, 0, 1), At: oct(1, 12, 0, 1)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 12, 0, 1), Number: 1, Late: true, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 12, 0, 1), LateReports: 1,
+				Closed: list(late(noonDue, oct(1, 12, 0, 1))),
+				Created: list(
+					owed(models.DeadlineFollowUp, oct(1, 14, 0, 1)),
+					signing("续报一", oct(1, 12, 15, 1)))},
+		},
+		{
+			name:  "IntervalFollowUpAfterNextSlotMissesIt",
+			rules: &every2h,
+			facts: settlementFacts{Incident: reportedDrowning(SeverityII, oct(1, 10, 0, 0)), Before: drowningClass(SeverityII),
+				Report: report(ReportFollowUp, ChannelWritten, "网络中断"), Open: list(noonDue), Now: oct(1, 14, 0, 1), At: oct(1, 14, 0, 1)},
+			want: settlement{ReportStatus: ReportSubmitted, SubmittedAt: oct(1, 14, 0, 1), Number: 1, Late: true, IncidentStatus: IncidentOpen,
+				LastReportAt: oct(1, 14, 0, 1), LateReports: 1, MissedReports: 1,
+				Closed: list(late(noonDue, oct(1, 14, 0, 1))),
+				Created: list(
+					missed(owed(models.DeadlineFollowUp, oct(1, 14, 0, 0)), oct(1, 14, 0, 1)),
+					owed(models.DeadlineFollowUp, oct(1, 16, 0, 1)),
+					signing("续报一", oct(1, 14, 15, 1)))},
 		},
 		{
 			name: "FollowUpOneSecondLateWithoutReason",
@@ -437,7 +561,11 @@ func TestPlanSettlement(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			open := append([]models.Deadline(nil), tt.facts.Open...)
-			got, err := planSettlement(rules, shanghai, tt.facts)
+			caseRules := rules
+			if tt.rules != nil {
+				caseRules = *tt.rules
+			}
+			got, err := planSettlement(caseRules, shanghai, tt.facts)
 			if !reflect.DeepEqual(tt.facts.Open, open) {
 				t.Errorf("planning changed the open deadlines it was given: %+v, were %+v", tt.facts.Open, open)
 			}

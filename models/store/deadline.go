@@ -44,6 +44,18 @@ func (s *Store) MissDeadlines(ctx context.Context, kind models.DeadlineKind, sub
 	return s.finishDeadlines(ctx, kind, subjectType, subjectID, at, true)
 }
 
+// WithdrawDeadlines deletes the open deadlines of kind on a subject not yet due at now, and
+// returns how many: the action is no longer awaited (a final report once the incident is
+// reopened), and was never owed late. A deadline due at now or before is kept (OverdueDeadlines
+// may have escalated it): close it instead, for its record and its escalations.
+func (s *Store) WithdrawDeadlines(ctx context.Context, kind models.DeadlineKind, subjectType models.SubjectType, subjectID int64, now time.Time) (int64, error) {
+	res := s.openDeadlines(ctx, kind, subjectType, subjectID).Where("due_at > ?", now.UTC()).Delete(&models.Deadline{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("withdraw deadlines %s %s/%d: %w", kind, subjectType, subjectID, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
 // openDeadlines selects the open deadlines of kind on a subject.
 func (s *Store) openDeadlines(ctx context.Context, kind models.DeadlineKind, subjectType models.SubjectType, subjectID int64) *gorm.DB {
 	return s.Conn(ctx).Model(&models.Deadline{}).
