@@ -491,7 +491,7 @@ func TestRosterXLSX(t *testing.T) {
 }
 
 // TestRosterGenerationContinuesTheRotation: generating a week in two runs gives the same roster as
-// one run, because each run continues every rotation after whoever last held the role.
+// one run, because each run starts from what everyone did before it (the look-back window).
 func TestRosterGenerationContinuesTheRotation(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		whole, halves := newHarness(t, dialect), newHarness(t, dialect)
