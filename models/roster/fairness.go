@@ -13,9 +13,9 @@ type Load struct {
 	// Nights counts the shifts that run through midnight (夜班, and 24-hour shifts).
 	Nights int `json:"nights"`
 	// Weekends counts the shifts beginning on a Saturday or Sunday that is not a make-up workday.
-	Weekends int `json:"weekends"`
+	Weekends int `json:"weekend_shifts"`
 	// Holidays counts the shifts beginning on a statutory holiday.
-	Holidays int `json:"holidays"`
+	Holidays int `json:"holiday_shifts"`
 	// Minutes is the time on duty.
 	Minutes int64 `json:"-"`
 }

@@ -315,7 +315,7 @@ func (g *generator) fill(ctx context.Context, s *Store, drafts []draft) ([]strin
 				if len(g.in.Rotations[rotation]) == 0 {
 					why = "轮值表为空"
 				}
-				unfilled = append(unfilled, fmt.Sprintf("%s %s：%s%s", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotationName(rotation), why))
+				unfilled = append(unfilled, fmt.Sprintf("%s %s：%s%s", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotation.Name(), why))
 				continue
 			}
 			a := Assignment{ShiftID: sh.ID, UserID: uid, Role: drafts[i].roles[p], StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}
@@ -325,14 +325,4 @@ func (g *generator) fill(ctx context.Context, s *Store, drafts []draft) ([]strin
 		}
 	}
 	return unfilled, nil
-}
-
-func rotationName(r RotationRole) string {
-	switch r {
-	case RotationLeaders:
-		return "带班领导"
-	case RotationBureauLeaders:
-		return "局领导"
-	}
-	return "值班员"
 }

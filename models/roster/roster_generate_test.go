@@ -92,6 +92,18 @@ func TestGenerationIsFair(t *testing.T) {
 						}
 					}
 				}
+				table, err := stores.Roster.Fairness(ctx, dir.Leader, time.Date(2026, 10, 1, 0, 0, 0, 0, testenv.Shanghai), time.Date(2026, 12, 1, 0, 0, 0, 0, testenv.Shanghai))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(table) != 14 {
+					t.Errorf("fairness table has %d rows, want 14", len(table))
+				}
+				for _, r := range table {
+					if r.Nights != nights[r.UserID] || r.Weekends != weekends[r.UserID] {
+						t.Errorf("fairness table %s: %d nights, %d weekend shifts; the roster has %d and %d", r.Name, r.Nights, r.Weekends, nights[r.UserID], weekends[r.UserID])
+					}
+				}
 				spread := func(what string, ids []int64, counts map[int64]int) {
 					t.Helper()
 					var ns []int
