@@ -99,7 +99,8 @@ type FairInput struct {
 	// Busy are the other duties of each person; a shift must keep MinRest away from them.
 	Busy map[int64][]Span
 	// Leave are the leaves of each person; a shift may not overlap one.
-	Leave   map[int64][]Span
+	Leave map[int64][]Span
+	// MinRest is the shortest rest allowed between two duties of one person.
 	MinRest time.Duration
 }
 
