@@ -115,6 +115,7 @@ var accessRules = map[string][]string{
 	"GET /api/v1/roster":                         bureau,
 	"GET /api/v1/roster/now":                     loggedIn, // whom to call: every school needs it
 	"GET /api/v1/roster/gaps":                    bureau,
+	"GET /api/v1/roster/fairness":                bureau,
 	"POST /api/v1/roster/generate":               {admin},
 	"POST /api/v1/roster/confirm":                {admin},
 	"GET /api/v1/roster/export.xlsx":             bureau,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -488,11 +489,34 @@ func TestRosterXLSX(t *testing.T) {
 		if rows[2][0] != "2026-09-30" || rows[2][1] != "星期三" || rows[2][2] != "" {
 			t.Errorf("2026-09-30 row %q", rows[2])
 		}
+
+		fair, err := f.GetRows("公平性统计")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fair) != 2+12 || fair[0][0] != "公平性统计（2026年09月30日 至 2026年10月02日）" ||
+			strings.Join(fair[1], "|") != "姓名|轮值|值班时长（小时）|夜班|周末班次|节假日班次|班次合计" {
+			t.Fatalf("fairness rows %q", fair)
+		}
+		if fair[2][0] != d.Leaders[0].DisplayName || fair[2][1] != "带班领导" || fair[len(fair)-1][1] != "值班员" {
+			t.Errorf("fairness rows %q: want leaders first, officers last", fair)
+		}
+		var shifts int
+		for _, row := range fair[2:] {
+			n, err := strconv.Atoi(row[6])
+			if err != nil {
+				t.Fatalf("row %q: %v", row, err)
+			}
+			shifts += n
+		}
+		if shifts != 6+16 { // 6 leaders; officers 2 a shift on 30 Sep, 3 on National Day
+			t.Errorf("fairness table counts %d shifts, want 22", shifts)
+		}
 	})
 }
 
 // TestRosterGenerationContinuesTheRotation: generating a week in two runs gives the same roster as
-// one run, because each run continues every rotation after whoever last held the role.
+// one run, because each run starts from what everyone did before it (the look-back window).
 func TestRosterGenerationContinuesTheRotation(t *testing.T) {
 	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
 		whole, halves := newHarness(t, dialect), newHarness(t, dialect)
@@ -513,5 +537,81 @@ func TestRosterGenerationContinuesTheRotation(t *testing.T) {
 		if len(one) != 12 || strings.Join(one, "\n") != strings.Join(two, "\n") {
 			t.Errorf("one run:\n%s\ntwo runs:\n%s", strings.Join(one, "\n"), strings.Join(two, "\n"))
 		}
+	})
+}
+
+// TestRosterFairness: the fairness table counts each person's hours, nights, weekend and holiday
+// shifts of the days asked, everyone of the rotations listed in rotation order.
+func TestRosterFairness(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+		h := newHarness(t, dialect)
+		d := seedDesk(t, h)
+		rosterGenerate(t, h, "2026-09-30", "2026-10-03")
+		type row struct {
+			UserID        int64 `json:"user_id"`
+			Name          string
+			Rotation      string
+			Hours         float64
+			Nights        int
+			WeekendShifts int `json:"weekend_shifts"`
+			HolidayShifts int `json:"holiday_shifts"`
+			Shifts        int
+		}
+		fairness := func(query string) []row {
+			t.Helper()
+			r := h.do(http.MethodGet, "/api/v1/roster/fairness?"+query, h.dir.Officer, nil)
+			expect(t, r, http.StatusOK)
+			var out struct{ Items []row }
+			r.JSON(t, &out)
+			return out.Items
+		}
+		sum := func(rows []row) (r row) {
+			for _, x := range rows {
+				r.Hours += x.Hours
+				r.Nights += x.Nights
+				r.WeekendShifts += x.WeekendShifts
+				r.HolidayShifts += x.HolidayShifts
+				r.Shifts += x.Shifts
+			}
+			return r
+		}
+
+		t.Run("WeekdayAndNationalDay", func(t *testing.T) {
+			rows := fairness("from=2026-09-30&to=2026-10-02")
+			var order []int64
+			for _, u := range append(append(append([]*models.User{}, d.Leaders...), d.Bureau...), d.Officers...) {
+				order = append(order, u.ID)
+			}
+			var got []int64
+			for _, r := range rows {
+				got = append(got, r.UserID)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(order) || rows[0].Rotation != "leader" || rows[3].Rotation != "bureau_leader" || rows[5].Rotation != "officer" {
+				t.Fatalf("rows %+v, want leaders, bureau leaders, officers in rotation order", rows)
+			}
+			// 30 Sep: a leader and 2 officers a shift; 1–2 Oct (国庆节): a bureau leader and 3.
+			// Day shifts last 9 hours, nights 15.
+			want := row{Shifts: 6 + 16, Nights: 3 + 8, HolidayShifts: 4 + 12, WeekendShifts: 0, Hours: 3*9 + 3*15 + 8*9 + 8*15}
+			if got := sum(rows); got != want {
+				t.Errorf("totals %+v, want %+v", got, want)
+			}
+		})
+
+		t.Run("HolidaySaturday", func(t *testing.T) {
+			got := sum(fairness("from=2026-10-03&to=2026-10-03"))
+			want := row{Shifts: 8, Nights: 4, HolidayShifts: 8, WeekendShifts: 8, Hours: 4*9 + 4*15}
+			if got != want {
+				t.Errorf("totals %+v, want %+v", got, want)
+			}
+		})
+
+		t.Run("Refused", func(t *testing.T) {
+			expect(t, h.do(http.MethodGet, "/api/v1/roster/fairness?from=2026-10-01&to=2026-10-02", h.dir.Reporter, nil), http.StatusForbidden)
+			r := h.do(http.MethodGet, "/api/v1/roster/fairness?from=2026-10-02&to=2026-10-01", h.dir.Officer, nil)
+			expect(t, r, http.StatusUnprocessableEntity)
+			if e := r.Err(t); e.Error.Fields["to"] == "" {
+				t.Errorf("fields %v", e.Error.Fields)
+			}
+		})
 	})
 }

@@ -123,6 +123,7 @@ func NewRouter(d Deps) *gin.Engine {
 	authed.GET("/roster", a.GetRoster)
 	authed.GET("/roster/now", a.RosterNow)
 	authed.GET("/roster/gaps", a.RosterGaps)
+	authed.GET("/roster/fairness", a.RosterFairness)
 	creating.POST("/roster/generate", a.GenerateRoster)
 	authed.POST("/roster/confirm", a.ConfirmRoster)
 	authed.GET("/roster/export.xlsx", a.ExportRosterXLSX)

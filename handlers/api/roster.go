@@ -108,6 +108,22 @@ func (a *API) RosterGaps(c *gin.Context) {
 	c.JSON(http.StatusOK, checks)
 }
 
+// RosterFairness answers the fairness table (公平性统计) of the shifts beginning between from and to:
+// each person's hours, nights, weekend and holiday shifts.
+func (a *API) RosterFairness(c *gin.Context) {
+	from, to, err := a.queryRange(c)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	rows, err := a.Store.Roster.Fairness(c.Request.Context(), CurrentUser(c), from, to)
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, newList(rows, 0))
+}
+
 func (a *API) GenerateRoster(c *gin.Context) {
 	var in roster.GenerateInput
 	if err := bindJSON(c, &in); err != nil {

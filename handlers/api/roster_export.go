@@ -25,7 +25,8 @@ const (
 var weekdays = [...]string{"星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"}
 
 // ExportRosterXLSX writes the printable 值班表: one row per day with the day's leaders, officers
-// and their phones, in the bureau's wall-clock time.
+// and their phones, in the bureau's wall-clock time; and a second sheet, 公平性统计, with each
+// person's hours, nights, weekend and holiday shifts (the fairness table).
 func (a *API) ExportRosterXLSX(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
@@ -50,6 +51,11 @@ func (a *API) ExportRosterXLSX(c *gin.Context) {
 		for _, d := range days {
 			holidays[d.Date] = d.Name
 		}
+	}
+	fairness, err := a.Store.Roster.Fairness(c.Request.Context(), user, from, to)
+	if err != nil {
+		RespondError(c, err)
+		return
 	}
 	byDay := map[string][]roster.Shift{}
 	for _, sh := range shifts {
@@ -98,6 +104,10 @@ func (a *API) ExportRosterXLSX(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
+	if err := writeFairnessSheet(f, fairness, firstDay, lastDay); err != nil {
+		RespondError(c, err)
+		return
+	}
 	name := fmt.Sprintf("值班表_%s_%s.xlsx", firstDay.Format("20060102"), lastDay.Format("20060102"))
 	c.Header("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	c.Status(http.StatusOK)
@@ -105,6 +115,44 @@ func (a *API) ExportRosterXLSX(c *gin.Context) {
 	if err := f.Write(c.Writer); err != nil {
 		slog.ErrorContext(c.Request.Context(), "write xlsx", "err", err, "request_id", RequestID(c))
 	}
+}
+
+// fairnessSheet is the export's second sheet.
+const fairnessSheet = "公平性统计"
+
+// writeFairnessSheet adds the fairness table to the workbook: one row per person.
+func writeFairnessSheet(f *excelize.File, rows []roster.FairnessRow, firstDay, lastDay time.Time) error {
+	if _, err := f.NewSheet(fairnessSheet); err != nil {
+		return err
+	}
+	sw, err := f.NewStreamWriter(fairnessSheet)
+	if err != nil {
+		return err
+	}
+	for col, width := range []float64{16, 12, 16, 8, 10, 12, 10} {
+		if err := sw.SetColWidth(col+1, col+1, width); err != nil {
+			return err
+		}
+	}
+	if err := sw.MergeCell("A1", "G1"); err != nil {
+		return err
+	}
+	title := fmt.Sprintf("公平性统计（%s 至 %s）", firstDay.Format("2006年01月02日"), lastDay.Format("2006年01月02日"))
+	lines := [][]any{{title}, {"姓名", "轮值", "值班时长（小时）", "夜班", "周末班次", "节假日班次", "班次合计"}}
+	for _, r := range rows {
+		rotation := "不在轮值表"
+		if r.Rotation != "" {
+			rotation = r.Rotation.Name()
+		}
+		lines = append(lines, []any{r.Name, rotation, r.Hours, r.Nights, r.Weekends, r.Holidays, r.Shifts})
+	}
+	for i, line := range lines {
+		cell, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := sw.SetRow(cell, line); err != nil {
+			return err
+		}
+	}
+	return sw.Flush()
 }
 
 // dayColumns renders one day's shifts as the leader, officer and phone columns: "白班 张三；夜班 李四".

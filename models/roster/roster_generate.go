@@ -33,8 +33,11 @@ type GenerateResult struct {
 const maxGenerateDays = 92
 
 // GenerateRoster makes the shifts of every active template for each day from in.From to in.To and
-// fills them from the rotations, round-robin, continuing after whoever last held the role. It
-// skips people on leave, already on duty, or who would rest less than the minimum. Shifts that are
+// fills them fairly from the rotations (AssignFairly): each place goes to whoever of the rotation
+// has done fewest nights, weekends, holidays and hours, counting what they did in the look-back
+// window before the period and the shifts of the period that are kept, so that a new period
+// continues the last one. It skips people on leave, already on duty, or who would rest less than
+// the minimum. Shifts that are
 // confirmed or have begun are kept as they are; other existing ones are filled again, or removed
 // when no active template makes them any more. Holidays with enhanced duty get
 // extra officers; holidays requiring bureau leadership take the leader from that rotation.
@@ -72,11 +75,7 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 		if len(templates) == 0 {
 			return models.Errorf(models.EINVALID, "没有启用的班次模板")
 		}
-		cal, err := tx.calendar(ctx, in.From, in.To)
-		if err != nil {
-			return err
-		}
-		g, err := tx.newGenerator(ctx, first, end)
+		cal, err := tx.calendar(ctx, first.AddDate(0, 0, -lookBackDays).Format(time.DateOnly), in.To)
 		if err != nil {
 			return err
 		}
@@ -84,10 +83,12 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 		if err != nil {
 			return err
 		}
-		if err := g.loadBusy(ctx, tx, first, end); err != nil {
+		g, err := tx.newGenerator(ctx, first, end, cal)
+		if err != nil {
 			return err
 		}
 		var spanFrom, spanTo time.Time
+		var drafts []draft
 		for d := first; d.Before(end); d = d.AddDate(0, 0, 1) {
 			day := cal[d.Format(time.DateOnly)]
 			for _, t := range templates {
@@ -119,13 +120,14 @@ func (s *Store) GenerateRoster(ctx context.Context, actor *models.User, in Gener
 				} else {
 					res.Created++
 				}
-				unfilled, err := g.fill(ctx, tx, &sh, t, day)
-				if err != nil {
-					return err
-				}
-				res.Unfilled = append(res.Unfilled, unfilled...)
+				drafts = append(drafts, g.places(sh, t, day))
 			}
 		}
+		unfilled, err := g.fill(ctx, tx, drafts)
+		if err != nil {
+			return err
+		}
+		res.Unfilled = append(res.Unfilled, unfilled...)
 		if res.Removed, err = tx.removeDrafts(ctx, existing); err != nil {
 			return err
 		}
@@ -196,144 +198,131 @@ func (s *Store) removeDrafts(ctx context.Context, drafts map[shiftKey]Shift) (in
 	return int(res.RowsAffected), nil
 }
 
-// interval is a stretch of time one person is taken.
-type interval struct{ from, to time.Time }
+// lookBackDays is how far before a period generation looks for what each person already did.
+const lookBackDays = 60
 
-// generator fills shifts from the rotations, remembering whom it placed.
+// generator fills shifts fairly from the rotations.
 type generator struct {
-	minRest       time.Duration
-	extraOfficers int
 	loc           *time.Location
-	rotations     map[RotationRole][]int64
-	cursor        map[RotationRole]int
-	busy          map[int64][]interval // assignments and leave, by person
+	extraOfficers int
+	cal           map[string]CalendarDay
+	in            FairInput
 }
 
-// newGenerator loads the rotations and where each stands before from: just after the last person
-// of the rotation who held its role.
-func (s *Store) newGenerator(ctx context.Context, from, to time.Time) (*generator, error) {
+// draft is a shift to fill and the rotation of each of its places, with the duty role it takes.
+type draft struct {
+	shift  Shift
+	places []RotationRole
+	roles  []DutyRole
+}
+
+// newGenerator loads the rotations, everyone's duties and leave near [from, to), and what each
+// person did from lookBackDays before from, kept shifts of [from, to) included. Call it after
+// clearDrafts, so that the assignments left in [from, to) are the kept ones.
+func (s *Store) newGenerator(ctx context.Context, from, to time.Time, cal map[string]CalendarDay) (*generator, error) {
 	opts := s.rosterOpts()
-	g := &generator{minRest: opts.MinRest, extraOfficers: opts.EnhancedExtraOfficers, loc: s.db.Location(),
-		rotations: map[RotationRole][]int64{}, cursor: map[RotationRole]int{}, busy: map[int64][]interval{}}
+	g := &generator{loc: s.db.Location(), extraOfficers: opts.EnhancedExtraOfficers, cal: cal, in: FairInput{
+		Rotations: map[RotationRole][]int64{}, Busy: map[int64][]Span{}, Leave: map[int64][]Span{}, MinRest: opts.MinRest}}
 	for _, role := range []RotationRole{RotationLeaders, RotationBureauLeaders, RotationOfficers} {
 		ids, err := s.rotation(ctx, role)
 		if err != nil {
 			return nil, fmt.Errorf("load rotation %s: %w", role, err)
 		}
-		g.rotations[role] = ids
-		if len(ids) == 0 {
-			continue
-		}
-		var last []int64
-		err = s.db.Conn(ctx).Model(&Assignment{}).
-			Where("starts_at < ? AND role IN ? AND user_id IN ?", from.UTC(), role.dutyRoles(), ids).
-			Order("starts_at DESC, id DESC").Limit(1).Pluck("user_id", &last).Error
-		if err != nil {
-			return nil, fmt.Errorf("rotation %s position: %w", role, err)
-		}
-		for i, id := range ids {
-			if len(last) == 1 && id == last[0] {
-				g.cursor[role] = (i + 1) % len(ids)
-			}
-		}
+		g.in.Rotations[role] = ids
 	}
-	return g, nil
-}
-
-// loadBusy records every assignment and leave near [from, to).
-func (g *generator) loadBusy(ctx context.Context, s *Store, from, to time.Time) error {
 	lo, hi := from.Add(-restWindow), to.Add(restWindow)
-	var as []Assignment
-	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&as).Error; err != nil {
-		return fmt.Errorf("load assignments: %w", err)
+	var near []Assignment
+	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&near).Error; err != nil {
+		return nil, fmt.Errorf("load assignments: %w", err)
 	}
-	for _, a := range as {
-		g.busy[a.UserID] = append(g.busy[a.UserID], interval{a.StartsAt, a.EndsAt})
+	for _, a := range near {
+		g.in.Busy[a.UserID] = append(g.in.Busy[a.UserID], Span{a.StartsAt, a.EndsAt})
 	}
 	var leaves []Leave
 	if err := s.db.Conn(ctx).Where("starts_at < ? AND ends_at > ?", hi.UTC(), lo.UTC()).Find(&leaves).Error; err != nil {
-		return fmt.Errorf("load leave: %w", err)
+		return nil, fmt.Errorf("load leave: %w", err)
 	}
 	for _, l := range leaves {
-		// Leave blocks its own span only, with no rest around it: available widens every busy
-		// interval by minRest, so shrink leave by as much to test plain overlap.
-		g.busy[l.UserID] = append(g.busy[l.UserID], interval{l.StartsAt.Add(g.minRest), l.EndsAt.Add(-g.minRest)})
+		g.in.Leave[l.UserID] = append(g.in.Leave[l.UserID], Span{l.StartsAt, l.EndsAt})
 	}
-	return nil
+	var done []Assignment
+	if err := s.db.Conn(ctx).Where("starts_at >= ? AND starts_at < ?", from.AddDate(0, 0, -lookBackDays).UTC(), to.UTC()).
+		Order("starts_at, id").Find(&done).Error; err != nil {
+		return nil, fmt.Errorf("load past assignments: %w", err)
+	}
+	g.in.Prior, g.in.PriorPairs = Loads(done, cal, g.loc)
+	return g, nil
 }
 
-// available tells whether the person may take [from, to): not on duty or leave then, and with at
-// least minRest before and after every other shift.
-func (g *generator) available(userID int64, from, to time.Time) bool {
-	for _, b := range g.busy[userID] {
-		if b.from.Before(to.Add(g.minRest)) && b.to.After(from.Add(-g.minRest)) {
-			return false
+// Loads counts what each person did in the assignments, and how many shifts each pair of
+// officers (officers and extra officers of one shift) shared; cal is the holiday calendar over
+// the days the assignments begin on.
+func Loads(as []Assignment, cal map[string]CalendarDay, loc *time.Location) (map[int64]Load, map[Pair]int) {
+	loads, pairs := map[int64]Load{}, map[Pair]int{}
+	officers := map[int64][]int64{} // by shift
+	for _, a := range as {
+		day := cal[a.StartsAt.In(loc).Format(time.DateOnly)]
+		l := loads[a.UserID]
+		l.add(KindOf(a.StartsAt, a.EndsAt, day, loc))
+		loads[a.UserID] = l
+		if a.Role.staffs() {
+			for _, o := range officers[a.ShiftID] {
+				pairs[pairOf(a.UserID, o)]++
+			}
+			officers[a.ShiftID] = append(officers[a.ShiftID], a.UserID)
 		}
 	}
-	return true
+	return loads, pairs
 }
 
-// pick returns the next available person of the rotation, moving its cursor past them.
-func (g *generator) pick(role RotationRole, from, to time.Time) (int64, bool) {
-	ids := g.rotations[role]
-	for i := range ids {
-		at := (g.cursor[role] + i) % len(ids)
-		if g.available(ids[at], from, to) {
-			g.cursor[role] = (at + 1) % len(ids)
-			return ids[at], true
+// places lists the template's places on sh: its leaders (from the bureau leadership on days that
+// require it), its officers, and the extra officers of enhanced duty.
+func (g *generator) places(sh Shift, t ShiftTemplate, day CalendarDay) draft {
+	d := draft{shift: sh}
+	add := func(n int, rotation RotationRole, role DutyRole) {
+		for range n {
+			d.places, d.roles = append(d.places, rotation), append(d.roles, role)
 		}
-	}
-	return 0, false
-}
-
-// fill assigns the template's places on sh and returns the places left empty.
-func (g *generator) fill(ctx context.Context, s *Store, sh *Shift, t ShiftTemplate, day CalendarDay) ([]string, error) {
-	type place struct {
-		rotation RotationRole
-		role     DutyRole
 	}
 	leaders := RotationLeaders
 	if day.Has(RuleBureauLeader) {
 		leaders = RotationBureauLeaders
 	}
-	var places []place
-	for range t.Leaders {
-		places = append(places, place{leaders, DutyLeader})
-	}
-	for range t.Officers {
-		places = append(places, place{RotationOfficers, DutyOfficer})
-	}
+	add(t.Leaders, leaders, DutyLeader)
+	add(t.Officers, RotationOfficers, DutyOfficer)
 	if sh.Enhanced && t.Officers > 0 {
-		for range g.extraOfficers {
-			places = append(places, place{RotationOfficers, DutyExtra})
-		}
+		add(g.extraOfficers, RotationOfficers, DutyExtra)
 	}
-	var unfilled []string
-	for _, pl := range places {
-		uid, ok := g.pick(pl.rotation, sh.StartsAt, sh.EndsAt)
-		if !ok {
-			why := "无人可排"
-			if len(g.rotations[pl.rotation]) == 0 {
-				why = "轮值表为空"
-			}
-			unfilled = append(unfilled, fmt.Sprintf("%s %s：%s%s", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotationName(pl.rotation), why))
-			continue
-		}
-		a := Assignment{ShiftID: sh.ID, UserID: uid, Role: pl.role, StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}
-		if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
-			return nil, fmt.Errorf("assign: %w", err)
-		}
-		g.busy[uid] = append(g.busy[uid], interval{a.StartsAt, a.EndsAt})
-	}
-	return unfilled, nil
+	return d
 }
 
-func rotationName(r RotationRole) string {
-	switch r {
-	case RotationLeaders:
-		return "带班领导"
-	case RotationBureauLeaders:
-		return "局领导"
+// fill decides the places of the drafts with AssignFairly, saves the assignments and returns the
+// places left empty.
+func (g *generator) fill(ctx context.Context, s *Store, drafts []draft) ([]string, error) {
+	g.in.Shifts = make([]FairShift, len(drafts))
+	for i, d := range drafts {
+		day := g.cal[d.shift.StartsAt.In(g.loc).Format(time.DateOnly)]
+		g.in.Shifts[i] = FairShift{StartsAt: d.shift.StartsAt, EndsAt: d.shift.EndsAt,
+			Kind: KindOf(d.shift.StartsAt, d.shift.EndsAt, day, g.loc), Places: d.places}
 	}
-	return "值班员"
+	var unfilled []string
+	for i, people := range AssignFairly(g.in) {
+		sh := drafts[i].shift
+		for p, uid := range people {
+			rotation := drafts[i].places[p]
+			if uid == 0 {
+				why := "无人可排"
+				if len(g.in.Rotations[rotation]) == 0 {
+					why = "轮值表为空"
+				}
+				unfilled = append(unfilled, fmt.Sprintf("%s %s：%s%s", sh.StartsAt.In(g.loc).Format("01月02日"), sh.Name, rotation.Name(), why))
+				continue
+			}
+			a := Assignment{ShiftID: sh.ID, UserID: uid, Role: drafts[i].roles[p], StartsAt: sh.StartsAt, EndsAt: sh.EndsAt}
+			if err := s.db.Conn(ctx).Create(&a).Error; err != nil {
+				return nil, fmt.Errorf("assign: %w", err)
+			}
+		}
+	}
+	return unfilled, nil
 }

@@ -20,6 +20,19 @@ const (
 	RotationOfficers      RotationRole = "officer"       // duty officers, also for extra officers
 )
 
+// Name is the rotation in Chinese: the role its people take.
+func (r RotationRole) Name() string {
+	switch r {
+	case RotationLeaders:
+		return "带班领导"
+	case RotationBureauLeaders:
+		return "局领导"
+	case RotationOfficers:
+		return "值班员"
+	}
+	return string(r)
+}
+
 // accountRole is the account role every member of the rotation must have.
 func (r RotationRole) accountRole() models.Role {
 	if r == RotationOfficers {
