@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -38,7 +39,7 @@ func (a *API) ListIncidents(c *gin.Context) {
 	c.JSON(http.StatusOK, list)
 }
 
-// IncidentFilter reads ?status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
+// IncidentFilter reads ?q=&status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
 func IncidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
 	var f incident.IncidentFilter
 	var err error
@@ -48,6 +49,7 @@ func IncidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
 	if f.Page, err = queryPage(c); err != nil {
 		return f, err
 	}
+	f.Query = strings.TrimSpace(c.Query("q"))
 	if f.SchoolID, err = queryInt64(c, "school_id"); err != nil {
 		return f, err
 	}
