@@ -3,7 +3,9 @@
 package config
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -376,6 +378,21 @@ const MinPasswordLength = 10
 
 // SQLitePath is the embedded database file used when DatabaseURL is empty.
 func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "dutydesk.db") }
+
+// InstallationID names this installation in what it sends out (the right-hand side of every
+// Message-ID): 12 hex digits of an HMAC-SHA256 of a fixed label, keyed with Secret. It is derived
+// from the secret rather than from BaseURL because the secret is what sets one installation apart:
+// generated at random on first run (EnsureSecret) or configured, so two installations differ even
+// when both keep the default base URL, while one installation — every replica (they must share the
+// secret to verify each other's links) and every restart — keeps it. A base URL is shared by
+// default installs and changes when a bureau moves its domain; a changed secret also invalidates
+// every link already sent, so no one changes it lightly. Keyed hashing of a label reveals nothing
+// of the secret. Call it after EnsureSecret.
+func (c *Config) InstallationID() string {
+	mac := hmac.New(sha256.New, []byte(c.Secret))
+	mac.Write([]byte("dutydesk installation id"))
+	return hex.EncodeToString(mac.Sum(nil)[:6])
+}
 
 // EnsureSecret fills Secret from DataDir/secret, generating and persisting one on first run.
 func (c *Config) EnsureSecret() error {

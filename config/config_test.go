@@ -84,3 +84,36 @@ func TestEnsureSecretPersists(t *testing.T) {
 		t.Fatalf("secret file %v %v", info, err)
 	}
 }
+
+func TestInstallationID(t *testing.T) {
+	start := func(dataDir, secret string) string {
+		t.Helper()
+		cfg := Defaults() // both keep the default base URL
+		cfg.DataDir, cfg.Secret = dataDir, secret
+		if err := cfg.EnsureSecret(); err != nil {
+			t.Fatal(err)
+		}
+		return cfg.InstallationID()
+	}
+	t.Run("StableAcrossRestarts", func(t *testing.T) {
+		dir := t.TempDir()
+		first := start(dir, "")
+		if len(first) != 12 || strings.Trim(first, "0123456789abcdef") != "" {
+			t.Fatalf("installation id %q, want 12 hex digits", first)
+		}
+		if again := start(dir, ""); again != first {
+			t.Fatalf("restart changed the installation id from %q to %q", first, again)
+		}
+	})
+	t.Run("TwoInstallationsDiffer", func(t *testing.T) {
+		if a, b := start(t.TempDir(), ""), start(t.TempDir(), ""); a == b {
+			t.Fatalf("two fresh installations share the installation id %q", a)
+		}
+	})
+	t.Run("ReplicasOfOneConfiguredSecretAgree", func(t *testing.T) {
+		secret := strings.Repeat("s", 40)
+		if a, b := start(t.TempDir(), secret), start(t.TempDir(), secret); a != b {
+			t.Fatalf("replicas with one secret: %q and %q", a, b)
+		}
+	})
+}

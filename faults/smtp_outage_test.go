@@ -64,7 +64,7 @@ func TestSMTPOutageMidFanOut(t *testing.T) {
 		want := make([]string, messages)
 		for i := range msgs {
 			to := fmt.Sprintf("contact%04d@school.example.org", i)
-			msgs[i] = notify.Message{ID: notify.MessageID("alert", "alert/1", "email", to), Channel: notify.ChannelEmail,
+			msgs[i] = notify.Message{ID: notify.MessageID("", "alert", "alert/1", "email", to), Channel: notify.ChannelEmail,
 				Kind: notify.KindAlertIssued, To: to, Subject: "【红色预警】暴雨红色预警", Text: "请确认收到：…", SubjectType: "alert", SubjectID: 1}
 			want[i] = msgs[i].ID
 		}

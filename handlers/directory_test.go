@@ -250,6 +250,39 @@ func TestIdempotencyKey(t *testing.T) {
 	})
 }
 
+func TestIdempotencyKeyAfterRefusal(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+		h := newHarness(t, dialect)
+		path := "/api/v1/schools/" + id(h.dir.School1A.ID) + "/contacts"
+		wrong := map[string]any{"name": "", "mobile": "13800002222"}
+		refused := h.do("POST", path, h.dir.Reporter, wrong, "Idempotency-Key", "k-fix")
+		expect(t, refused, http.StatusUnprocessableEntity)
+		// The same wrong request again is handled again, not replayed: a refusal is not kept.
+		again := h.do("POST", path, h.dir.Reporter, wrong, "Idempotency-Key", "k-fix")
+		expect(t, again, http.StatusUnprocessableEntity)
+		if again.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("a 422 was replayed: %v", again.Header)
+		}
+		corrected := map[string]any{"name": "更正后的联系人", "mobile": "13800002222"}
+		created := h.do("POST", path, h.dir.Reporter, corrected, "Idempotency-Key", "k-fix")
+		expect(t, created, http.StatusCreated)
+		if created.Header.Get("Idempotent-Replayed") != "" {
+			t.Fatalf("the corrected request was a replay: %v", created.Header)
+		}
+		// From now on the key holds the 201 and replays it.
+		retry := h.do("POST", path, h.dir.Reporter, corrected, "Idempotency-Key", "k-fix")
+		expect(t, retry, http.StatusCreated)
+		if !bytes.Equal(retry.Body, created.Body) || retry.Header.Get("Idempotent-Replayed") != "true" {
+			t.Fatalf("retry answered %s, first %s", retry.Body, created.Body)
+		}
+		var sc directory.School
+		h.do("GET", "/api/v1/schools/"+id(h.dir.School1A.ID), h.dir.Admin, nil).JSON(t, &sc)
+		if len(sc.Contacts) != 3 {
+			t.Fatalf("%d contacts, want 3 (2 seeded + the corrected one)", len(sc.Contacts))
+		}
+	})
+}
+
 func TestImportUpload(t *testing.T) {
 	h := newHarness(t, store.SQLite)
 	upload := func(user *models.User, name, content string) response {

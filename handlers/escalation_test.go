@@ -131,7 +131,7 @@ func TestOutboxAPI(t *testing.T) {
 		ctx := context.Background()
 		enqueue := func(id string) {
 			t.Helper()
-			if _, err := h.core().EnqueueMessage(ctx, notify.Message{ID: notify.MessageID(id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+			if _, err := h.core().EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("", id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 				To: id + "@school.example.org", Subject: "主题", Text: "正文"}); err != nil {
 				t.Fatal(err)
 			}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -405,4 +406,90 @@ func TestResolveAndReopenThroughTheAPI(t *testing.T) {
 // hasHan tells whether s has a Chinese character.
 func hasHan(s string) bool {
 	return strings.ContainsFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) })
+}
+
+// TestIncidentSearch proves that ?q= finds incidents by a part of their title, their school's name
+// or their serial (期号), ignoring case, with the LIKE wildcards taken literally.
+func TestIncidentSearch(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+		h := newHarness(t, dialect)
+		occurred := h.clock.Now().Add(-10 * time.Minute)
+		file := func(user *models.User, schoolID int64, title string) incidentJSON {
+			t.Helper()
+			body := incidentBody(schoolID, 3, occurred)
+			body["title"] = title
+			r := h.do("POST", "/api/v1/incidents", user, body)
+			expect(t, r, http.StatusCreated)
+			var inc incidentJSON
+			r.JSON(t, &inc)
+			return inc
+		}
+		bus := file(h.dir.Reporter, h.dir.School1A.ID, "Bus 校车追尾")
+		drowning := file(h.dir.Reporter, h.dir.School1A.ID, "学生校外溺水")
+		other := file(h.dir.Admin, h.dir.School2A.ID, "食堂 100% 停电")
+		r := h.do("POST", fmt.Sprintf("/api/v1/incidents/%d/reports/%d/sign", drowning.ID, drowning.Reports[0].ID), h.dir.Officer, nil)
+		expect(t, r, http.StatusOK)
+
+		search := func(q string) []int64 {
+			t.Helper()
+			r := h.do("GET", "/api/v1/incidents?q="+url.QueryEscape(q), h.dir.Admin, nil)
+			expect(t, r, http.StatusOK)
+			var list struct {
+				Items []struct{ ID int64 }
+				Total int64
+			}
+			r.JSON(t, &list)
+			ids := []int64{}
+			for _, it := range list.Items {
+				ids = append(ids, it.ID)
+			}
+			if int64(len(ids)) != list.Total {
+				t.Fatalf("q=%q: total %d for %d items", q, list.Total, len(ids))
+			}
+			return ids
+		}
+		for _, tc := range []struct {
+			name, q string
+			want    []int64
+		}{
+			{"TitlePart", "溺水", []int64{drowning.ID}},
+			{"TitleIgnoringCase", "bUS", []int64{bus.ID}},
+			{"SchoolName", "西江区", []int64{other.ID}},
+			{"SchoolNameOfSeveral", "东湖区第一小学", []int64{bus.ID, drowning.ID}},
+			{"Serial", "2026-001", []int64{drowning.ID}},
+			{"SerialPart", "-001", []int64{drowning.ID}},
+			{"PercentIsLiteral", "100%", []int64{other.ID}},
+			{"UnderscoreIsLiteral", "_", []int64{}},
+			{"SpacesTrimmed", "  溺水 ", []int64{drowning.ID}},
+			{"NoMatch", "地震", []int64{}},
+			{"Empty", "", []int64{bus.ID, drowning.ID, other.ID}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				if got := search(tc.q); fmt.Sprint(got) != fmt.Sprint(tc.want) {
+					t.Fatalf("q=%q found %v, want %v", tc.q, got, tc.want)
+				}
+			})
+		}
+
+		t.Run("CombinesWithOtherFilters", func(t *testing.T) {
+			if n := h.listTotal("?status=open&school_id="+fmt.Sprint(h.dir.School1A.ID)+"&q="+url.QueryEscape("校"), h.dir.Admin); n != 2 {
+				t.Fatalf("%d incidents, want 2", n)
+			}
+		})
+
+		t.Run("StaysInTheCallersScope", func(t *testing.T) {
+			if n := h.listTotal("?q="+url.QueryEscape("西江区"), h.dir.Reporter); n != 0 {
+				t.Fatalf("the reporter of 东湖区第一小学 found %d incidents of 西江区", n)
+			}
+		})
+
+		t.Run("TooLongIsRefused", func(t *testing.T) {
+			r := h.do("GET", "/api/v1/incidents?q="+url.QueryEscape(strings.Repeat("溺", 101)), h.dir.Admin, nil)
+			expect(t, r, http.StatusUnprocessableEntity)
+			if e := r.Err(t); e.Error.Code != "validation_failed" || e.Error.Fields["q"] != "不超过100字" {
+				t.Fatalf("error %+v", e.Error)
+			}
+			expect(t, h.do("GET", "/api/v1/incidents?q="+url.QueryEscape(strings.Repeat("溺", 100)), h.dir.Admin, nil), http.StatusOK)
+		})
+	})
 }

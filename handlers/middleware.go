@@ -187,7 +187,8 @@ func (w *bodyRecorder) Write(b []byte) (int, error) {
 }
 
 // idempotent makes a creating request safe to retry: with an Idempotency-Key header, the first
-// answer is stored and replayed for any retry of the same request by the same user.
+// successful (2xx) answer is stored and replayed for any retry of the same request by the same
+// user; after a refusal (4xx) or a server error the key is free again for the corrected retry.
 func idempotent(store *app.Stores) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		key := c.GetHeader("Idempotency-Key")

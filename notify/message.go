@@ -65,9 +65,17 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// MessageID returns a deterministic Message-ID from the parts that identify a message, for example
-// MessageID("escalation", "deadline/42", "step/1", "email", "a@b.cn"). The same parts give the same id.
-func MessageID(parts ...string) string {
+// MessageID returns a deterministic Message-ID from the installation (config.Config.InstallationID)
+// and the parts that identify a message within it, for example
+// MessageID("3f9a0c5e21d4", "escalation", "deadline/42", "step/1", "email", "a@b.cn"). The same
+// installation and parts give the same id, so a retry is recognisable; the installation is the
+// right-hand side (<…@3f9a0c5e21d4.dutydesk>), so two bureaus' "deadline/42, step 1" to one
+// recipient stay two messages. An empty installation (tests only) gives <…@dutydesk>.
+func MessageID(installation string, parts ...string) string {
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
-	return "<" + hex.EncodeToString(sum[:16]) + "@dutydesk>"
+	domain := "dutydesk"
+	if installation != "" {
+		domain = installation + "." + domain
+	}
+	return "<" + hex.EncodeToString(sum[:16]) + "@" + domain + ">"
 }

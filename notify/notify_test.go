@@ -103,19 +103,36 @@ func sampleMessage(i int, to string) notify.Message {
 		panic(err)
 	}
 	return notify.Message{
-		ID: notify.MessageID("test", fmt.Sprint(i), to), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+		ID: notify.MessageID("", "test", fmt.Sprint(i), to), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 		To: to, ToName: "张校长", Subject: r.Subject, Text: r.Text, HTML: r.HTML,
 		CreatedAt: time.Date(2026, 10, 8, 10, 30, 0, 0, time.UTC),
 	}
 }
 
 func TestMessageIDIsDeterministic(t *testing.T) {
-	a, b := notify.MessageID("escalation", "deadline/1", "step/0", "a@x.cn"), notify.MessageID("escalation", "deadline/1", "step/0", "a@x.cn")
+	a, b := notify.MessageID("", "escalation", "deadline/1", "step/0", "a@x.cn"), notify.MessageID("", "escalation", "deadline/1", "step/0", "a@x.cn")
 	if a != b || !strings.HasPrefix(a, "<") || !strings.HasSuffix(a, "@dutydesk>") {
 		t.Fatalf("ids %q, %q", a, b)
 	}
-	if a == notify.MessageID("escalation", "deadline/1", "step/1", "a@x.cn") || a == notify.MessageID("escalation", "deadline/1", "step/0a@x.cn") {
+	if a == notify.MessageID("", "escalation", "deadline/1", "step/1", "a@x.cn") || a == notify.MessageID("", "escalation", "deadline/1", "step/0a@x.cn") {
 		t.Fatal("different messages share an id")
+	}
+}
+
+func TestMessageIDHasTheInstallation(t *testing.T) {
+	parts := []string{"escalation", "deadline/42", "step/1", "email", "zhang@school.example.cn"}
+	a, b := notify.MessageID("3f9a0c5e21d4", parts...), notify.MessageID("77b1e0a9c3f2", parts...)
+	if a == b {
+		t.Fatalf("two installations give the same Message-ID %q for their deadline/42", a)
+	}
+	if !strings.HasSuffix(a, "@3f9a0c5e21d4.dutydesk>") || !strings.HasSuffix(b, "@77b1e0a9c3f2.dutydesk>") {
+		t.Fatalf("ids %q, %q lack the installation", a, b)
+	}
+	if a != notify.MessageID("3f9a0c5e21d4", parts...) {
+		t.Fatal("one installation gives two ids for one message")
+	}
+	if _, err := mail.ParseAddress("x " + a); err != nil {
+		t.Fatalf("%q is not a valid msg-id: %v", a, err)
 	}
 }
 

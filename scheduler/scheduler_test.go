@@ -236,7 +236,7 @@ func TestOutageLosesNothing(t *testing.T) {
 		dir := testenv.SeedDirectory(t, r.store)
 		ctx := context.Background()
 		// Warm the pool so a pooled connection dies with the server.
-		r.core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("warm"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+		r.core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("", "warm"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 			To: "warm@example.org", Subject: "warm", Text: "warm"})
 		if res, err := r.dispatcher.Dispatch(ctx); err != nil || res.Sent != 1 {
 			t.Fatalf("warm-up: %+v, %v", res, err)
@@ -301,8 +301,8 @@ func TestGiveUpIsVisibleInMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
-	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
+	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("", "x"), Channel: notify.ChannelEmail, Kind: notify.KindEscalation, To: "x@example.org", Subject: "s", Text: "t"})
+	core.EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("", "w"), Channel: notify.ChannelWebhook, Kind: notify.KindEscalation, To: "webhook", Subject: "s", Text: "t"})
 	for range 8 { // the default MaxAttempts
 		if _, err := d.Dispatch(ctx); err != nil {
 			t.Fatal(err)
@@ -389,7 +389,7 @@ func TestFileTransportByDefault(t *testing.T) {
 	defer s.Stop(context.Background())
 	ctx := context.Background()
 	for _, to := range []string{"a@example.org", "b@example.org"} {
-		testenv.Core(db, clock).EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
+		testenv.Core(db, clock).EnqueueMessage(ctx, notify.Message{ID: notify.MessageID("", "eml", to), Channel: notify.ChannelEmail, Kind: notify.KindDailyBrief,
 			To: to, Subject: "【值班简报】测试", Text: "正文\n", HTML: "<p>正文</p>\n", CreatedAt: clock.Now()})
 	}
 	if err := s.RunNow(ctx, scheduler.JobOutbox); err != nil {

@@ -158,6 +158,10 @@ func openDB(ctx context.Context, cfg config.Config, clock models.Clock) (*store.
 }
 
 func openStore(ctx context.Context, cfg config.Config) (*store.DB, *app.Stores, error) {
+	// Links and Message-IDs derive from the secret: every command that writes needs the same one.
+	if err := cfg.EnsureSecret(); err != nil {
+		return nil, nil, err
+	}
 	clock := models.SystemClock{}
 	db, err := openDB(ctx, cfg, clock)
 	if err != nil {
@@ -166,7 +170,7 @@ func openStore(ctx context.Context, cfg config.Config) (*store.DB, *app.Stores, 
 	stores := app.New(db, clock, app.Options{
 		Location: cfg.Location,
 		Outbox: store.OutboxOptions{MaxAttempts: cfg.OutboxMaxAttempts, RetryBase: cfg.OutboxRetryBase, RetryMax: cfg.OutboxRetryMax,
-			Lease: cfg.OutboxLease, Webhook: cfg.WebhookURL != ""},
+			Lease: cfg.OutboxLease, Webhook: cfg.WebhookURL != "", Installation: cfg.InstallationID()},
 		Directory:  directory.Options{PasswordCost: cfg.PasswordCost, SessionTTL: cfg.SessionTTL, Links: directory.NewLinkSigner(cfg.Secret)},
 		Escalation: escalation.Options{Leadership: cfg.LeadershipEmails, BaseURL: cfg.BaseURL},
 		Alerts: alert.Options{AckDue: cfg.AlertAckDue, LinkTTL: cfg.AlertLinkTTL, SafetyTimes: cfg.SafetyTimes, SafetyDue: cfg.SafetyDue,

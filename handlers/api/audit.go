@@ -24,11 +24,7 @@ func (a *API) ListAudit(c *gin.Context) {
 		RespondError(c, err)
 		return
 	}
-	if f.From, err = queryTime(c, "from"); err != nil {
-		RespondError(c, err)
-		return
-	}
-	if f.To, err = queryTime(c, "to"); err != nil {
+	if f.From, f.To, err = queryTimeRange(c, a.Store.Location()); err != nil {
 		RespondError(c, err)
 		return
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -24,7 +25,7 @@ func (a *API) IncidentCategories(c *gin.Context) {
 }
 
 func (a *API) ListIncidents(c *gin.Context) {
-	f, err := IncidentFilter(c)
+	f, err := IncidentFilter(c, a.Store.Location())
 	if err != nil {
 		RespondError(c, err)
 		return
@@ -39,8 +40,9 @@ func (a *API) ListIncidents(c *gin.Context) {
 	c.JSON(http.StatusOK, list)
 }
 
-// IncidentFilter reads ?status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=.
-func IncidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
+// IncidentFilter reads ?q=&status=&school_id=&district_id=&category=&severity=&from=&to=&overdue=&limit=&cursor=;
+// from and to are read by the API's one time rule (ParseTimeOrDate) with dates in loc.
+func IncidentFilter(c *gin.Context, loc *time.Location) (incident.IncidentFilter, error) {
 	var f incident.IncidentFilter
 	var err error
 	bad := func(field, msg string) error {
@@ -49,16 +51,14 @@ func IncidentFilter(c *gin.Context) (incident.IncidentFilter, error) {
 	if f.Page, err = queryPage(c); err != nil {
 		return f, err
 	}
+	f.Query = strings.TrimSpace(c.Query("q"))
 	if f.SchoolID, err = queryInt64(c, "school_id"); err != nil {
 		return f, err
 	}
 	if f.DistrictID, err = queryInt64(c, "district_id"); err != nil {
 		return f, err
 	}
-	if f.From, err = queryTime(c, "from"); err != nil {
-		return f, err
-	}
-	if f.To, err = queryTime(c, "to"); err != nil {
+	if f.From, f.To, err = queryTimeRange(c, loc); err != nil {
 		return f, err
 	}
 	switch status := incident.IncidentStatus(c.Query("status")); status {

@@ -31,17 +31,71 @@ func queryInt64(c *gin.Context, name string) (int64, error) {
 	return n, nil
 }
 
-// queryTime reads an optional RFC 3339 time query parameter (zero when absent).
-func queryTime(c *gin.Context, name string) (time.Time, error) {
-	raw := c.Query(name)
+// timeOrDateHint is what a malformed time parameter is told to look like.
+const timeOrDateHint = "应为 RFC 3339 时间（如 2026-10-01T08:30:00+08:00）或日期（如 2026-10-01）"
+
+// ParseTimeOrDate reads a time in the one form every parameter and body field of the API takes:
+// an RFC 3339 time (2026-10-01T08:30:00+08:00) or a date (2026-10-01), which means its midnight
+// in loc, the bureau's zone (Asia/Shanghai unless configured otherwise). An empty raw is the zero
+// time. isDate says which form it was, for the upper bound of a range, where a date includes its
+// day. Anything else is a malformed error naming field.
+func ParseTimeOrDate(field, raw string, loc *time.Location) (t time.Time, isDate bool, err error) {
 	if raw == "" {
-		return time.Time{}, nil
+		return time.Time{}, false, nil
 	}
-	t, err := time.Parse(time.RFC3339, raw)
+	if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
+		return day, true, nil
+	}
+	if t, err := time.Parse(time.RFC3339, raw); err == nil {
+		return t, false, nil
+	}
+	return time.Time{}, false, &models.Error{Code: models.EMALFORMED, Message: "参数 " + field + " 的时间格式有误",
+		Fields: map[string]string{field: timeOrDateHint}}
+}
+
+// rangeFrom reads the lower bound of a range: a date is its midnight.
+func rangeFrom(field, raw string, loc *time.Location) (time.Time, error) {
+	t, _, err := ParseTimeOrDate(field, raw, loc)
+	return t, err
+}
+
+// rangeTo reads the upper (exclusive) bound of a range: a date includes its day, so it stands for
+// the following midnight — from=2026-10-01&to=2026-10-01 is that one day.
+func rangeTo(field, raw string, loc *time.Location) (time.Time, error) {
+	t, isDate, err := ParseTimeOrDate(field, raw, loc)
+	if isDate {
+		t = t.AddDate(0, 0, 1)
+	}
+	return t, err
+}
+
+// queryTimeRange reads the optional ?from=&to= of a list (zero when absent), by rangeFrom and
+// rangeTo.
+func queryTimeRange(c *gin.Context, loc *time.Location) (from, to time.Time, err error) {
+	if from, err = rangeFrom("from", c.Query("from"), loc); err != nil {
+		return from, to, err
+	}
+	to, err = rangeTo("to", c.Query("to"), loc)
+	return from, to, err
+}
+
+// queryRange reads the required ?from=&to= of roster reads and statistics, by the same rule as
+// queryTimeRange.
+func (a *API) queryRange(c *gin.Context) (time.Time, time.Time, error) {
+	from, to, err := queryTimeRange(c, a.Store.Location())
 	if err != nil {
-		return time.Time{}, &models.Error{Code: models.EMALFORMED, Message: "查询参数有误", Fields: map[string]string{name: "应为 RFC 3339 时间，如 2026-10-01T08:30:00+08:00"}}
+		return from, to, err
 	}
-	return t, nil
+	missing := func(name string) error {
+		return &models.Error{Code: models.EINVALID, Message: "查询参数有误", Fields: map[string]string{name: "必填，" + timeOrDateHint}}
+	}
+	switch {
+	case from.IsZero():
+		return from, to, missing("from")
+	case to.IsZero():
+		return from, to, missing("to")
+	}
+	return from, to, nil
 }
 
 // queryPage reads ?limit=&cursor=.

@@ -11,32 +11,6 @@ import (
 	"dutydesk/models/roster"
 )
 
-// queryRange reads the required ?from=&to= of roster reads: RFC 3339 times, or days (YYYY-MM-DD,
-// bureau zone) where to is inclusive.
-func (a *API) queryRange(c *gin.Context) (time.Time, time.Time, error) {
-	loc := a.Store.Location()
-	read := func(name string, dayEnd bool) (time.Time, error) {
-		raw := c.Query(name)
-		if day, err := time.ParseInLocation(time.DateOnly, raw, loc); err == nil {
-			if dayEnd {
-				day = day.AddDate(0, 0, 1)
-			}
-			return day, nil
-		}
-		t, err := queryTime(c, name)
-		if err == nil && t.IsZero() {
-			err = &models.Error{Code: models.EINVALID, Message: "查询参数有误", Fields: map[string]string{name: "必填，RFC 3339 时间或 YYYY-MM-DD 日期"}}
-		}
-		return t, err
-	}
-	from, err := read("from", false)
-	if err != nil {
-		return from, from, err
-	}
-	to, err := read("to", true)
-	return from, to, err
-}
-
 func (a *API) GetRoster(c *gin.Context) {
 	from, to, err := a.queryRange(c)
 	if err != nil {
@@ -140,14 +114,24 @@ func (a *API) GenerateRoster(c *gin.Context) {
 
 func (a *API) ConfirmRoster(c *gin.Context) {
 	var in struct {
-		From time.Time `json:"from"`
-		To   time.Time `json:"to"`
+		From string `json:"from"`
+		To   string `json:"to"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		RespondError(c, err)
 		return
 	}
-	n, err := a.Store.Roster.ConfirmShifts(c.Request.Context(), CurrentUser(c), in.From, in.To)
+	from, err := rangeFrom("from", in.From, a.Store.Location())
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	to, err := rangeTo("to", in.To, a.Store.Location())
+	if err != nil {
+		RespondError(c, err)
+		return
+	}
+	n, err := a.Store.Roster.ConfirmShifts(c.Request.Context(), CurrentUser(c), from, to)
 	if err != nil {
 		RespondError(c, err)
 		return

@@ -101,7 +101,7 @@ func (con *Console) Incidents(c *gin.Context) {
 	user := api.CurrentUser(c)
 	ctx := c.Request.Context()
 	v := &view{Title: "突发事件", Nav: "incidents", Form: c.Request.URL.Query()}
-	f, err := api.IncidentFilter(c)
+	f, err := api.IncidentFilter(c, con.Store.Location())
 	if err != nil {
 		con.fail(c, err, "", v)
 		return

@@ -123,7 +123,7 @@ func (s *Store) notifyAlert(ctx context.Context, a *Alert, action string, now ti
 					return
 				}
 				if !yield(notify.Message{
-					ID:      notify.MessageID("alert", models.FormatID(a.ID), fmt.Sprint(a.Version), action, "contact", models.FormatID(c.ID)),
+					ID:      s.db.MessageID("alert", models.FormatID(a.ID), fmt.Sprint(a.Version), action, "contact", models.FormatID(c.ID)),
 					Channel: notify.ChannelEmail, Kind: notify.KindAlertIssued, To: c.Email, ToName: c.Name,
 					Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: string(models.SubjectAlert), SubjectID: a.ID,
 				}, nil) {

@@ -133,7 +133,7 @@ func (s *Store) openSafetyRound(ctx context.Context, a *Alert, label string, now
 					return
 				}
 				if !yield(notify.Message{
-					ID:      notify.MessageID("safety", models.FormatID(r.ID), "contact", models.FormatID(c.ID)),
+					ID:      s.db.MessageID("safety", models.FormatID(r.ID), "contact", models.FormatID(c.ID)),
 					Channel: notify.ChannelEmail, Kind: notify.KindSafetyRequest, To: c.Email, ToName: c.Name,
 					Subject: rendered.Subject, Text: rendered.Text, HTML: rendered.HTML, SubjectType: string(models.SubjectSafetyRound), SubjectID: r.ID,
 				}, nil) {

@@ -241,7 +241,7 @@ func (s *Store) Schools(ctx context.Context, actor *models.User, f SchoolFilter)
 		q = q.Where("type = ?", f.Type)
 	}
 	if f.Query != "" {
-		like := "%" + escapeLike(f.Query) + "%"
+		like := store.ContainsPattern(f.Query)
 		q = q.Where("(name LIKE ? ESCAPE '\\' OR unified_code = ?)", like, strings.ToUpper(f.Query))
 	}
 	if err := q.Count(&total).Error; err != nil {
@@ -253,8 +253,4 @@ func (s *Store) Schools(ctx context.Context, actor *models.User, f SchoolFilter)
 	}
 	schools, next = models.PageResult(schools, page, func(sc School) int64 { return sc.ID })
 	return schools, next, total, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 )
 
 func testMessage(id string) notify.Message {
-	return notify.Message{ID: notify.MessageID("test", id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
+	return notify.Message{ID: notify.MessageID("", "test", id), Channel: notify.ChannelEmail, Kind: notify.KindEscalation,
 		To: "a@school.example.org", Subject: "主题", Text: "正文\n"}
 }
 
@@ -298,6 +299,48 @@ func TestWebhookChannelGetsOneCopyPerNotice(t *testing.T) {
 		}
 		if len(hooks) != 2 || hooks[0].MessageID == hooks[1].MessageID || hooks[0].Recipient != "webhook" {
 			t.Fatalf("webhook rows %+v", hooks)
+		}
+	})
+}
+
+// TestMessageIDsDifferBetweenInstallations proves that two installations escalating their own
+// deadline number 1 at the same moment send Message-IDs that share nothing, each carrying its
+// installation, so a recipient of both (or a relay) never takes one for a retry of the other.
+func TestMessageIDsDifferBetweenInstallations(t *testing.T) {
+	testenv.ForEachDB(t, func(t *testing.T, dialect store.Dialect) {
+		due := time.Date(2026, 10, 8, 10, 30, 0, 0, testenv.Shanghai)
+		sweep := func(installation string) []store.OutboxMessage {
+			clock := testenv.Clock()
+			_, db := testenv.Store(t, dialect, clock)
+			stores := app.New(db, clock, app.Options{Location: testenv.Shanghai, Directory: directory.Options{PasswordCost: 4},
+				Outbox: store.OutboxOptions{Installation: installation}})
+			e := &escalationEnv{store: stores, db: db, clock: clock, dir: testenv.SeedDirectory(t, stores)}
+			d := e.openDeadline(t, models.DeadlineInitialReport, 1, due)
+			if res := e.sweepAt(t, due.Add(15*time.Minute)); res.Messages != 3 { // step 0: 2 contacts; step 1: 1 officer
+				t.Fatalf("sweep queued %d messages, want 3", res.Messages)
+			}
+			msgs, _, err := e.store.OutboxMessages(context.Background(), e.dir.Admin, store.OutboxFilter{SubjectType: d.SubjectType, SubjectID: d.SubjectID})
+			if err != nil || len(msgs) != 3 {
+				t.Fatalf("outbox %d rows, %v", len(msgs), err)
+			}
+			return msgs
+		}
+		a, b := sweep("3f9a0c5e21d4"), sweep("77b1e0a9c3f2")
+		seen := map[string]bool{}
+		for _, m := range a {
+			if !strings.HasSuffix(m.MessageID, "@3f9a0c5e21d4.dutydesk>") {
+				t.Errorf("installation A queued %q", m.MessageID)
+			}
+			seen[m.MessageID] = true
+		}
+		for _, m := range b {
+			if !strings.HasSuffix(m.MessageID, "@77b1e0a9c3f2.dutydesk>") || seen[m.MessageID] {
+				t.Errorf("installation B queued %q (A's: %v)", m.MessageID, seen)
+			}
+		}
+		// One installation gives the same message the same id, over a fresh database too.
+		if again := sweep("3f9a0c5e21d4"); again[0].MessageID != a[0].MessageID {
+			t.Fatalf("one installation gave %q, then %q", a[0].MessageID, again[0].MessageID)
 		}
 	})
 }

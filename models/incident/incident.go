@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -108,8 +110,15 @@ type IncidentFilter struct {
 	From, To time.Time
 	// Overdue keeps only incidents with an awaited action past its deadline.
 	Overdue bool
-	Page    models.Page
+	// Query keeps incidents whose title, school name or serial (期号) contains it, ignoring case;
+	// at most MaxIncidentQueryLength characters.
+	Query string
+	Page  models.Page
 }
+
+// MaxIncidentQueryLength bounds IncidentFilter.Query, in characters: longer than any title, school
+// name or serial, so a longer search could match nothing and only costs the database work.
+const MaxIncidentQueryLength = 100
 
 // Incidents lists the incidents actor may see (drafts only to those who file), oldest first, with
 // the total matching the filter.
@@ -146,6 +155,16 @@ func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFil
 			(d.subject_type = 'report' AND d.subject_id IN (SELECT r.id FROM incident_reports r WHERE r.incident_id = incidents.id)) OR
 			(d.subject_type = 'instruction' AND d.subject_id IN (SELECT i.id FROM incident_instructions i WHERE i.incident_id = incidents.id))))`,
 			s.db.Now())
+	}
+	if f.Query != "" {
+		if utf8.RuneCountInString(f.Query) > MaxIncidentQueryLength {
+			return nil, 0, 0, &models.Error{Code: models.EINVALID, Message: "查询参数有误", Fields: map[string]string{"q": fmt.Sprintf("不超过%d字", MaxIncidentQueryLength)}}
+		}
+		// LOWER on both sides: PostgreSQL's LIKE is case-sensitive, SQLite's only for non-ASCII.
+		like := store.ContainsPattern(strings.ToLower(f.Query))
+		q = q.Where(`(LOWER(incidents.title) LIKE ? ESCAPE '\' OR LOWER(incidents.serial) LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM schools sc WHERE sc.id = incidents.school_id AND LOWER(sc.name) LIKE ? ESCAPE '\'))`,
+			like, like, like)
 	}
 	if err := q.Count(&total).Error; err != nil {
 		return nil, 0, 0, fmt.Errorf("count incidents: %w", err)

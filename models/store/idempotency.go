@@ -61,11 +61,13 @@ func (s *Store) ClaimIdempotencyKey(ctx context.Context, userID int64, key, requ
 	return replay, err
 }
 
-// FinishIdempotencyKey stores the answer to a claimed key. Answers that are worth repeating (2xx and
-// 4xx) are kept; after a server error the claim is released so that a retry runs again.
+// FinishIdempotencyKey stores the answer to a claimed key. Only answers that changed something (2xx)
+// are kept for replay; after any other answer (a 4xx the client is expected to correct, a server
+// error) the claim is released, so that the corrected retry with the same key runs afresh instead
+// of being refused or answered with the old error.
 func (s *Store) FinishIdempotencyKey(ctx context.Context, userID int64, key string, status int, body []byte) error {
 	q := s.Conn(ctx).Where("user_id = ? AND key = ? AND status = 0", userID, key)
-	if status >= 500 {
+	if status < 200 || status > 299 {
 		return q.Delete(&IdempotencyKey{}).Error
 	}
 	return q.Model(&IdempotencyKey{}).Updates(map[string]any{"status": status, "response_body": body}).Error

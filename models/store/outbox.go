@@ -70,6 +70,9 @@ type OutboxOptions struct {
 	Lease time.Duration
 	// Webhook queues a copy of each notice for the webhook channel.
 	Webhook bool
+	// Installation is this installation's part of every Message-ID (config.Config.InstallationID),
+	// so that two installations never send the same Message-ID for different messages.
+	Installation string
 }
 
 func (o OutboxOptions) withDefaults() OutboxOptions {
@@ -97,6 +100,12 @@ func (o OutboxOptions) Backoff(attempts int) time.Duration {
 		d *= 2
 	}
 	return min(d, o.RetryMax)
+}
+
+// MessageID is notify.MessageID for this installation: the deterministic Message-ID of the message
+// the parts identify.
+func (s *Store) MessageID(parts ...string) string {
+	return notify.MessageID(s.opts.Outbox.Installation, parts...)
 }
 
 // EnqueueMessage queues m for sending. Call it inside the transaction of the change that causes
@@ -150,7 +159,7 @@ func (s *Store) EnqueueEmails(ctx context.Context, kind notify.Kind, r notify.Re
 	for _, rcpt := range to {
 		m := notify.Message{Channel: notify.ChannelEmail, Kind: kind, To: rcpt.Email, ToName: rcpt.Name,
 			Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: string(subjectType), SubjectID: subjectID}
-		m.ID = notify.MessageID(append(idParts, string(m.Channel), strings.ToLower(rcpt.Email))...)
+		m.ID = s.MessageID(append(idParts, string(m.Channel), strings.ToLower(rcpt.Email))...)
 		added, err := s.EnqueueMessage(ctx, m)
 		if err != nil {
 			return queued, err
@@ -170,7 +179,7 @@ func (s *Store) EnqueueWebhook(ctx context.Context, kind notify.Kind, r notify.R
 	}
 	m := notify.Message{Channel: notify.ChannelWebhook, Kind: kind, To: "webhook",
 		Subject: r.Subject, Text: r.Text, HTML: r.HTML, SubjectType: string(subjectType), SubjectID: subjectID}
-	m.ID = notify.MessageID(append(idParts, string(m.Channel))...)
+	m.ID = s.MessageID(append(idParts, string(m.Channel))...)
 	added, err := s.EnqueueMessage(ctx, m)
 	if err != nil || !added {
 		return 0, err
