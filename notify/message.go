@@ -33,10 +33,11 @@ const (
 	KindSafetyRequest Kind = "safety_request" // a school is asked for its 平安报
 	KindSafetySummary Kind = "safety_summary" // leaders get the round's 平安报 summary
 	KindInstruction   Kind = "instruction"    // a leader's 批示 to the school that must answer it
+	KindMajorReport   Kind = "major_report"   // a report of a I–II or sensitive incident, at once to the leader and desk on duty
 )
 
 // Kinds lists every kind; each has both templates.
-var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest, KindSafetySummary, KindInstruction}
+var Kinds = []Kind{KindEscalation, KindDutyReminder, KindDailyBrief, KindAlertIssued, KindSafetyRequest, KindSafetySummary, KindInstruction, KindMajorReport}
 
 // Message is one rendered message to one recipient on one channel.
 type Message struct {

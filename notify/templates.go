@@ -97,6 +97,19 @@ type SubjectFacts struct {
 	Path  string   // its page in the console, e.g. "/console/incidents/5"
 }
 
+// MajorReportData fills the notice of a report of a I–II or sensitive incident, sent the moment it
+// comes in to the leader on duty and the officers on shift.
+type MajorReportData struct {
+	Report   string // which report, e.g. "首报", "续报二"
+	Title    string // the incident's title
+	Class    string // e.g. "Ⅱ级（重大）", with "，涉敏感" when sensitive
+	School   string
+	Facts    []string // one line each: when and where, casualties, the account
+	Reporter string   // who reported, e.g. "王校长"
+	Phone    string   // the reporter's phone
+	Link     string   // the incident's page
+}
+
 // InstructionData fills the notice of a leader's 批示 to the school that must answer it.
 type InstructionData struct {
 	School   string // the school that answers

@@ -69,7 +69,7 @@ func New(db *store.DB, clock models.Clock, opts Options) *Stores {
 	s := &Stores{Core: core}
 	s.Directory = directory.New(core, opts.Directory)
 	s.Roster = roster.New(core, s.Directory, opts.Roster)
-	s.Incidents = incident.New(core, s.Directory, opts.Incidents)
+	s.Incidents = incident.New(core, s.Directory, escalationAudiences{s}, opts.Incidents)
 	s.Escalation = escalation.New(core, escalation.Deps{
 		Directory: s.Directory, Duty: s.Roster, Subjects: alert.Deadlines{}, Brief: s.Incidents,
 		Describers: []escalation.Describer{s.Incidents, alert.Deadlines{}, s.Roster},
@@ -78,4 +78,13 @@ func New(db *store.DB, clock models.Clock, opts Options) *Stores {
 	s.Stats = stats.New(core)
 	s.Demo = demo.New(core, s.Directory, s.Roster)
 	return s
+}
+
+// escalationAudiences resolves audiences through the escalation engine, which is built after the
+// stores that need it (it reaches them too): by the time anything is filed, wiring is done.
+type escalationAudiences struct{ s *Stores }
+
+// Recipients resolves the audiences as escalation.Store.Recipients does.
+func (a escalationAudiences) Recipients(ctx context.Context, tx *store.Store, d models.Deadline, audiences []models.Audience, now time.Time) ([]models.Recipient, error) {
+	return a.s.Escalation.Recipients(ctx, tx, d, audiences, now)
 }

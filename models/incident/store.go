@@ -5,8 +5,10 @@ package incident
 
 import (
 	"context"
+	"time"
 
 	"dutydesk/config"
+	"dutydesk/models"
 	"dutydesk/models/directory"
 	"dutydesk/models/store"
 )
@@ -19,23 +21,31 @@ type Options struct {
 	BaseURL string
 }
 
+// Audiences resolves whom a notice to the desk's people reaches (escalation.Store implements it):
+// here, the leader on duty and the officers on shift, told at once of a major incident's report.
+type Audiences interface {
+	Recipients(ctx context.Context, tx *store.Store, d models.Deadline, audiences []models.Audience, now time.Time) ([]models.Recipient, error)
+}
+
 // Store reads and changes incidents. Mutating methods take the acting user, check that they may
 // act, and write an audit entry in the same transaction.
 type Store struct {
-	db   *store.Store
-	opts Options
-	dir  *directory.Store
+	db        *store.Store
+	opts      Options
+	dir       *directory.Store
+	audiences Audiences
 }
 
-// New returns incident reporting over db; dir is the directory it reads schools from.
-func New(db *store.Store, dir *directory.Store, opts Options) *Store {
+// New returns incident reporting over db; dir is the directory it reads schools from, audiences
+// whom the notices of major incidents reach.
+func New(db *store.Store, dir *directory.Store, audiences Audiences, opts Options) *Store {
 	if len(opts.ReportRules.Rules) == 0 {
 		opts.ReportRules = config.DefaultReportRules()
 	}
 	if opts.BaseURL == "" {
 		opts.BaseURL = "http://localhost:8080"
 	}
-	return &Store{db: db, opts: opts, dir: dir}
+	return &Store{db: db, opts: opts, dir: dir, audiences: audiences}
 }
 
 // WithTx returns incident reporting bound to tx, a transaction of another domain's Store.
