@@ -3,6 +3,7 @@ package stats
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -605,6 +606,9 @@ func (s *Store) escalationStats(ctx context.Context, sc statsScope, out *Escalat
 	return nil
 }
 
+// tenths rounds hours to a tenth, as people write them (52.3, not 52.333333333333336).
+func tenths(hours float64) float64 { return math.Round(hours*10) / 10 }
+
 func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) error {
 	var shifts struct {
 		Shifts, HolidayShifts, EnhancedShifts int64
@@ -618,7 +622,7 @@ func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) er
 	if err != nil {
 		return fmt.Errorf("shifts: %w", err)
 	}
-	out.Shifts, out.HolidayShifts, out.EnhancedShifts, out.Hours = shifts.Shifts, shifts.HolidayShifts, shifts.EnhancedShifts, shifts.Hours
+	out.Shifts, out.HolidayShifts, out.EnhancedShifts, out.Hours = shifts.Shifts, shifts.HolidayShifts, shifts.EnhancedShifts, tenths(shifts.Hours)
 	err = s.db.Conn(ctx).Raw(`SELECT a.user_id AS user_id, u.display_name AS name, a.role AS role, COUNT(*) AS shifts,
 		COALESCE(SUM(CASE WHEN sh.holiday <> '' THEN 1 ELSE 0 END), 0) AS holiday_shifts,
 		COALESCE(SUM(`+s.secondsBetween("a.ends_at", "a.starts_at")+`), 0) / 3600.0 AS hours
@@ -633,6 +637,7 @@ func (s *Store) dutyStats(ctx context.Context, sc statsScope, out *DutyStats) er
 	}
 	for i := range out.People {
 		out.People[i].RoleName = out.People[i].Role.Name()
+		out.People[i].Hours = tenths(out.People[i].Hours)
 	}
 	var handovers []DeadlineCounts
 	err = s.db.Conn(ctx).Raw(`SELECT `+deadlineTally+` FROM (SELECT `+deadlineStateColumns+`
