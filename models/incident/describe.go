@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -45,12 +46,8 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 		school = schools[0].Name
 	}
 	facts := &notify.SubjectFacts{Title: inc.Title, Path: "/console/incidents/" + models.FormatID(inc.ID)}
-	occurred := "发生：" + inc.OccurredAt.In(s.db.Location()).Format("1月2日 15:04")
-	if inc.Place != "" {
-		occurred += "，" + inc.Place
-	}
 	facts.Facts = append(facts.Facts, "事件："+inc.Title, "学校："+school,
-		"类别与等级："+inc.Category.Name()+"，"+inc.Severity.Name(), occurred)
+		"类别与等级："+inc.Category.Name()+"，"+inc.Severity.Name(), inc.occurredLine(s.db.Location()))
 	// The latest report that came in says how things stand now, and who can be called about it.
 	var latest Report
 	err = s.db.Conn(ctx).Where("incident_id = ? AND status <> ?", inc.ID, ReportDraft).Order("id DESC").Take(&latest).Error
@@ -60,7 +57,7 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 	case err != nil:
 		return nil, fmt.Errorf("latest report of incident %d: %w", inc.ID, err)
 	}
-	facts.Facts = append(facts.Facts, fmt.Sprintf("伤亡：死亡%d人、受伤%d人、失踪%d人", latest.Dead, latest.Injured, latest.Missing))
+	facts.Facts = append(facts.Facts, latest.casualtiesLine())
 	if latest.Summary != "" {
 		facts.Facts = append(facts.Facts, "最新情况（"+latest.Title()+"）："+models.Truncate(latest.Summary, 200))
 	}
@@ -69,4 +66,18 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 	}
 	facts.Phone = latest.ReporterPhone
 	return facts, nil
+}
+
+// occurredLine says when and where the incident happened, as messages write it.
+func (inc *Incident) occurredLine(loc *time.Location) string {
+	line := "发生：" + inc.OccurredAt.In(loc).Format("1月2日 15:04")
+	if inc.Place != "" {
+		line += "，" + inc.Place
+	}
+	return line
+}
+
+// casualtiesLine says the casualties the report counts, as messages write it.
+func (r *Report) casualtiesLine() string {
+	return fmt.Sprintf("伤亡：死亡%d人、受伤%d人、失踪%d人", r.Dead, r.Injured, r.Missing)
 }

@@ -2,7 +2,6 @@ package incident
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"dutydesk/models"
@@ -38,11 +37,7 @@ func (s *Store) noticeMajorReport(ctx context.Context, inc *Incident, r *Report)
 	if inc.Sensitive {
 		class += "，涉敏感"
 	}
-	occurred := "发生：" + inc.OccurredAt.In(s.db.Location()).Format("1月2日 15:04")
-	if inc.Place != "" {
-		occurred += "，" + inc.Place
-	}
-	facts := []string{occurred, fmt.Sprintf("伤亡：死亡%d人、受伤%d人、失踪%d人", r.Dead, r.Injured, r.Missing)}
+	facts := []string{inc.occurredLine(s.db.Location()), r.casualtiesLine()}
 	if r.Summary != "" {
 		facts = append(facts, "情况："+models.Truncate(r.Summary, 300))
 	}
