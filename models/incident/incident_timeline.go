@@ -102,8 +102,24 @@ func newIncidentDetail(inc Incident) *IncidentDetail {
 func (d *IncidentDetail) setDeadlines(deadlines []models.Deadline, now time.Time) {
 	d.Deadlines = make([]IncidentDeadline, 0, len(deadlines))
 	for _, dl := range deadlines {
-		d.Deadlines = append(d.Deadlines, IncidentDeadline{Deadline: dl, State: dl.State(now)})
+		state := dl.State(now)
+		if state == "overdue" && schoolReport(dl.Kind) {
+			// A report the school still owes past its due time is 漏报 from that moment (and 迟报
+			// if it comes after all), as the statistics count it.
+			state = "missed"
+			d.MissedReports++
+		}
+		d.Deadlines = append(d.Deadlines, IncidentDeadline{Deadline: dl, State: state})
 	}
+}
+
+// schoolReport tells whether k awaits a report from the school (not an action of the desk).
+func schoolReport(k models.DeadlineKind) bool {
+	switch k {
+	case models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp, models.DeadlineFinalReport:
+		return true
+	}
+	return false
 }
 
 // timeline merges the incident's records into one list of events, oldest first. A deadline

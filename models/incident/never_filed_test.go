@@ -59,5 +59,16 @@ func TestNeverFiledReportIsMissed(t *testing.T) {
 		if st.Serials.MissedIssues != 1 {
 			t.Fatalf("serials %+v, want its 期 counted as 漏报", st.Serials)
 		}
+		// The incident says so too: one 漏报, its written report's deadline missed (still open: the
+		// school may file it, late).
+		d := e.detail(inc.ID)
+		if d.MissedReports != 1 {
+			t.Fatalf("the incident counts %d 漏报, want 1", d.MissedReports)
+		}
+		for _, dl := range d.Deadlines {
+			if dl.Kind == "written_report" && (dl.State != "missed" || dl.DoneAt != nil) {
+				t.Fatalf("the written report's deadline %+v, want missed and open", dl)
+			}
+		}
 	})
 }
