@@ -188,6 +188,8 @@ func NewRouter(d Deps) *gin.Engine {
 	pages.POST("/incidents/:id/reports/:report_id/sign", con.SignReport)
 	pages.POST("/incidents/:id/reports/:report_id/forward", con.ForwardReport)
 	pages.POST("/incidents/:id/instructions", con.AddInstruction)
+	pages.POST("/incidents/:id/resolve", con.ResolveIncident)
+	pages.POST("/incidents/:id/reopen", con.ReopenIncident)
 	pages.POST("/incidents/:id/instructions/:instruction_id/reply", con.ReplyInstruction)
 	pages.GET("/report", con.ReportPage)
 	pages.POST("/report", con.FileReport)

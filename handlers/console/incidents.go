@@ -146,6 +146,7 @@ type incidentPage struct {
 	Methods      []option
 	NextKind     incident.ReportKind // the report the school files next ("" for none)
 	Draft        *incident.Report    // a report saved as a draft, to go on with
+	FinalFiled   bool                // the final report is in: the incident can no longer be reopened
 	OpenDeadline []incident.IncidentDeadline
 }
 
@@ -182,6 +183,8 @@ func (con *Console) showIncident(c *gin.Context, status int, v *view) {
 	for i := range d.Reports {
 		if d.Reports[i].Status == incident.ReportDraft {
 			p.Draft = &d.Reports[i]
+		} else if d.Reports[i].Kind == incident.ReportFinal {
+			p.FinalFiled = true
 		}
 	}
 	v.Title, v.Nav, v.Data = d.Title, "incidents", p
@@ -231,6 +234,35 @@ func (con *Console) AddInstruction(c *gin.Context) {
 	}
 	_, err = con.Store.Incidents.AddInstruction(c.Request.Context(), api.CurrentUser(c), id, incident.InstructionInput{Text: c.PostForm("text")})
 	con.done(c, "/console/incidents/"+models.FormatID(id), err, "批示已送达学校")
+}
+
+// ResolveIncident marks the incident resolved (处置完毕) at the time given, or now: its final
+// report is due from then.
+func (con *Console) ResolveIncident(c *gin.Context) {
+	id, err := api.PathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	at, ok := con.localInput(c.PostForm("resolved_at"))
+	if !ok {
+		err = models.Problems{"resolved_at": "请按“年-月-日 时:分”填写处置完毕时间"}.Err()
+	} else {
+		_, err = con.Store.Incidents.ResolveIncident(c.Request.Context(), api.CurrentUser(c), id, at)
+	}
+	con.done(c, "/console/incidents/"+models.FormatID(id), err, "已标记为处置完毕，终报时限自处置完毕起算")
+}
+
+// ReopenIncident reopens a resolved incident whose final report has not come: follow-ups are due
+// again.
+func (con *Console) ReopenIncident(c *gin.Context) {
+	id, err := api.PathID(c, "id")
+	if err != nil {
+		con.errorPage(c, err)
+		return
+	}
+	_, err = con.Store.Incidents.ReopenIncident(c.Request.Context(), api.CurrentUser(c), id, c.PostForm("reason"))
+	con.done(c, "/console/incidents/"+models.FormatID(id), err, "事件已重新打开，续报时限恢复")
 }
 
 func (con *Console) ReplyInstruction(c *gin.Context) {
