@@ -192,6 +192,7 @@ var consolePages = func() map[string]bool {
 		"POST /console/logout", "GET /console/", "GET /console/incidents", "GET /console/incidents/:id",
 		"POST /console/incidents/:id/reports/:report_id/sign", "POST /console/incidents/:id/reports/:report_id/forward",
 		"POST /console/incidents/:id/instructions", "POST /console/incidents/:id/instructions/:instruction_id/reply",
+		"POST /console/incidents/:id/resolve", "POST /console/incidents/:id/reopen",
 		"GET /console/report", "POST /console/report", "GET /console/incidents/:id/report", "POST /console/incidents/:id/reports",
 		"GET /console/incidents/:id/reports/:report_id/edit", "POST /console/incidents/:id/reports/:report_id",
 		"GET /console/phone-intake", "POST /console/phone-intake",
