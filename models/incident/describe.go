@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -19,9 +20,10 @@ import (
 // not an incident's, its report's or its instruction's.
 func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline) (*notify.SubjectFacts, error) {
 	s = s.WithTx(tx)
-	id := d.SubjectID
+	var id int64
 	switch d.SubjectType {
 	case models.SubjectIncident:
+		id = d.SubjectID
 	case models.SubjectReport:
 		if err := s.db.Conn(ctx).Model(&Report{}).Where("id = ?", d.SubjectID).Pluck("incident_id", &id).Error; err != nil {
 			return nil, fmt.Errorf("incident of report %d: %w", d.SubjectID, err)
@@ -32,6 +34,9 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 		}
 	default:
 		return nil, nil
+	}
+	if id == 0 {
+		return nil, nil // the report or instruction is gone
 	}
 	var inc Incident
 	if err := s.db.Conn(ctx).Take(&inc, id).Error; err != nil {
@@ -61,10 +66,10 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 	if latest.Summary != "" {
 		facts.Facts = append(facts.Facts, "最新情况（"+latest.Title()+"）："+models.Truncate(latest.Summary, 200))
 	}
-	if latest.ReporterName != "" {
-		facts.Facts = append(facts.Facts, "报送人："+latest.ReporterName)
+	if who := latest.reporter(); who != "" {
+		facts.Facts = append(facts.Facts, "报送人："+who)
 	}
-	facts.Phone = latest.ReporterPhone
+	facts.Phone = latest.reporterPhone()
 	return facts, nil
 }
 
@@ -80,4 +85,20 @@ func (inc *Incident) occurredLine(loc *time.Location) string {
 // casualtiesLine says the casualties the report counts, as messages write it.
 func (r *Report) casualtiesLine() string {
 	return fmt.Sprintf("伤亡：死亡%d人、受伤%d人、失踪%d人", r.Dead, r.Injured, r.Missing)
+}
+
+// reporter is who reported: the written report's reporter, or the caller of a phone report.
+func (r *Report) reporter() string {
+	if r.ReporterName != "" {
+		return r.ReporterName
+	}
+	return strings.TrimSpace(r.CallerUnit + " " + r.CallerName)
+}
+
+// reporterPhone is the number to call back: the reporter's, or the phone report's caller's.
+func (r *Report) reporterPhone() string {
+	if r.ReporterPhone != "" {
+		return r.ReporterPhone
+	}
+	return r.CallerPhone
 }

@@ -80,9 +80,7 @@ func (s *Store) CreateIncident(ctx context.Context, actor *models.User, in Repor
 			return err
 		}
 		if !in.Draft {
-			if err := tx.noticeMajorReport(ctx, inc, r); err != nil {
-				return err
-			}
+			tx.bestEffort(ctx, "major_report", func(sp *Store) error { return sp.noticeMajorReport(ctx, inc, r) })
 		}
 		return tx.db.Audit(ctx, actor, action, models.SubjectIncident, inc.ID, fmt.Sprintf("%s %s %s（%s）", inc.Title, inc.Category.Name(), inc.Severity.Name(), sc.Name))
 	})
@@ -257,7 +255,8 @@ func (s *Store) submitReport(ctx context.Context, inc *Incident, r *Report, befo
 	if err := s.db.Conn(ctx).Model(r).Select("number", "status", "severity", "late", "submitted_at").Updates(r).Error; err != nil {
 		return fmt.Errorf("submit report %d: %w", r.ID, err)
 	}
-	return s.noticeMajorReport(ctx, inc, r)
+	s.bestEffort(ctx, "major_report", func(sp *Store) error { return sp.noticeMajorReport(ctx, inc, r) })
+	return nil
 }
 
 // settleReport is submitReport but for writing r and the deadlines the report creates: it reads

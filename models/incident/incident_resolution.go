@@ -119,7 +119,7 @@ func (s *Store) ResolveIncident(ctx context.Context, actor *models.User, id int6
 		case inc.LastReportAt != nil && resolvedAt.Before(*inc.LastReportAt):
 			// Reports until then were follow-ups of an incident still being handled.
 			return models.Problems{"resolved_at": "处置完毕时间不能早于最近一次报告（" + inc.LastReportAt.In(loc).Format("2006-01-02 15:04") + "）"}.Err()
-		case resolvedAt.After(now.Add(5 * time.Minute)):
+		case resolvedAt.After(now): // a later time would count follow-ups not yet due as 漏报
 			return models.Problems{"resolved_at": "处置完毕时间不能晚于当前时间"}.Err()
 		}
 		open, err := tx.openIncidentDeadlines(ctx, inc.ID)

@@ -80,9 +80,7 @@ func (s *Store) AddInstruction(ctx context.Context, actor *models.User, incident
 		if err != nil {
 			return err
 		}
-		if err := tx.noticeInstruction(ctx, actor, inc, ins, due); err != nil {
-			return err
-		}
+		tx.bestEffort(ctx, "instruction", func(sp *Store) error { return sp.noticeInstruction(ctx, actor, inc, ins, due) })
 		return tx.db.Audit(ctx, actor, "instruction.create", models.SubjectInstruction, ins.ID, fmt.Sprintf("事件%d：%s", inc.ID, text))
 	})
 	if err != nil {

@@ -2,9 +2,11 @@ package incident
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 
 	"dutydesk/models"
+	"dutydesk/models/store"
 	"dutydesk/notify"
 )
 
@@ -43,8 +45,18 @@ func (s *Store) noticeMajorReport(ctx context.Context, inc *Incident, r *Report)
 	}
 	_, err = s.db.QueueNotice(ctx, notify.KindMajorReport, notify.MajorReportData{
 		Report: r.Title(), Title: inc.Title, Class: class, School: school, Facts: facts,
-		Reporter: r.ReporterName, Phone: r.ReporterPhone,
+		Reporter: r.reporter(), Phone: r.reporterPhone(),
 		Link: strings.TrimRight(s.opts.BaseURL, "/") + "/console/incidents/" + models.FormatID(inc.ID),
 	}, to, models.SubjectReport, r.ID, "major_report", models.FormatID(r.ID))
 	return err
+}
+
+// bestEffort queues a notice that the change it follows must not depend on — a school's report is
+// filed, a 批示 given, even if its notice cannot be queued — in a savepoint of the change's
+// transaction; a notice that fails is rolled back alone and logged. It runs inside a transaction.
+func (s *Store) bestEffort(ctx context.Context, notice string, queue func(sp *Store) error) {
+	err := s.db.Transact(ctx, func(sp *store.Store) error { return queue(s.WithTx(sp)) })
+	if err != nil {
+		slog.ErrorContext(ctx, "notice not queued", "notice", notice, "err", err)
+	}
 }

@@ -48,5 +48,21 @@ func TestMajorReportIsToldAtOnce(t *testing.T) {
 		if n := notices(); len(n) != 4 {
 			t.Fatalf("the follow-up of a II incident was not told: %d notices", len(n))
 		}
+		// Taken by phone, the notice names the caller and the number to call back.
+		in := incident.PhoneReportInput{ReportInput: drowningReport(e.dir.School1B.ID, incident.SeverityI, occurred),
+			CallerUnit: "东湖区第二小学", CallerName: "李校长", CallerPhone: "13900000002"}
+		in.ReporterName, in.ReporterPhone = nil, nil
+		if _, _, err := e.store.Incidents.RecordPhoneReport(e.ctx, e.dir.Officer, in); err != nil {
+			t.Fatal(err)
+		}
+		phoned := notices()
+		if len(phoned) != 6 {
+			t.Fatalf("the phone report of a I incident was not told: %d notices", len(phoned))
+		}
+		for _, m := range phoned[4:] {
+			if !strings.Contains(m.BodyText, "报送人：东湖区第二小学 李校长") || !strings.Contains(m.BodyText, "联系电话：13900000002") {
+				t.Fatalf("the phone report's notice names no caller:\n%s", m.BodyText)
+			}
+		}
 	})
 }
