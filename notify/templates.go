@@ -87,6 +87,9 @@ type EscalationData struct {
 	About *SubjectFacts
 	// Link is where to act on it in the console, absolute ("" when there is no page).
 	Link string
+	// Action is the recipient's own link to act without a login (a school contact's
+	// acknowledgement or 平安报 link); "" when there is none.
+	Action string
 }
 
 // SubjectFacts is what a chasing message says of the thing it chases.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -225,8 +226,57 @@ func (s *Store) AlertStatus(ctx context.Context, actor *models.User, alertID int
 // Deadlines answers the escalation engine about the deadlines of warnings — which schools still
 // owe the acknowledgement of a warning or the 平安报 of a round (escalation.Subjects), and what
 // the warning is (escalation.Describer). It holds no state: it reads in the transaction it is
-// given.
-type Deadlines struct{}
+// given; Links, BaseURL and LinkTTL sign the contacts' own links (ActionLinks).
+type Deadlines struct {
+	Links   *directory.LinkSigner
+	BaseURL string
+	LinkTTL time.Duration
+}
+
+// NewDeadlines returns the escalation engine's view of the warnings' deadlines, signing links
+// with links under the warnings' settings.
+func NewDeadlines(links *directory.LinkSigner, opts Options) Deadlines {
+	if opts.BaseURL == "" {
+		opts.BaseURL = "http://localhost:8080"
+	}
+	return Deadlines{Links: links, BaseURL: opts.BaseURL, LinkTTL: opts.withDefaults().LinkTTL}
+}
+
+// ActionLinks gives each contact of a school that still owes d its own link to act without a
+// login (escalation.Linker), by lower-case e-mail: the acknowledgement link of a warning, the
+// 平安报 link of a round; none for other deadlines.
+func (dl Deadlines) ActionLinks(ctx context.Context, tx *store.Store, d models.Deadline) (map[string]string, error) {
+	path, purpose := "/a/", directory.LinkAlertAck
+	switch d.SubjectType {
+	case models.SubjectAlert:
+	case models.SubjectSafetyRound:
+		path, purpose = "/s/", directory.LinkSafetyReport
+	default:
+		return nil, nil
+	}
+	if dl.Links == nil {
+		return nil, nil
+	}
+	pending, err := dl.PendingSchools(ctx, tx, d)
+	if err != nil || len(pending) == 0 {
+		return nil, err
+	}
+	var contacts []directory.Contact
+	if err := tx.Conn(ctx).Where("school_id IN ? AND email <> ''", pending).Order("school_id, id").Find(&contacts).Error; err != nil {
+		return nil, fmt.Errorf("contacts of pending schools: %w", err)
+	}
+	expires := tx.Now().Add(dl.LinkTTL)
+	links := make(map[string]string, len(contacts))
+	for _, c := range contacts {
+		key := strings.ToLower(strings.TrimSpace(c.Email))
+		if _, ok := links[key]; ok {
+			continue // one address at two schools: the first one's link
+		}
+		links[key] = strings.TrimRight(dl.BaseURL, "/") + path + dl.Links.Sign(directory.LinkClaims{
+			Purpose: purpose, RecipientID: c.ID, SchoolID: c.SchoolID, SubjectID: d.SubjectID, ExpiresAt: expires})
+	}
+	return links, nil
+}
 
 // PendingSchools returns the ids of the schools that have not yet acted on d, by district; none
 // for a deadline that awaits no schools of a warning.

@@ -177,10 +177,24 @@ func TestAlertAcknowledgementAndEscalation(t *testing.T) {
 		if len(reminders) != 2 {
 			t.Fatalf("reminder reached %d addresses, want the 2 contacts of 2A", len(reminders))
 		}
+		tokens := map[string]bool{}
 		for _, m := range reminders {
 			if !strings.HasSuffix(m.To[0], fmt.Sprintf(".%d@example.org", dir.School2A.ID)) {
 				t.Fatalf("reminder went to %s", m.To[0])
 			}
+			// Each contact is chased with its own acknowledgement link, as the warning had (issue 18).
+			link := regexp.MustCompile(testenv.BaseURL + `/a/([A-Za-z0-9_.\-]+)`).FindStringSubmatch(decodedBody(t, m.Data))
+			if link == nil {
+				t.Fatalf("the reminder to %s carries no acknowledgement link", m.To[0])
+			}
+			claims, err := stores.Directory.Links().Verify(link[1], directory.LinkAlertAck, clock.Now())
+			if err != nil || claims.SchoolID != dir.School2A.ID || claims.SubjectID != a.ID {
+				t.Fatalf("the reminder's link: %+v %v", claims, err)
+			}
+			tokens[link[1]] = true
+		}
+		if len(tokens) != 2 {
+			t.Fatalf("the two contacts got %d distinct links", len(tokens))
 		}
 		before = len(srv.Received())
 		clock.Set(a.IssuedAt.Add(60 * time.Minute))

@@ -70,9 +70,10 @@ func New(db *store.DB, clock models.Clock, opts Options) *Stores {
 	s.Directory = directory.New(core, opts.Directory)
 	s.Roster = roster.New(core, s.Directory, opts.Roster)
 	s.Incidents = incident.New(core, s.Directory, escalationAudiences{s}, opts.Incidents)
+	warnings := alert.NewDeadlines(s.Directory.Links(), opts.Alerts)
 	s.Escalation = escalation.New(core, escalation.Deps{
-		Directory: s.Directory, Duty: s.Roster, Subjects: alert.Deadlines{}, Brief: s.Incidents,
-		Describers: []escalation.Describer{s.Incidents, alert.Deadlines{}, s.Roster},
+		Directory: s.Directory, Duty: s.Roster, Subjects: warnings, Brief: s.Incidents,
+		Describers: []escalation.Describer{s.Incidents, warnings, s.Roster}, Linker: warnings,
 	}, opts.Escalation)
 	s.Alerts = alert.New(core, s.Directory, s.Escalation, opts.Alerts)
 	s.Stats = stats.New(core)

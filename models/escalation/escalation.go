@@ -218,6 +218,12 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 		if err != nil {
 			return err
 		}
+		var links map[string]string // each recipient's own link to act, if the subject has them
+		if tx.linker != nil {
+			if links, err = tx.linker.ActionLinks(ctx, tx.db, first); err != nil {
+				return err
+			}
+		}
 		idParts := func(ds []models.Deadline) []string {
 			parts := []string{"escalation", string(first.Kind), string(first.SubjectType) + "/" + models.FormatID(first.SubjectID), fmt.Sprintf("step/%d", g.step)}
 			for _, d := range ds {
@@ -226,7 +232,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			return parts
 		}
 		for _, n := range notices {
-			content, err := tx.renderEscalation(ctx, n.deadlines, g, about, now)
+			content, err := tx.renderEscalation(ctx, n.deadlines, g, about, links[strings.ToLower(n.to.Email)], now)
 			if err != nil {
 				return err
 			}
@@ -236,7 +242,7 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 			}
 			queued += added
 		}
-		content, err := tx.renderEscalation(ctx, firedDeadlines, g, about, now)
+		content, err := tx.renderEscalation(ctx, firedDeadlines, g, about, "", now)
 		if err != nil {
 			return err
 		}
@@ -255,8 +261,8 @@ func (s *Store) fireSteps(ctx context.Context, g *stepGroup, now time.Time) (fir
 }
 
 // renderEscalation renders the group's step for the deadlines ds (all of one kind and subject),
-// saying of the subject what about tells.
-func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *stepGroup, about *notify.SubjectFacts, now time.Time) (notify.Rendered, error) {
+// saying of the subject what about tells, with the recipient's own link to act (action, if any).
+func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *stepGroup, about *notify.SubjectFacts, action string, now time.Time) (notify.Rendered, error) {
 	names := make([]string, len(g.ladder[g.step].Targets))
 	for j, a := range g.ladder[g.step].Targets {
 		names[j] = a.Name()
@@ -293,6 +299,7 @@ func (s *Store) renderEscalation(ctx context.Context, ds []models.Deadline, g *s
 			data.Schools = append(data.Schools, sc.Name)
 		}
 	}
+	data.Action = action
 	if data.About = about; about != nil && about.Path != "" {
 		data.Link = strings.TrimRight(s.opts.BaseURL, "/") + about.Path
 	}

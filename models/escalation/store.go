@@ -56,6 +56,13 @@ type Describer interface {
 	Describe(ctx context.Context, tx *store.Store, d models.Deadline) (*notify.SubjectFacts, error)
 }
 
+// Linker gives each recipient of a deadline's chase the link that acts on it without a login — a
+// school contact's acknowledgement or 平安报 link — by lower-case e-mail address; none for a
+// deadline that has no such links.
+type Linker interface {
+	ActionLinks(ctx context.Context, tx *store.Store, d models.Deadline) (map[string]string, error)
+}
+
 // Options say whom escalations, duty reminders and the daily brief reach beyond the directory.
 type Options struct {
 	// Leadership is the bureau leadership list (e-mail addresses, optionally "Name <address>").
@@ -73,6 +80,8 @@ type Deps struct {
 	Brief     Brief
 	// Describers tell what the subjects of deadlines are (incidents, warnings, shifts).
 	Describers []Describer
+	// Linker gives the chased their own links to act; nil means none.
+	Linker Linker
 }
 
 // Store fires escalations and keeps their policies.
@@ -84,6 +93,7 @@ type Store struct {
 	subjects Subjects
 	brief    Brief
 	describe []Describer
+	linker   Linker
 }
 
 // New returns the escalation engine over db.
@@ -92,7 +102,7 @@ func New(db *store.Store, deps Deps, opts Options) *Store {
 		opts.BaseURL = "http://localhost:8080"
 	}
 	return &Store{db: db, opts: opts, dir: deps.Directory, duty: deps.Duty, subjects: deps.Subjects, brief: deps.Brief,
-		describe: deps.Describers}
+		describe: deps.Describers, linker: deps.Linker}
 }
 
 // WithTx returns the engine bound to tx.
