@@ -174,5 +174,39 @@ func (s *Store) Incidents(ctx context.Context, actor *models.User, f IncidentFil
 		return nil, 0, 0, fmt.Errorf("list incidents: %w", err)
 	}
 	items, next = models.PageResult(items, page, func(inc Incident) int64 { return inc.ID })
+	if err := s.countUnfiledAsMissed(ctx, items); err != nil {
+		return nil, 0, 0, err
+	}
 	return items, next, total, nil
+}
+
+// countUnfiledAsMissed adds to each incident's 漏报 the reports it still owes past their due time,
+// as its detail and the statistics count them (setDeadlines).
+func (s *Store) countUnfiledAsMissed(ctx context.Context, items []Incident) error {
+	if len(items) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(items))
+	for i, inc := range items {
+		ids[i] = inc.ID
+	}
+	var owed []struct {
+		SubjectID int64
+		N         int
+	}
+	err := s.db.Conn(ctx).Model(&models.Deadline{}).Select("subject_id, COUNT(*) AS n").
+		Where("subject_type = ? AND subject_id IN ? AND kind IN ? AND done_at IS NULL AND due_at < ?", models.SubjectIncident, ids,
+			[]models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp, models.DeadlineFinalReport},
+			s.db.Now()).Group("subject_id").Scan(&owed).Error
+	if err != nil {
+		return fmt.Errorf("reports owed past due: %w", err)
+	}
+	byIncident := make(map[int64]int, len(owed))
+	for _, o := range owed {
+		byIncident[o.SubjectID] = o.N
+	}
+	for i := range items {
+		items[i].MissedReports += byIncident[items[i].ID]
+	}
+	return nil
 }

@@ -65,6 +65,10 @@ func TestNeverFiledReportIsMissed(t *testing.T) {
 		if d.MissedReports != 1 {
 			t.Fatalf("the incident counts %d 漏报, want 1", d.MissedReports)
 		}
+		list, _, _, err := e.store.Incidents.Incidents(e.ctx, e.dir.Officer, incident.IncidentFilter{})
+		if err != nil || len(list) != 1 || list[0].MissedReports != 1 {
+			t.Fatalf("the incident list counts %+v, want 1 漏报 (%v)", list, err)
+		}
 		for _, dl := range d.Deadlines {
 			if dl.Kind == "written_report" && (dl.State != "missed" || dl.DoneAt != nil) {
 				t.Fatalf("the written report's deadline %+v, want missed and open", dl)
