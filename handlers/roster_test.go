@@ -229,7 +229,7 @@ func TestRosterSwap(t *testing.T) {
 					r := h.do(http.MethodPost, "/api/v1/roster/swaps", userByID(d.Officers, as.UserID),
 						map[string]any{"assignment_id": own, "target_user_id": y.ID})
 					expect(t, r, http.StatusUnprocessableEntity)
-					if e := r.Err(t); !strings.Contains(e.Error.Message, "提前") {
+					if e := r.Err(t); e.Error.Message != "调班须至少提前24小时申请" { // not Go's 24h0m0s
 						t.Errorf("message %q", e.Error.Message)
 					}
 					break

@@ -249,13 +249,14 @@ func (a *API) ResolveIncident(c *gin.Context) {
 	}
 	var at *time.Time
 	if in.ResolvedAt != nil {
-		t, err := time.Parse(time.RFC3339, *in.ResolvedAt)
+		t, _, err := ParseTimeOrDate("resolved_at", *in.ResolvedAt, a.Store.Location()) // one rule for times
 		if err != nil {
-			RespondError(c, &models.Error{Code: models.EMALFORMED, Message: "处置完毕时间格式有误",
-				Fields: map[string]string{"resolved_at": "应为 RFC 3339 时间，如 2026-10-01T08:30:00+08:00"}})
+			RespondError(c, err)
 			return
 		}
-		at = &t
+		if !t.IsZero() {
+			at = &t
+		}
 	}
 	d, err := a.Store.Incidents.ResolveIncident(c.Request.Context(), CurrentUser(c), id, at)
 	if err != nil {

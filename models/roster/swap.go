@@ -10,6 +10,7 @@ import (
 
 	"dutydesk/models"
 	"dutydesk/models/store"
+	"dutydesk/notify"
 )
 
 // SwapStatus is where a swap stands.
@@ -94,7 +95,7 @@ func (s *Store) RequestSwap(ctx context.Context, actor *models.User, in SwapInpu
 		}
 		notice := tx.rosterOpts().SwapNotice
 		if earliest.Sub(tx.db.Now()) < notice {
-			return &models.Error{Code: models.EINVALID, Message: fmt.Sprintf("调班须至少提前%s申请", notice),
+			return &models.Error{Code: models.EINVALID, Message: "调班须至少提前" + notify.Duration(notice) + "申请",
 				Fields: map[string]string{"assignment_id": "距班次开始不足规定时间"}}
 		}
 		sw = Swap{RequesterID: actor.ID, AssignmentID: mine.ID, TargetID: in.TargetUserID,
