@@ -28,16 +28,11 @@ func (Deadlines) Describe(ctx context.Context, tx *store.Store, d models.Deadlin
 	if err := tx.Conn(ctx).Take(&a, id).Error; err != nil {
 		return nil, fmt.Errorf("describe alert %d: %w", id, err)
 	}
-	var districts int64
-	if err := tx.Conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", a.ID).Count(&districts).Error; err != nil {
+	if err := tx.Conn(ctx).Model(&AlertDistrict{}).Where("alert_id = ?", a.ID).Pluck("district_id", &a.DistrictIDs).Error; err != nil {
 		return nil, fmt.Errorf("alert %d districts: %w", a.ID, err)
 	}
-	region := "全市"
-	if !a.WholeCity {
-		region = fmt.Sprintf("%d个区县", districts)
-	}
 	facts := &notify.SubjectFacts{Title: a.Title(), Path: "/console/alerts/" + models.FormatID(a.ID)}
-	facts.Facts = append(facts.Facts, "预警："+a.Title(), "范围："+region,
+	facts.Facts = append(facts.Facts, "预警："+a.Title(), "范围："+a.regionSummary(),
 		"发布："+a.IssuedAt.In(tx.Location()).Format("1月2日 15:04"))
 	if round != "" {
 		facts.Facts = append(facts.Facts, "平安报轮次："+round)

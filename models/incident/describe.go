@@ -42,13 +42,9 @@ func (s *Store) Describe(ctx context.Context, tx *store.Store, d models.Deadline
 	if err := s.db.Conn(ctx).Take(&inc, id).Error; err != nil {
 		return nil, fmt.Errorf("describe incident %d: %w", id, err)
 	}
-	schools, err := s.dir.SchoolRefs(ctx, tx, []int64{inc.SchoolID})
+	school, _, err := s.schoolName(ctx, inc.SchoolID)
 	if err != nil {
 		return nil, err
-	}
-	school := ""
-	if len(schools) == 1 {
-		school = schools[0].Name
 	}
 	facts := &notify.SubjectFacts{Title: inc.Title, Path: "/console/incidents/" + models.FormatID(inc.ID)}
 	facts.Facts = append(facts.Facts, "事件："+inc.Title, "学校："+school,
@@ -101,4 +97,14 @@ func (r *Report) reporterPhone() string {
 		return r.ReporterPhone
 	}
 	return r.CallerPhone
+}
+
+// schoolName is the name of the school with id, for the messages about its incidents; found is
+// false when there is none.
+func (s *Store) schoolName(ctx context.Context, id int64) (name string, found bool, err error) {
+	schools, err := s.dir.SchoolRefs(ctx, s.db, []int64{id})
+	if err != nil || len(schools) == 0 {
+		return "", false, err
+	}
+	return schools[0].Name, true, nil
 }

@@ -196,8 +196,7 @@ func (s *Store) countUnfiledAsMissed(ctx context.Context, items []Incident) erro
 	}
 	err := s.db.Conn(ctx).Model(&models.Deadline{}).Select("subject_id, COUNT(*) AS n").
 		Where("subject_type = ? AND subject_id IN ? AND kind IN ? AND done_at IS NULL AND due_at < ?", models.SubjectIncident, ids,
-			[]models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp, models.DeadlineFinalReport},
-			s.db.Now()).Group("subject_id").Scan(&owed).Error
+			schoolReportKinds, s.db.Now()).Group("subject_id").Scan(&owed).Error
 	if err != nil {
 		return fmt.Errorf("reports owed past due: %w", err)
 	}

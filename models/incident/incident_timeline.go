@@ -3,6 +3,7 @@ package incident
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -113,14 +114,13 @@ func (d *IncidentDetail) setDeadlines(deadlines []models.Deadline, now time.Time
 	}
 }
 
-// schoolReport tells whether k awaits a report from the school (not an action of the desk).
-func schoolReport(k models.DeadlineKind) bool {
-	switch k {
-	case models.DeadlineInitialReport, models.DeadlineWrittenReport, models.DeadlineFollowUp, models.DeadlineFinalReport:
-		return true
-	}
-	return false
-}
+// schoolReportKinds are the deadlines that await a report from the school (not an action of the
+// desk): unfiled past their due time, they are 漏报.
+var schoolReportKinds = []models.DeadlineKind{models.DeadlineInitialReport, models.DeadlineWrittenReport,
+	models.DeadlineFollowUp, models.DeadlineFinalReport}
+
+// schoolReport tells whether k awaits a report from the school.
+func schoolReport(k models.DeadlineKind) bool { return slices.Contains(schoolReportKinds, k) }
 
 // timeline merges the incident's records into one list of events, oldest first. A deadline
 // stands at its due time, so open ones show what is coming; texts show clock times in loc.

@@ -140,13 +140,13 @@ func (s *Store) noticeInstruction(ctx context.Context, leader *models.User, inc 
 			to = append(to, c)
 		}
 	}
-	schools, err := s.dir.SchoolRefs(ctx, s.db, []int64{inc.SchoolID})
-	if err != nil || len(schools) == 0 {
+	school, found, err := s.schoolName(ctx, inc.SchoolID)
+	if err != nil || !found {
 		return err
 	}
 	loc := s.db.Location()
 	_, err = s.db.QueueNotice(ctx, notify.KindInstruction, notify.InstructionData{
-		School: schools[0].Name, Incident: inc.Title, Leader: leader.DisplayName, Text: ins.Text,
+		School: school, Incident: inc.Title, Leader: leader.DisplayName, Text: ins.Text,
 		GivenAt: ins.GivenAt.In(loc), DueAt: due.In(loc),
 		Link: strings.TrimRight(s.opts.BaseURL, "/") + "/console/incidents/" + models.FormatID(inc.ID),
 	}, to, models.SubjectInstruction, ins.ID, "instruction", models.FormatID(ins.ID))

@@ -27,13 +27,9 @@ func (s *Store) noticeMajorReport(ctx context.Context, inc *Incident, r *Report)
 	if err != nil || len(to) == 0 {
 		return err
 	}
-	schools, err := s.dir.SchoolRefs(ctx, s.db, []int64{inc.SchoolID})
+	school, _, err := s.schoolName(ctx, inc.SchoolID)
 	if err != nil {
 		return err
-	}
-	school := ""
-	if len(schools) == 1 {
-		school = schools[0].Name
 	}
 	class := inc.Severity.Name()
 	if inc.Sensitive {
